@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import type { CommandHandler } from '../lib/command-registry.js';
+import { EVENTS, channelNameSchema } from '../lib/protocol.js';
+
+const schema = z.object({ channel: channelNameSchema });
+
+/** `unsubscribe`: leaves a channel (and its presence); answers `pushy:subscription-end`. */
+const unsubscribe: CommandHandler<typeof schema> = {
+  name: 'unsubscribe',
+  schema,
+  async handle(ctx, { channel }) {
+    await ctx.channels.unsubscribe(ctx.connection, channel);
+    ctx.connection.send(EVENTS.subscriptionEnd, undefined, { channel });
+    return { channel };
+  },
+};
+
+export default unsubscribe;

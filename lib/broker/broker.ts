@@ -1,0 +1,37 @@
+/**
+ * The one scaling seam: how an event published on one node reaches the subscribers on every
+ * node. The memory broker serves one process; the Redis broker many.
+ */
+
+/** An event for the subscribers of one channel, wherever they are connected. */
+export interface ChannelEventMessage {
+  type: 'event';
+  channel: string;
+  event: string;
+  data: unknown;
+  /** Connection that must not receive it (the trigger's `socket_id`). */
+  excludeSocketId?: string;
+}
+
+/** Everything that travels between nodes. */
+export type BrokerMessage = ChannelEventMessage;
+
+/** Called on every node for every message on a channel it subscribed to. */
+export type BrokerMessageHandler = (message: BrokerMessage) => void;
+
+/** Contract that every broker passes (see test/lib/broker-contract.ts). */
+export interface Broker {
+  /** Unique id of this node. */
+  readonly nodeId: string;
+  /**
+   * Sends to every node, this one included, that subscribed to the message's channel.
+   * Resolves with how many nodes that is (0: nobody listens anywhere).
+   */
+  publish(message: BrokerMessage): Promise<number>;
+  /** This node has local subscribers for `channel`. */
+  subscribe(channel: string): Promise<void>;
+  /** This node has no local subscribers for `channel` any more. */
+  unsubscribe(channel: string): Promise<void>;
+  onMessage(handler: BrokerMessageHandler): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import type { Broker, BrokerMessage, BrokerMessageHandler } from './broker.js';
+
+/**
+ * In-process broker for a single node: publishing hands the message straight to this node's
+ * handlers when the channel has local subscribers.
+ */
+export class MemoryBroker implements Broker {
+  readonly nodeId = randomUUID();
+  private readonly channels = new Set<string>();
+  private readonly handlers: BrokerMessageHandler[] = [];
+
+  async publish(message: BrokerMessage): Promise<number> {
+    if (!this.channels.has(message.channel)) return 0;
+    for (const handler of this.handlers) handler(message);
+    return 1;
+  }
+
+  async subscribe(channel: string): Promise<void> {
+    this.channels.add(channel);
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    this.channels.delete(channel);
+  }
+
+  onMessage(handler: BrokerMessageHandler): void {
+    this.handlers.push(handler);
+  }
+
+  async close(): Promise<void> {
+    this.channels.clear();
+    this.handlers.length = 0;
+  }
+}

@@ -1,0 +1,233 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import type { ChannelManager } from './channels/channel-manager.js';
+import type { Connection } from './connection.js';
+import { PushyError } from './errors.js';
+import type { Logger } from './logger.js';
+import { EVENTS, clientFrameSchema, normaliseChannelName, type FrameId } from './protocol.js';
+import type { ChannelAuthInput } from './auth.js';
+
+/** What a command handler may use. Everything is passed in; nothing is global. */
+export interface CommandContext {
+  /** The connection that sent the frame. */
+  readonly connection: Connection;
+  readonly channels: ChannelManager;
+  readonly logger: Logger;
+  /** The frame's `id`, when it carried one. */
+  readonly frameId?: FrameId;
+  /** Checks a channel `auth` signature against the server's secret. */
+  authorize(input: ChannelAuthInput): boolean;
+  /**
+   * Publishes an event on a channel to its subscribers on every node. Resolves with the number
+   * of nodes that had subscribers.
+   */
+  publish(channel: string, event: string, data: unknown, options?: { excludeSelf?: boolean }): Promise<number>;
+}
+
+/**
+ * A command clients can send. A module in the commands folder exports one as default.
+ * Whatever `handle` returns is sent back as `pushy:reply` when the frame carried an `id`.
+ */
+export interface CommandHandler<S extends z.ZodType = z.ZodType> {
+  /** Lowercase command name. */
+  readonly name: string;
+  /** Validates the frame's `data`; an issue at `channel` is refused with code 300, others 400. */
+  readonly schema: S;
+  handle(ctx: CommandContext, data: z.output<S>): Promise<unknown> | unknown;
+}
+
+/** A v1 command module: a plain function, called with v1-shaped arguments. */
+export type LegacyCommand = (sockjs: unknown, connection: LegacyConnection, data: unknown, channels: LegacyChannels) => unknown;
+
+/** The connection object a v1 command receives. */
+export interface LegacyConnection {
+  id: string;
+  protocol: string;
+  write(text: string): void;
+  send(event: string, channel?: string, data?: unknown): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** The channels object a v1 command receives. */
+export interface LegacyChannels {
+  trigger(channel: string, event: string, data?: unknown): Promise<number>;
+  publish(channel: string, event: string, data?: unknown): Promise<number>;
+}
+
+/** What {@link CommandRegistry} needs. */
+export interface CommandRegistryDeps {
+  logger: Logger;
+  channels: ChannelManager;
+  authorize(input: ChannelAuthInput): boolean;
+  maxFrameBytes: number;
+  /** The SockJS server object, handed to v1 commands as their first argument. */
+  sockjsServer?: unknown;
+}
+
+/** Outcome of loading a commands folder. */
+export interface LoadReport {
+  loaded: string[];
+  failed: Array<{ file: string; error: string }>;
+}
+
+const COMMAND_FILE = /\.(?:js|mjs|cjs)$/;
+
+/**
+ * Holds the commands, loads a folder of custom ones, and is the socket-side error boundary:
+ * every client frame goes through {@link CommandRegistry.dispatch}, and every refusal leaves
+ * it as a `pushy:error` frame.
+ */
+export class CommandRegistry {
+  private readonly commands = new Map<string, CommandHandler>();
+
+  constructor(private readonly deps: CommandRegistryDeps) {}
+
+  /** Registers a command; a second command of the same name is refused. */
+  register(handler: CommandHandler): void {
+    const name = handler.name.toLowerCase();
+    if (!/^[a-z0-9_:.-]{1,64}$/.test(name)) throw new Error(`Invalid command name "${handler.name}"`);
+    if (this.commands.has(name)) throw new Error(`Command "${name}" is already registered`);
+    this.commands.set(name, handler);
+  }
+
+  /** Names of the registered commands. */
+  names(): string[] {
+    return [...this.commands.keys()];
+  }
+
+  /**
+   * Loads every `.js`/`.mjs`/`.cjs` file of a folder as one command. A file that fails to load
+   * is reported with its name and skipped, so one broken module does not take the server down.
+   */
+  async loadFolder(folder: string): Promise<LoadReport> {
+    const report: LoadReport = { loaded: [], failed: [] };
+    const files = (await readdir(folder)).filter((file) => COMMAND_FILE.test(file)).sort();
+    for (const file of files) {
+      const fullPath = path.resolve(folder, file);
+      try {
+        const handler = toHandler(await import(pathToFileURL(fullPath).href), file, this.deps);
+        this.register(handler);
+        report.loaded.push(handler.name);
+        this.deps.logger.info('custom command loaded', { command: handler.name, file: fullPath });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        report.failed.push({ file: fullPath, error: message });
+        this.deps.logger.error(`custom command ${fullPath} failed to load: ${message}`, { file: fullPath });
+      }
+    }
+    return report;
+  }
+
+  /** Handles one raw client frame; never throws. */
+  async dispatch(connection: Connection, text: string): Promise<void> {
+    let frameId: FrameId | undefined;
+    let command = '';
+    try {
+      if (exceedsBytes(text, this.deps.maxFrameBytes)) throw new PushyError('FRAME_TOO_LARGE');
+      const frame = parseFrame(text);
+      frameId = frame.id;
+      command = frame.command.toLowerCase();
+      const handler = this.commands.get(command);
+      if (!handler) throw new PushyError('UNKNOWN_COMMAND', `Unknown command "${truncate(frame.command)}"`);
+      const parsed = handler.schema.safeParse(frame.data ?? {});
+      if (!parsed.success) throw dataError(parsed.error);
+      const result = await handler.handle(this.context(connection, frameId), parsed.data);
+      if (frameId !== undefined) {
+        connection.send(EVENTS.reply, undefined, result === undefined ? { id: frameId } : { id: frameId, result });
+      }
+    } catch (error) {
+      if (error instanceof PushyError) {
+        connection.sendError(error, frameId);
+        return;
+      }
+      this.deps.logger.error('command failed', { command, connectionId: connection.id, error });
+      connection.sendError(new PushyError('INTERNAL'), frameId);
+    }
+  }
+
+  private context(connection: Connection, frameId: FrameId | undefined): CommandContext {
+    const { channels, logger, authorize } = this.deps;
+    return {
+      connection,
+      channels,
+      logger,
+      frameId,
+      authorize,
+      publish: (channel, event, data, options) => publishChecked(channels, channel, event, data, options?.excludeSelf ? connection.id : undefined),
+    };
+  }
+}
+
+/** Publishes from a command after checking what a command author passed in. */
+function publishChecked(channels: ChannelManager, channel: string, event: string, data: unknown, excludeSocketId?: string): Promise<number> {
+  const name = normaliseChannelName(channel);
+  if (name === null) throw new PushyError('INVALID_CHANNEL');
+  if (typeof event !== 'string' || event.length === 0) throw new PushyError('INVALID_DATA', 'Event name required');
+  return channels.publish({ type: 'event', channel: name, event, data, excludeSocketId });
+}
+
+function parseFrame(text: string): z.infer<typeof clientFrameSchema> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new PushyError('BOGUS_FRAME', 'Bogus frame: not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new PushyError('BOGUS_FRAME');
+  const frame = clientFrameSchema.safeParse(value);
+  if (frame.success) return frame.data;
+  const where = frame.error.issues[0]?.path[0];
+  if (where === 'id') throw new PushyError('INVALID_DATA', 'Frame id must be a string of at most 64 characters or a number');
+  throw new PushyError('BOGUS_FRAME');
+}
+
+function dataError(error: z.ZodError): PushyError {
+  const issue = error.issues[0];
+  if (issue?.path[0] === 'channel') return new PushyError('INVALID_CHANNEL');
+  const where = issue && issue.path.length > 0 ? issue.path.join('.') + ': ' : '';
+  return new PushyError('INVALID_DATA', `Invalid command data: ${where}${issue?.message ?? 'invalid'}`);
+}
+
+function exceedsBytes(text: string, limit: number): boolean {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only measure when the length cannot decide.
+  if (text.length > limit) return true;
+  if (text.length * 3 <= limit) return false;
+  return Buffer.byteLength(text, 'utf8') > limit;
+}
+
+function truncate(text: string): string {
+  return text.length > 64 ? text.slice(0, 64) + '…' : text;
+}
+
+function toHandler(moduleNamespace: Record<string, unknown>, file: string, deps: CommandRegistryDeps): CommandHandler {
+  const exported = moduleNamespace.default ?? moduleNamespace.command;
+  const fileName = path.basename(file).replace(COMMAND_FILE, '').toLowerCase();
+  if (typeof exported === 'function') return wrapLegacy(fileName, exported as LegacyCommand, deps);
+  if (typeof exported === 'object' && exported !== null && typeof (exported as CommandHandler).handle === 'function') {
+    const handler = exported as Partial<CommandHandler> & Pick<CommandHandler, 'handle'>;
+    return { name: handler.name ?? fileName, schema: handler.schema ?? z.unknown(), handle: handler.handle.bind(handler) };
+  }
+  throw new Error('default export must be a command handler ({ name, schema, handle }) or a v1 command function');
+}
+
+/** Runs a v1 `(sockjs, connection, data, channels)` function as a command. */
+function wrapLegacy(name: string, fn: LegacyCommand, deps: CommandRegistryDeps): CommandHandler {
+  return {
+    name,
+    schema: z.unknown(),
+    handle: (ctx, data) => {
+      const { connection } = ctx;
+      const legacyConnection: LegacyConnection = {
+        id: connection.id,
+        protocol: connection.protocol,
+        write: (text) => connection.sendEncoded(String(text)),
+        send: (event, channel, payload) => connection.send(event, channel, payload),
+        close: (code, reason) => connection.close(code, reason),
+      };
+      const publish = (channel: string, event: string, payload?: unknown): Promise<number> => ctx.publish(channel, event, payload);
+      return fn(deps.sockjsServer, legacyConnection, data, { trigger: publish, publish });
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { EVENTS, encodeFrame, type FrameId } from './protocol.js';
+import type { PushyError } from './errors.js';
+
+/**
+ * The socket underneath a connection, whatever serves it (the `sockjs` package today). Kept
+ * this small so that another transport can be slotted in without touching the rest.
+ */
+export interface TransportSocket {
+  /** SockJS transport name, e.g. `websocket`, `xhr-streaming`. */
+  readonly protocol: string;
+  readonly remoteAddress: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+  /** Sends one already-encoded JSON text as a SockJS message. */
+  write(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** What a connection remembers about one of its subscriptions. */
+export interface Subscription {
+  readonly channel: string;
+  readonly memberId: string;
+  /** Key of the presence member this subscription belongs to, on presence subscriptions. */
+  readonly memberKey?: string;
+}
+
+/**
+ * One client. Owns its subscriptions list and its close listeners; everything that registers a
+ * listener here is removed with the connection.
+ */
+export class Connection {
+  /** The socket id clients sign with and triggers exclude by. */
+  readonly id: string = randomUUID();
+  readonly connectedAt = Date.now();
+  readonly subscriptions = new Map<string, Subscription>();
+  private closeListeners = new Set<() => void>();
+  private closed = false;
+
+  constructor(readonly socket: TransportSocket) {}
+
+  /** Transport name, as reported in `pushy:connect`. */
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** Sends a frame built from its parts. */
+  send(event: string, channel?: string, data?: unknown): void {
+    this.sendEncoded(encodeFrame(event, channel, data));
+  }
+
+  /** Sends a frame that was encoded once for many connections (the fan-out path). */
+  sendEncoded(text: string): void {
+    if (!this.closed) this.socket.write(text);
+  }
+
+  /** Sends a `pushy:error` for a refused frame, echoing its id. */
+  sendError(error: Pick<PushyError, 'code' | 'message'>, id?: FrameId): void {
+    const data: Record<string, unknown> = { message: error.message, code: error.code };
+    if (id !== undefined) data.id = id;
+    this.send(EVENTS.error, undefined, data);
+  }
+
+  /** Closes the socket; close listeners run when the transport reports it closed. */
+  close(code = 1000, reason = 'Normal closure'): void {
+    if (!this.closed) this.socket.close(code, reason);
+  }
+
+  /** Registers a listener for the close; returns its remover. */
+  onClose(listener: () => void): () => void {
+    if (this.closed) {
+      listener();
+      return () => {};
+    }
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** Called once by the transport glue when the socket is gone. */
+  markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const listeners = [...this.closeListeners];
+    this.closeListeners.clear();
+    for (const listener of listeners) listener();
+  }
+
+  /** How many close listeners are registered (leak checks). */
+  get closeListenerCount(): number {
+    return this.closeListeners.size;
+  }
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { verifyTrigger } from '../auth.js';
+import type { ChannelManager } from '../channels/channel-manager.js';
+import { PushyError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { normaliseChannelName } from '../protocol.js';
+import { parseEventBody, readBody } from './body.js';
+import { sendJson } from './respond.js';
+import type { Route } from './router.js';
+
+/** What the trigger endpoint needs. */
+export interface TriggerRouteDeps {
+  channels: ChannelManager;
+  logger: Logger;
+  secretKey: string;
+  timestampTolerance: number;
+  maxBodyBytes: number;
+  /** Clock in ms (tests pass a fake one). */
+  now?: () => number;
+}
+
+const querySchema = z.object({
+  event: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((name) => !name.startsWith('pushy:'), 'event names starting with "pushy:" are reserved'),
+  timestamp: z.string().regex(/^\d{1,15}$/, 'timestamp must be an integer (unix seconds)'),
+  auth_key: z.string().min(1).max(512),
+  socket_id: z.string().min(1).max(128).optional(),
+});
+
+/** Decodes and checks the `<channel>` path segment. */
+export function channelFromPath(encoded: string | undefined): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(encoded ?? '');
+  } catch {
+    throw new PushyError('BAD_REQUEST', 'Invalid channel name');
+  }
+  const channel = normaliseChannelName(decoded);
+  if (channel === null) throw new PushyError('BAD_REQUEST', 'Invalid channel name');
+  return channel;
+}
+
+/** Reads the query's first value of each parameter and validates it with `schema`. */
+export function parseQuery<S extends z.ZodType>(schema: S, params: URLSearchParams): z.output<S> {
+  const first: Record<string, string> = {};
+  for (const [key, value] of params) if (!(key in first)) first[key] = value;
+  const parsed = schema.safeParse(first);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.join('.') ?? 'query';
+  const missing = issue?.code === 'invalid_type' && first[where] === undefined;
+  throw new PushyError('BAD_REQUEST', missing ? `Missing parameter: ${where}` : `Invalid parameter ${where}: ${issue?.message ?? 'invalid'}`);
+}
+
+/**
+ * `POST /pushy/channel/<channel>/trigger`: a backend publishes an event, signed with the
+ * secret key. 201 when the channel has subscribers somewhere, 200 when not.
+ */
+export function triggerRoute(deps: TriggerRouteDeps): Route {
+  const now = deps.now ?? Date.now;
+  return {
+    methods: ['POST'],
+    path: /^\/pushy\/channel\/(?<channel>[^/]*)\/trigger\/?$/,
+    async handle({ req, res, url, params }) {
+      const channel = channelFromPath(params.channel);
+      const query = parseQuery(querySchema, url.searchParams);
+      const raw = await readBody(req, deps.maxBodyBytes);
+      const data = parseEventBody(raw, req.headers['content-type']);
+      verifyTrigger(
+        deps.secretKey,
+        deps.timestampTolerance,
+        { channel, event: query.event, timestamp: query.timestamp, authKey: query.auth_key, rawBody: raw, parsedBody: data },
+        now(),
+      );
+      const nodes = await deps.channels.publish({ type: 'event', channel, event: query.event, data, excludeSocketId: query.socket_id });
+      const code = nodes > 0 ? 201 : 200;
+      deps.logger.debug('trigger', { channel, event: query.event, delivered: nodes > 0 });
+      sendJson(res, code, { status: { code, message: 'Ok' } });
+    },
+  };
+}

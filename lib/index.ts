@@ -1,0 +1,14 @@
+/**
+ * Pushy's public API: run a server from code, or sign triggers and channel auth from a Node
+ * backend.
+ */
+export { createServer, SHUTDOWN_CLOSE, type PushyServer, type PushyServerOptions } from './server.js';
+export { loadConfig, describeOptions, ConfigError, type PushyConfig, type LoadConfigOptions } from './config.js';
+export { signTrigger, signChannel, triggerUrl, sha256Hex } from './signing.js';
+export type { TriggerSignatureInput, ChannelSignatureInput, TriggerUrlInput } from './signing.js';
+export { PushyError, ERRORS, type ErrorName } from './errors.js';
+export type { CommandHandler, CommandContext, LegacyCommand } from './command-registry.js';
+export type { Broker, BrokerMessage } from './broker/broker.js';
+export { MemoryBroker } from './broker/memory-broker.js';
+export { createLogger, type Logger, type LogLevel } from './logger.js';
+export { EVENTS, PROTOCOL_VERSION, normaliseChannelName } from './protocol.js';

@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { verifyChannelAuth } from './auth.js';
+import type { Broker } from './broker/broker.js';
+import { MemoryBroker } from './broker/memory-broker.js';
+import { ChannelManager } from './channels/channel-manager.js';
+import { MemoryPresenceStore, type PresenceStore } from './channels/presence-store.js';
+import { CommandRegistry, type LoadReport } from './command-registry.js';
+import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
+import { createRouter, type Route } from './http/router.js';
+import { sockjsClientRoute } from './http/static-route.js';
+import { triggerRoute } from './http/trigger-route.js';
+import { silentLogger, type Logger } from './logger.js';
+import { attachSockjs, type SockjsEndpoint } from './sockjs-server.js';
+import subscribe from '../commands/subscribe.js';
+import unsubscribe from '../commands/unsubscribe.js';
+
+/** What {@link createServer} takes. Only `config` is required. */
+export interface PushyServerOptions {
+  config: PushyConfig;
+  logger?: Logger;
+  /** How events reach other nodes (default: one process, in memory). */
+  broker?: Broker;
+  /** Where presence members live (default: in memory). */
+  presence?: PresenceStore;
+}
+
+/** A running (or ready to listen) Pushy server. */
+export interface PushyServer {
+  readonly config: PushyConfig;
+  /** The secret in use: the configured one or, when none was, a random one. */
+  readonly secretKey: string;
+  /** True when {@link secretKey} was generated for this run. */
+  readonly secretKeyGenerated: boolean;
+  readonly httpServer: http.Server;
+  readonly channels: ChannelManager;
+  readonly commands: CommandRegistry;
+  readonly sockjs: SockjsEndpoint;
+  /** What loading `commandsDir` gave. */
+  readonly commandsReport: LoadReport;
+  /** Starts listening on the configured host and port. */
+  listen(): Promise<AddressInfo>;
+  /** `http(s)://host:port` once listening. */
+  url(): string;
+  /** Stops accepting, closes every socket with a SockJS close frame, then the broker. */
+  close(): Promise<void>;
+}
+
+/** SockJS close code and reason sent to clients on shutdown. */
+export const SHUTDOWN_CLOSE = { code: 1001, reason: 'Server shutting down' } as const;
+
+/** Longest wait for polling sessions to take their close frame during shutdown. */
+const SHUTDOWN_GRACE_MS = 1500;
+
+/** Builds a server from its parts; nothing listens until {@link PushyServer.listen}. */
+export async function createServer(options: PushyServerOptions): Promise<PushyServer> {
+  const { config } = options;
+  const logger = options.logger ?? silentLogger;
+  const secretKeyGenerated = config.secretKey === '';
+  const secretKey = secretKeyGenerated ? generateSecretKey() : config.secretKey;
+  const broker = options.broker ?? new MemoryBroker();
+  const presence = options.presence ?? new MemoryPresenceStore();
+
+  const httpServer = createHttpServer(config);
+  const channels = new ChannelManager({ broker, presence, logger, maxChannelsPerConnection: config.limits.maxChannelsPerConnection });
+  const routes: Route[] = [
+    triggerRoute({
+      channels,
+      logger,
+      secretKey,
+      timestampTolerance: config.timestampTolerance,
+      maxBodyBytes: config.limits.maxTriggerBodyBytes,
+    }),
+    sockjsClientRoute(),
+  ];
+  httpServer.on('request', createRouter(routes, logger));
+  // SockJS wraps the request listeners present when it installs, so it goes in after the router.
+  let commands: CommandRegistry | undefined;
+  const endpoint = attachSockjs({
+    httpServer,
+    options: config.sockjs,
+    logger,
+    channels,
+    commands: () => {
+      if (!commands) throw new Error('commands are not ready');
+      return commands;
+    },
+  });
+  commands = new CommandRegistry({
+    logger,
+    channels,
+    maxFrameBytes: config.limits.maxFrameBytes,
+    authorize: (input) => verifyChannelAuth(secretKey, input),
+    sockjsServer: endpoint.server,
+  });
+  commands.register(subscribe);
+  commands.register(unsubscribe);
+  const commandsReport = config.commandsDir ? await commands.loadFolder(config.commandsDir) : { loaded: [], failed: [] };
+
+  let closing: Promise<void> | undefined;
+  const server: PushyServer = {
+    config,
+    secretKey,
+    secretKeyGenerated,
+    httpServer,
+    channels,
+    commands,
+    sockjs: endpoint,
+    commandsReport,
+    listen: () =>
+      new Promise<AddressInfo>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          const address = httpServer.address() as AddressInfo;
+          logger.info('Pushy listening', { url: server.url(), sockjsPrefix: config.sockjs.prefix });
+          resolve(address);
+        });
+      }),
+    url: () => {
+      const address = httpServer.address() as AddressInfo | null;
+      if (!address) throw new Error('server is not listening');
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const shownHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
+      return `${config.ssl.cert ? 'https' : 'http'}://${shownHost}:${address.port}`;
+    },
+    close: () => {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+  return server;
+
+  async function shutdown(): Promise<void> {
+    logger.info('Pushy shutting down', { connections: endpoint.connections.size });
+    const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await Promise.race([endpoint.closeAll(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason), delay(SHUTDOWN_GRACE_MS)]);
+    httpServer.closeAllConnections();
+    await stopped;
+    await broker.close();
+    await presence.close();
+    logger.info('Pushy stopped');
+  }
+}
+
+function createHttpServer(config: PushyConfig): http.Server {
+  if (!config.ssl.key && !config.ssl.cert) return http.createServer();
+  if (!config.ssl.key || !config.ssl.cert) throw new ConfigError('ssl.key and ssl.cert must be set together');
+  const read = (key: 'key' | 'cert'): Buffer => {
+    try {
+      return readFileSync(config.ssl[key]);
+    } catch (error) {
+      throw new ConfigError(`ssl.${key}: cannot read ${config.ssl[key]} (${(error as Error).message})`);
+    }
+  };
+  return https.createServer({ key: read('key'), cert: read('cert') }) as unknown as http.Server;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,106 @@
+import type { Server as HttpServer } from 'node:http';
+import sockjs from 'sockjs';
+import type { CommandRegistry } from './command-registry.js';
+import type { ChannelManager } from './channels/channel-manager.js';
+import { Connection, type TransportSocket } from './connection.js';
+import type { PushyConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
+
+/** What the SockJS endpoint needs. */
+export interface SockjsEndpointDeps {
+  httpServer: HttpServer;
+  options: PushyConfig['sockjs'];
+  logger: Logger;
+  channels: ChannelManager;
+  /** Resolved lazily so that the registry can hand the SockJS server to v1 commands. */
+  commands: () => CommandRegistry;
+}
+
+/** The live SockJS endpoint. */
+export interface SockjsEndpoint {
+  /** The `sockjs` package's server object. */
+  readonly server: sockjs.Server;
+  /** Open connections of this node. */
+  readonly connections: ReadonlySet<Connection>;
+  /** Closes every connection with a SockJS close frame and waits until they are gone. */
+  closeAll(code: number, reason: string): Promise<void>;
+}
+
+/**
+ * Attaches SockJS (every transport) to the HTTP server. Each socket becomes a
+ * {@link Connection}; its frames are dispatched one at a time, in order, and its
+ * subscriptions are dropped when it closes.
+ */
+export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
+  const { options, logger, channels } = deps;
+  const connections = new Set<Connection>();
+  const server = sockjs.createServer({
+    prefix: options.prefix,
+    sockjs_url: options.clientUrl,
+    heartbeat_delay: options.heartbeatDelay,
+    disconnect_delay: options.disconnectDelay,
+    response_limit: options.responseLimit,
+    websocket: options.websocket,
+    log: (severity: string, message: string) => {
+      if (severity === 'error') logger.error(`sockjs: ${message}`);
+    },
+  });
+
+  server.on('connection', (conn: sockjs.Connection | null) => {
+    // sockjs emits null for a session whose request already went away.
+    if (!conn) return;
+    const connection = new Connection(adaptSocket(conn));
+    connections.add(connection);
+    logger.debug('connection open', { connectionId: connection.id, transport: connection.protocol, remote: connection.socket.remoteAddress });
+    connection.send(EVENTS.connect, undefined, { socketId: connection.id, protocol: connection.protocol, version: PROTOCOL_VERSION });
+
+    // One frame at a time: a subscribe must finish before the unsubscribe that follows it.
+    let pending: Promise<void> = Promise.resolve();
+    conn.on('data', (text: string) => {
+      pending = pending.then(() => deps.commands().dispatch(connection, text));
+    });
+    conn.once('close', () => {
+      connection.markClosed();
+      conn.removeAllListeners('data');
+      pending = pending.then(async () => {
+        await channels.removeConnection(connection);
+        connections.delete(connection);
+        logger.debug('connection closed', { connectionId: connection.id, transport: connection.protocol });
+      });
+    });
+  });
+
+  server.installHandlers(deps.httpServer, { prefix: options.prefix });
+
+  return {
+    server,
+    connections,
+    async closeAll(code, reason) {
+      const open = [...connections];
+      await Promise.all(
+        open.map(
+          (connection) =>
+            new Promise<void>((resolve) => {
+              connection.onClose(resolve);
+              connection.close(code, reason);
+            }),
+        ),
+      );
+    },
+  };
+}
+
+function adaptSocket(conn: sockjs.Connection): TransportSocket {
+  return {
+    protocol: conn.protocol,
+    remoteAddress: conn.remoteAddress,
+    headers: conn.headers,
+    write: (text) => {
+      conn.write(text);
+    },
+    close: (code, reason) => {
+      conn.close(String(code), reason);
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { triggerUrl } from '../../lib/signing.js';
+
+/** What a trigger answered. */
+export interface TriggerAnswer {
+  status: number;
+  body: any;
+  text: string;
+}
+
+/** Options of {@link trigger}. */
+export interface TriggerOptions {
+  body?: string;
+  contentType?: string;
+  socketId?: string;
+  timestamp?: number;
+  secret: string;
+  extraParams?: Record<string, string>;
+}
+
+/** Sends a correctly signed trigger through the real HTTP endpoint. */
+export async function trigger(baseUrl: string, channel: string, event: string, data: unknown, options: TriggerOptions): Promise<TriggerAnswer> {
+  const body = options.body ?? (data === undefined ? '' : JSON.stringify(data));
+  const url = triggerUrl({
+    baseUrl,
+    channel,
+    event,
+    body,
+    secretKey: options.secret,
+    timestamp: options.timestamp,
+    socketId: options.socketId,
+    extraParams: options.extraParams,
+  });
+  return post(url, body, options.contentType ?? 'application/json');
+}
+
+/** POSTs a body and reads the JSON answer. */
+export async function post(url: string, body: string | Buffer, contentType = 'application/json'): Promise<TriggerAnswer> {
+  const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': contentType } });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, body: parsed, text };
+}
