@@ -1,0 +1,24 @@
+import { execFileSync } from 'node:child_process';
+
+/** True when CI demands that service-backed tests run (`.ci/run` sets it). */
+export const SERVICES_REQUIRED = process.env.PUSHY_REQUIRE_SERVICES === '1';
+
+/** Path of an executable on PATH, or undefined. */
+export function findExecutable(name: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Call in a `before` hook of a suite that needs an external program (redis-server, chromium).
+ * Without it: under PUSHY_REQUIRE_SERVICES=1 the suite fails; otherwise it is skipped, loudly.
+ */
+export function requireService(ctx: Mocha.Context, name: string, available: boolean): void {
+  if (available) return;
+  if (SERVICES_REQUIRED) throw new Error(`${name} is required (PUSHY_REQUIRE_SERVICES=1) but is not installed`);
+  process.stderr.write(`\n  !!! SKIPPING "${ctx.test?.parent?.title ?? 'suite'}": ${name} is not installed (CI installs it)\n`);
+  ctx.skip();
+}
