@@ -3,13 +3,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { TestClient } from '../helpers/client.js';
 import { PROJECT_ROOT, runServer, type ServerProcess } from '../helpers/process.js';
 import { trigger } from '../helpers/trigger.js';
-import { writeCommandsFolder } from './custom-commands.test.js';
-
-const run = promisify(execFile);
+import { writeCommandsFolder } from '../helpers/commands-folder.js';
 
 function configFile(content: unknown): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'pushy-cli-')), 'config.json');
