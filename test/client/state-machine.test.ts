@@ -137,6 +137,19 @@ describe('client: connection state machine (fake timers, fake socket)', () => {
     expect(pushy.state).to.equal('connected');
   });
 
+  it('a listener that throws does not stop the others; its error is rethrown on its own task', () => {
+    const { pushy, sockets } = start();
+    const calls: string[] = [];
+    pushy.bind('connect', () => {
+      throw new Error('app bug');
+    });
+    pushy.bind('connect', () => calls.push('second'));
+    sockets.last().hello('x');
+    expect(calls).to.deep.equal(['second']);
+    expect(pushy.state).to.equal('connected');
+    expect(() => clock.tick(0)).to.throw('app bug');
+  });
+
   describe('exec', () => {
     it('queues commands until connected, then sends them in order with ids; replies resolve', async () => {
       const { pushy, sockets } = start();
