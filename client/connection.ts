@@ -63,11 +63,6 @@ export class Connection {
     return this.current;
   }
 
-  /** Failed attempts since the last successful connect. */
-  get attempts(): number {
-    return this.attempt;
-  }
-
   /** Opens a socket now unless one is open or opening. */
   connect(): void {
     if (this.current === 'connecting' || this.current === 'connected') return;

@@ -2,7 +2,6 @@ import SockJS from 'sockjs-client';
 
 /** The part of a SockJS (or WebSocket-like) object the client uses. */
 export interface SocketLike {
-  onopen: ((event?: unknown) => void) | null;
   onmessage: ((event: { data: unknown }) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
   send(text: string): void;

@@ -5,7 +5,6 @@ import type { SocketFactory, SocketLike } from 'pushy-server/client';
  * here, not SockJS (the browser e2e suites cover the real transports).
  */
 export class FakeSocket implements SocketLike {
-  onopen: SocketLike['onopen'] = null;
   onmessage: SocketLike['onmessage'] = null;
   onclose: SocketLike['onclose'] = null;
   readonly sent: any[] = [];
