@@ -12,3 +12,5 @@ export type { Broker, BrokerMessage } from './broker/broker.js';
 export { MemoryBroker } from './broker/memory-broker.js';
 export { createLogger, type Logger, type LogLevel } from './logger.js';
 export { EVENTS, PROTOCOL_VERSION, normaliseChannelName } from './protocol.js';
+export { authorizeChannel, channelAuthHandler } from './auth-endpoint.js';
+export type { AuthorizeChannelInput, ChannelAuthorization, ChannelAuthRequest, ChannelAuthDecision, ChannelAuthHandlerOptions, ChannelAuthHandler } from './auth-endpoint.js';

@@ -10,6 +10,7 @@ import { MemoryPresenceStore, type PresenceStore } from './channels/presence-sto
 import { CommandRegistry, type LoadReport } from './command-registry.js';
 import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
 import { createRouter, type Route } from './http/router.js';
+import { browserClientRoute } from './http/client-route.js';
 import { sockjsClientRoute } from './http/static-route.js';
 import { triggerRoute } from './http/trigger-route.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -74,6 +75,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
       maxBodyBytes: config.limits.maxTriggerBodyBytes,
     }),
     sockjsClientRoute(),
+    browserClientRoute(),
   ];
   httpServer.on('request', createRouter(routes, logger));
   // SockJS wraps the request listeners present when it installs, so it goes in after the router.

@@ -1,0 +1,64 @@
+/** How the client sends its auth request body. */
+export type AuthTransport = 'form' | 'json';
+
+/** What the auth endpoint answers: the signature and, for presence, the signed member data. */
+export interface ChannelAuth {
+  auth: string;
+  /** Presence data exactly as signed (a JSON text). */
+  data?: string;
+}
+
+/** What an auth request needs. */
+export interface AuthRequest {
+  endpoint: string;
+  headers: Record<string, string>;
+  transport: AuthTransport;
+  channel: string;
+  socketId: string;
+  fetch: typeof fetch;
+}
+
+/** The auth endpoint refused or answered something unusable. */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  /** HTTP status, when the endpoint answered. */
+  readonly status: number | undefined;
+
+  constructor(message: string, status?: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/**
+ * POSTs `{channel, connection_id}` to the app's auth endpoint (as a form or JSON) and returns
+ * the `{auth, data?}` it answers. Anything but a 2xx with a string `auth` is an {@link AuthError}.
+ */
+export async function requestChannelAuth(request: AuthRequest): Promise<ChannelAuth> {
+  const fields = { channel: request.channel, connection_id: request.socketId };
+  const body = request.transport === 'json' ? JSON.stringify(fields) : new URLSearchParams(fields).toString();
+  const contentType = request.transport === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
+  let response: Response;
+  try {
+    response = await request.fetch(request.endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': contentType, Accept: 'application/json', ...request.headers },
+      body,
+      credentials: 'same-origin',
+    });
+  } catch (error) {
+    throw new AuthError(`Auth request failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!response.ok) throw new AuthError(`Auth endpoint answered ${response.status}`, response.status);
+  let answer: unknown;
+  try {
+    answer = await response.json();
+  } catch {
+    throw new AuthError('Auth endpoint did not answer JSON', response.status);
+  }
+  const { auth, data } = (answer ?? {}) as { auth?: unknown; data?: unknown };
+  if (typeof auth !== 'string' || auth === '') throw new AuthError('Auth endpoint answered no "auth"', response.status);
+  if (data === undefined || data === null) return { auth };
+  // The signature covers the exact text; an object is sent as its JSON, as the server signs it.
+  return { auth, data: typeof data === 'string' ? data : JSON.stringify(data) };
+}

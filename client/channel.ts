@@ -1,0 +1,118 @@
+import { Emitter, type Listener } from './emitter.js';
+import type { Member } from './frames.js';
+
+/** Where a channel's subscription stands. */
+export type ChannelState = 'unsubscribed' | 'subscribing' | 'subscribed' | 'failed';
+
+/** What a channel asks of its client. */
+export interface ChannelOwner {
+  subscribe(channel: Channel): void;
+  unsubscribe(channel: Channel): void;
+}
+
+/**
+ * One channel. Bind to its events before or after subscribing: triggered events by their
+ * name, and the client's own `pushy:subscription-success`, `subscription-error`,
+ * `pushy:subscription-end`, `pushy:member-added` and `pushy:member-quit`.
+ */
+export class Channel {
+  /** The channel name, lowercased. */
+  readonly name: string;
+  /** This subscription's member id on a presence channel. */
+  memberId: string | undefined;
+  private readonly emitter = new Emitter();
+  private readonly memberMap = new Map<string, Member>();
+  private currentState: ChannelState = 'unsubscribed';
+  /** @internal True while the app wants this channel subscribed (kept across reconnects). */
+  wanted = false;
+
+  /** @internal Created by `Pushy.channel(name)`. */
+  constructor(name: string, private readonly owner: ChannelOwner) {
+    this.name = name;
+  }
+
+  /** Where the subscription stands. */
+  get state(): ChannelState {
+    return this.currentState;
+  }
+
+  /** True once the server has accepted the subscription (on the current connection). */
+  get subscribed(): boolean {
+    return this.currentState === 'subscribed';
+  }
+
+  /** Presence members, current as of the last presence event (empty on other channels). */
+  get members(): Member[] {
+    return [...this.memberMap.values()];
+  }
+
+  /** Subscribes now, or as soon as connected; kept (and re-authorised) across reconnects. */
+  subscribe(): this {
+    this.owner.subscribe(this);
+    return this;
+  }
+
+  /** Leaves the channel; it is no longer resubscribed on reconnect. */
+  unsubscribe(): this {
+    this.owner.unsubscribe(this);
+    return this;
+  }
+
+  /** Calls `listener` with the data of every `event` on this channel. */
+  bind(event: string, listener: Listener): this {
+    this.emitter.bind(event, listener);
+    return this;
+  }
+
+  /** Removes one listener, every listener of `event`, or (no arguments) all. */
+  unbind(event?: string, listener?: Listener): this {
+    this.emitter.unbind(event, listener);
+    return this;
+  }
+
+  /** @internal */
+  setState(state: ChannelState): void {
+    this.currentState = state;
+  }
+
+  /** @internal */
+  emit(event: string, data?: unknown): void {
+    this.emitter.emit(event, data);
+  }
+
+  /**
+   * @internal Replaces the member list. When `announce` (a resubscription), members that came
+   * or went while the client was away are reported as added or quit.
+   */
+  resetMembers(members: readonly Member[], announce: boolean): void {
+    const next = new Map(members.map((member) => [memberKey(member), member] as const));
+    const previous = new Map(this.memberMap);
+    this.memberMap.clear();
+    for (const [key, member] of next) this.memberMap.set(key, member);
+    if (!announce) return;
+    for (const [key, member] of previous) if (!next.has(key)) this.emit('pushy:member-quit', member);
+    for (const [key, member] of next) if (!previous.has(key)) this.emit('pushy:member-added', member);
+  }
+
+  /** @internal */
+  addMember(member: Member): void {
+    this.memberMap.set(memberKey(member), member);
+    this.emit('pushy:member-added', member);
+  }
+
+  /** @internal */
+  removeMember(member: Member): void {
+    this.memberMap.delete(memberKey(member));
+    this.emit('pushy:member-quit', member);
+  }
+
+  /** @internal */
+  clearMembers(): void {
+    this.memberMap.clear();
+  }
+}
+
+/** Members with a user id are one member per user (the server does the same). */
+function memberKey(member: Member): string {
+  return member.id !== undefined && member.id !== null ? `id:${String(member.id)}` : `member:${member.memberId}`;
+}

@@ -1,0 +1,14 @@
+/**
+ * Pushy's browser client, as an ES module. The script-tag build (`/pushy/client.js`) exposes
+ * the same {@link Pushy} class as the global `Pushy`.
+ */
+export { Pushy, type PushyOptions, type ConnectInfo } from './pushy.js';
+export { Channel, type ChannelState } from './channel.js';
+export { PushyCommandError } from './commands.js';
+export { AuthError, type AuthTransport, type ChannelAuth } from './auth.js';
+export type { ConnectionState, StateChange } from './connection.js';
+export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+export type { SocketLike, SocketFactory } from './socket.js';
+export type { Member, ServerFrame } from './frames.js';
+export type { SubscriptionError } from './subscriptions.js';
+export type { Listener } from './emitter.js';

@@ -1,0 +1,214 @@
+import { AuthError, type ChannelAuth } from './auth.js';
+import { Channel, type ChannelOwner } from './channel.js';
+import type { PushyCommandError } from './commands.js';
+import type { Member, ServerFrame } from './frames.js';
+
+/** What the subscription flow needs from the client. */
+export interface SubscriptionDeps {
+  /** The current socket id when connected, else undefined. */
+  connectedSocketId(): string | undefined;
+  /** Sends a command now, or returns undefined when not connected. */
+  execNow(command: string, data: Record<string, unknown>): Promise<unknown> | undefined;
+  /** Asks the app's auth endpoint to sign `channel` for `socketId`. */
+  authorize(channel: string, socketId: string): Promise<ChannelAuth>;
+}
+
+/** What a `subscription-error` event carries. */
+export interface SubscriptionError {
+  channel: string;
+  reason: string;
+  /** HTTP status of the auth endpoint, when it answered. */
+  status?: number;
+}
+
+interface Attempt {
+  /** Socket the attempt belongs to; answers for older sockets are stale. */
+  socketId: string;
+  /** Auth was already requested on this socket: a second needauth means a refusal, not a loop. */
+  authRequested: boolean;
+}
+
+/**
+ * The channels of one client and the protocol that keeps them subscribed: subscribe, on
+ * `subscription-needauth` authorise through the app's endpoint once and subscribe again with
+ * the signature, resubscribe everything wanted after a reconnect. Every refusal ends the
+ * channel in `failed` with exactly one `subscription-error` event.
+ */
+export class Subscriptions implements ChannelOwner {
+  private readonly channels = new Map<string, Channel>();
+  private readonly attempts = new Map<Channel, Attempt>();
+  private readonly everSubscribed = new WeakSet<Channel>();
+
+  constructor(private readonly deps: SubscriptionDeps) {}
+
+  /** The channel object for a (lowercased) name, created on first use. */
+  get(name: string): Channel {
+    let channel = this.channels.get(name);
+    if (!channel) {
+      channel = new Channel(name, this);
+      this.channels.set(name, channel);
+    }
+    return channel;
+  }
+
+  /** Every channel the app asked for. */
+  all(): Channel[] {
+    return [...this.channels.values()];
+  }
+
+  subscribe(channel: Channel): void {
+    if (channel.wanted) return;
+    channel.wanted = true;
+    channel.setState('subscribing');
+    const socketId = this.deps.connectedSocketId();
+    if (socketId !== undefined) this.start(channel, socketId);
+  }
+
+  unsubscribe(channel: Channel): void {
+    if (!channel.wanted && channel.state !== 'subscribed') return;
+    const wasActive = channel.state === 'subscribing' || channel.state === 'subscribed';
+    channel.wanted = false;
+    channel.setState('unsubscribed');
+    channel.clearMembers();
+    this.attempts.delete(channel);
+    if (wasActive) {
+      // The server may not have subscribed us yet (auth pending): its 403 answer is expected then.
+      this.deps.execNow('unsubscribe', { channel: channel.name })?.catch(ignoreCommandError);
+    }
+  }
+
+  /** A new socket is up: subscribe every wanted channel again. */
+  connected(socketId: string): void {
+    for (const channel of this.channels.values()) if (channel.wanted) this.start(channel, socketId);
+  }
+
+  /** The socket dropped: subscriptions are gone with it until the next connect. */
+  disconnected(): void {
+    this.attempts.clear();
+    for (const channel of this.channels.values()) if (channel.wanted) channel.setState('subscribing');
+  }
+
+  /** Handles a subscription or presence frame; false when the frame is not one. */
+  handle(frame: ServerFrame): boolean {
+    switch (frame.event) {
+      case 'pushy:subscription-success':
+        this.onSuccess(this.byData(frame), frame.data);
+        return true;
+      case 'pushy:subscription-needauth':
+        this.onNeedAuth(this.byData(frame));
+        return true;
+      case 'pushy:subscription-failed':
+        this.onFailed(this.byData(frame), String(frame.data?.reason ?? 'Subscription refused'));
+        return true;
+      case 'pushy:subscription-end': {
+        const channel = this.byData(frame);
+        if (channel && !channel.wanted) channel.emit('pushy:subscription-end', frame.data);
+        return true;
+      }
+      case 'pushy:presence-add':
+      case 'pushy:presence-quit': {
+        const channel = frame.channel === undefined ? undefined : this.channels.get(frame.channel);
+        const member = frame.data?.member as Member | undefined;
+        if (!channel || !channel.subscribed || !member) return true;
+        if (frame.event === 'pushy:presence-add') channel.addMember(member);
+        else channel.removeMember(member);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Delivers a triggered event to its channel; false when the client has no such channel. */
+  deliver(frame: ServerFrame): boolean {
+    const channel = frame.channel === undefined ? undefined : this.channels.get(frame.channel);
+    if (!channel) return false;
+    channel.emit(frame.event, frame.data);
+    return true;
+  }
+
+  private start(channel: Channel, socketId: string): void {
+    this.attempts.set(channel, { socketId, authRequested: false });
+    channel.setState('subscribing');
+    this.send(channel, { channel: channel.name });
+  }
+
+  private send(channel: Channel, data: Record<string, unknown>): void {
+    const sent = this.deps.execNow('subscribe', data);
+    // Success and refusals come as subscription frames; a pushy:error (bad name, too many
+    // subscriptions) only as this command's error.
+    sent?.catch((error: PushyCommandError) => {
+      if (error.code === 'disconnected' || error.code === 'closed') return;
+      this.fail(channel, error.message);
+    });
+  }
+
+  private onSuccess(channel: Channel | undefined, data: { memberId?: string; presence?: Member[] }): void {
+    if (!channel || !channel.wanted || !this.attempts.has(channel)) return;
+    const resubscribed = this.everSubscribed.has(channel);
+    this.everSubscribed.add(channel);
+    channel.memberId = data.memberId;
+    channel.setState('subscribed');
+    if (Array.isArray(data.presence)) channel.resetMembers(data.presence, resubscribed);
+    channel.emit('pushy:subscription-success', data);
+  }
+
+  private onNeedAuth(channel: Channel | undefined): void {
+    const attempt = channel ? this.attempts.get(channel) : undefined;
+    if (!channel || !attempt || !channel.wanted) return;
+    if (attempt.authRequested) {
+      this.fail(channel, 'Subscription still needs auth after authorising');
+      return;
+    }
+    attempt.authRequested = true;
+    void this.authorize(channel, attempt);
+  }
+
+  private async authorize(channel: Channel, attempt: Attempt): Promise<void> {
+    let signed: ChannelAuth;
+    try {
+      signed = await this.deps.authorize(channel.name, attempt.socketId);
+    } catch (error) {
+      if (this.isCurrent(channel, attempt)) this.fail(channel, error instanceof Error ? error.message : String(error), error instanceof AuthError ? error.status : undefined);
+      return;
+    }
+    // A socket that dropped meanwhile: the next connection authorises again for its own id.
+    if (!this.isCurrent(channel, attempt)) return;
+    const data: Record<string, unknown> = { channel: channel.name, auth: signed.auth };
+    if (signed.data !== undefined) data.data = signed.data;
+    this.send(channel, data);
+  }
+
+  private onFailed(channel: Channel | undefined, reason: string): void {
+    if (!channel || !channel.wanted || !this.attempts.has(channel)) return;
+    if (reason === 'Already subscribed to this channel') {
+      channel.setState('subscribed');
+      return;
+    }
+    this.fail(channel, reason);
+  }
+
+  private fail(channel: Channel, reason: string, status?: number): void {
+    if (!channel.wanted) return;
+    channel.wanted = false;
+    this.attempts.delete(channel);
+    channel.setState('failed');
+    channel.clearMembers();
+    const error: SubscriptionError = { channel: channel.name, reason };
+    if (status !== undefined) error.status = status;
+    channel.emit('subscription-error', error);
+  }
+
+  private isCurrent(channel: Channel, attempt: Attempt): boolean {
+    return channel.wanted && this.attempts.get(channel) === attempt && this.deps.connectedSocketId() === attempt.socketId;
+  }
+
+  private byData(frame: ServerFrame): Channel | undefined {
+    const name = frame.data?.channel;
+    return typeof name === 'string' ? this.channels.get(name) : undefined;
+  }
+}
+
+function ignoreCommandError(): void {
+  // Expected refusals (see the caller); there is nothing left to do for the channel.
+}
