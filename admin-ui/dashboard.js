@@ -105,20 +105,22 @@
 
   function drawChart() {
     const svg = $('chart');
-    const width = 800;
+    // Drawn at the element's own size, so lines and labels are never stretched.
+    const width = Math.max(200, Math.round(svg.clientWidth || 800));
     const height = 180;
+    svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
     const end = state.samples.length > 0 ? state.samples[state.samples.length - 1].t : Date.now();
     const start = end - CHART_WINDOW_MS;
     const shown = state.samples.filter((s) => s.t >= start);
     const maxConnections = niceMax(Math.max(0, ...shown.map((s) => s.connections)));
     const maxEvents = niceMax(Math.max(0, ...shown.map((s) => s.triggeredPerSec)));
     const x = (t) => (((t - start) / CHART_WINDOW_MS) * width).toFixed(1);
-    const y = (value, max) => (height - 6 - (value / max) * (height - 12)).toFixed(1);
+    const y = (value, max) => (height - 18 - (value / max) * (height - 24)).toFixed(1);
     const ns = 'http://www.w3.org/2000/svg';
     svg.replaceChildren();
     for (let i = 0; i <= 4; i += 1) {
       const line = document.createElementNS(ns, 'line');
-      const gy = String(6 + (i * (height - 12)) / 4);
+      const gy = String(6 + (i * (height - 24)) / 4);
       line.setAttribute('class', 'grid');
       line.setAttribute('x1', '0');
       line.setAttribute('x2', String(width));
@@ -134,6 +136,15 @@
       line.setAttribute('class', series);
       line.setAttribute('points', shown.map((s) => `${x(s.t)},${y(read(s), max)}`).join(' '));
       svg.appendChild(line);
+    }
+    for (const [text, anchor, at] of [['5 min ago', 'start', 4], ['now', 'end', width - 4]]) {
+      const label = document.createElementNS(ns, 'text');
+      label.setAttribute('class', 'axis');
+      label.setAttribute('x', String(at));
+      label.setAttribute('y', String(height - 4));
+      label.setAttribute('text-anchor', anchor);
+      label.textContent = text;
+      svg.appendChild(label);
     }
     $('chart-max-connections').textContent = `(scale 0–${formatCount(maxConnections)})`;
     $('chart-max-events').textContent = `(scale 0–${formatCount(maxEvents)})`;
@@ -183,7 +194,12 @@
     }
     box.hidden = false;
     $('members-channel').textContent = `${detail.name} (${detail.subscribers} subscribers here)`;
-    const items = detail.members.map((member) => el('li', '', JSON.stringify(member)));
+    const items = detail.members.map((member) => {
+      const { memberId, subscribed, idle, ...data } = member;
+      const item = el('li');
+      item.append(el('strong', '', data.id ?? memberId), el('span', '', ` ${JSON.stringify(data)} `), el('span', 'muted', `since ${new Date(subscribed).toLocaleTimeString()}`));
+      return item;
+    });
     if (items.length === 0) items.push(el('li', 'muted', detail.kind === 'public' ? 'public channel: no presence' : 'no presence members'));
     $('members-list').replaceChildren(...items);
   }
