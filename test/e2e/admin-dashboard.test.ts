@@ -24,7 +24,7 @@ const ADMIN = { username: 'ops', password: 'dashboard-test-password' };
 const UPDATE_DOCS = process.env.PUSHY_UPDATE_SCREENSHOTS === '1';
 
 describe('e2e: admin dashboard in Chromium', function () {
-  this.timeout(60000);
+  this.timeout(UPDATE_DOCS ? 180000 : 60000);
   let srv: TestServer;
   let browser: Browser;
   const clients: TestClient[] = [];
