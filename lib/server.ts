@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { adminRoutes } from './admin/admin-routes.js';
-import { TrafficHistory } from './admin/history.js';
 import { verifyChannelAuth } from './auth.js';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory-broker.js';
@@ -12,15 +10,12 @@ import { MemoryPresenceStore, type PresenceStore } from './channels/presence-sto
 import { CommandRegistry, type LoadReport } from './command-registry.js';
 import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
 import type { Connection } from './connection.js';
-import { healthRoutes } from './http/health-routes.js';
-import { instrumentRoute } from './http/instrument.js';
-import { metricsRoute } from './http/metrics-route.js';
 import { createRouter, type Route } from './http/router.js';
 import { sockjsClientRoute } from './http/static-route.js';
 import { triggerRoute } from './http/trigger-route.js';
 import { silentLogger, type Logger } from './logger.js';
-import { createPrometheusMetrics, type PrometheusMetrics } from './metrics/prometheus.js';
-import { createTrafficCounters, type TrafficCounters } from './metrics/traffic.js';
+import { createTrafficCounters } from './metrics/traffic.js';
+import { createOperations } from './operations.js';
 import { attachSockjs, type SockjsEndpoint } from './sockjs-server.js';
 import subscribe from '../commands/subscribe.js';
 import unsubscribe from '../commands/unsubscribe.js';
@@ -46,10 +41,6 @@ export interface PushyServer {
   readonly channels: ChannelManager;
   readonly commands: CommandRegistry;
   readonly sockjs: SockjsEndpoint;
-  /** Running totals behind the metrics and the admin dashboard. */
-  readonly traffic: TrafficCounters;
-  /** Prometheus metrics, when `metrics.enabled`. */
-  readonly metrics: PrometheusMetrics | undefined;
   /** What loading `commandsDir` gave. */
   readonly commandsReport: LoadReport;
   /** Starts listening on the configured host and port. */
@@ -66,10 +57,6 @@ export const SHUTDOWN_CLOSE = { code: 1001, reason: 'Server shutting down' } as 
 /** Longest wait for polling sessions to take their close frame during shutdown. */
 const SHUTDOWN_GRACE_MS = 1500;
 
-/** The admin chart: one sample a second, five minutes of them. */
-const HISTORY_INTERVAL_MS = 1000;
-const HISTORY_SAMPLES = 300;
-
 /** Builds a server from its parts; nothing listens until {@link PushyServer.listen}. */
 export async function createServer(options: PushyServerOptions): Promise<PushyServer> {
   const { config } = options;
@@ -79,24 +66,14 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const broker = options.broker ?? new MemoryBroker();
   const presence = options.presence ?? new MemoryPresenceStore();
 
-  const startedAt = Date.now();
-  const admin = adminCredentials(config);
   const httpServer = createHttpServer(config);
   const traffic = createTrafficCounters();
   const channels = new ChannelManager({ broker, presence, logger, maxChannelsPerConnection: config.limits.maxChannelsPerConnection, traffic });
-  // SockJS goes in after the router (below), so the routes read its connections when asked.
+  // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
-  const metrics = config.metrics.enabled ? createPrometheusMetrics({ traffic, channels, connections, broker }) : undefined;
-  let shuttingDown = false;
-  const history = admin
-    ? new TrafficHistory({
-        intervalMs: HISTORY_INTERVAL_MS,
-        capacity: HISTORY_SAMPLES,
-        read: () => ({ connections: endpoint.connections.size, eventsTriggered: traffic.eventsTriggered, eventsDelivered: traffic.eventsDelivered }),
-      })
-    : undefined;
+  const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey });
   const routes: Route[] = [
-    instrumentRoute(
+    ops.instrumentTrigger(
       triggerRoute({
         channels,
         logger,
@@ -104,28 +81,10 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
         timestampTolerance: config.timestampTolerance,
         maxBodyBytes: config.limits.maxTriggerBodyBytes,
       }),
-      { traffic, observe: metrics?.observeTrigger },
     ),
     sockjsClientRoute(),
-    ...healthRoutes({ broker, isShuttingDown: () => shuttingDown }),
+    ...ops.routes,
   ];
-  if (metrics) routes.push(metricsRoute(config.metrics.path, metrics.registry));
-  if (admin && history) {
-    const deps = {
-      credentials: admin,
-      broker,
-      channels,
-      connections,
-      traffic,
-      startedAt,
-      history,
-      logger,
-      secretKey,
-      sockjsPrefix: config.sockjs.prefix,
-      maxBodyBytes: config.limits.maxTriggerBodyBytes,
-    };
-    routes.push(...adminRoutes(deps).map((route) => instrumentRoute(route, { traffic })));
-  }
   httpServer.on('request', createRouter(routes, logger));
   // SockJS wraps the request listeners present when it installs, so it goes in after the router.
   let commands: CommandRegistry | undefined;
@@ -160,8 +119,6 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     channels,
     commands,
     sockjs: endpoint,
-    traffic,
-    metrics,
     commandsReport,
     listen: () =>
       new Promise<AddressInfo>((resolve, reject) => {
@@ -169,8 +126,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
         httpServer.listen(config.port, config.host, () => {
           httpServer.off('error', reject);
           const address = httpServer.address() as AddressInfo;
-          history?.start();
-          logger.info('Pushy listening', { url: server.url(), sockjsPrefix: config.sockjs.prefix, admin: admin !== undefined });
+          ops.start();
+          logger.info('Pushy listening', { url: server.url(), sockjsPrefix: config.sockjs.prefix });
           resolve(address);
         });
       }),
@@ -190,10 +147,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
 
   async function shutdown(): Promise<void> {
     logger.info('Pushy shutting down', { connections: endpoint.connections.size });
-    shuttingDown = true;
-    // Readiness now answers 503; keep serving meanwhile so load balancers can take us out.
-    if (config.health.drainDelay > 0) await delay(config.health.drainDelay);
-    history?.stop();
+    await ops.drain();
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await Promise.race([endpoint.closeAll(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason), delay(SHUTDOWN_GRACE_MS)]);
     httpServer.closeAllConnections();
@@ -202,14 +156,6 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     await presence.close();
     logger.info('Pushy stopped');
   }
-}
-
-/** The admin credential, or undefined when the admin side is off. */
-function adminCredentials(config: PushyConfig): { username: string; password: string } | undefined {
-  const { username, password } = config.admin;
-  if (!username && !password) return undefined;
-  if (!username || !password) throw new ConfigError('admin.username and admin.password must be set together');
-  return { username, password };
 }
 
 function createHttpServer(config: PushyConfig): http.Server {
