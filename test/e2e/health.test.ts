@@ -4,7 +4,7 @@ import { request } from '../helpers/http.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 /** A memory broker that can lose its connection, as a Redis broker can. */
-class UnplugableBroker extends MemoryBroker {
+class UnpluggableBroker extends MemoryBroker {
   connected = true;
   override isReady(): boolean {
     return this.connected && super.isReady();
@@ -36,7 +36,7 @@ describe('e2e: health and readiness', () => {
   });
 
   it('is not ready while the broker is disconnected, and ready again once it is back', async () => {
-    const broker = new UnplugableBroker();
+    const broker = new UnpluggableBroker();
     srv = await startServer({}, { broker });
     broker.connected = false;
     const down = await request(`${srv.url}/pushy/ready`);
