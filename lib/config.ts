@@ -56,7 +56,28 @@ const schema = {
     maxTriggerBodyBytes: { doc: 'Largest trigger request body, in bytes.', format: 'nat', default: 102400, env: 'PUSHY_MAX_TRIGGER_BODY_BYTES' },
     maxChannelsPerConnection: { doc: 'Most channels one connection may be subscribed to.', format: 'nat', default: 100, env: 'PUSHY_MAX_CHANNELS_PER_CONNECTION' },
   },
+  health: {
+    drainDelay: {
+      doc: 'Milliseconds between the start of a shutdown and closing the listener, during which GET /pushy/ready answers 503 so that load balancers stop routing here.',
+      format: 'nat',
+      default: 0,
+      env: 'PUSHY_HEALTH_DRAIN_DELAY',
+    },
+  },
+  metrics: {
+    enabled: { doc: 'Serve Prometheus metrics (unauthenticated: keep the path off the public network).', format: Boolean, default: true, env: 'PUSHY_METRICS_ENABLED' },
+    path: { doc: 'URL path of the Prometheus metrics.', format: urlPath, default: '/metrics', env: 'PUSHY_METRICS_PATH' },
+  },
+  admin: {
+    username: { doc: 'Admin API and dashboard user (HTTP Basic). Empty, or no password: the admin side is off (404).', format: String, default: '', env: 'PUSHY_ADMIN_USERNAME' },
+    password: { doc: 'Admin API and dashboard password.', format: String, default: '', env: 'PUSHY_ADMIN_PASSWORD', sensitive: true },
+  },
 };
+
+/** convict format: an absolute URL path. */
+function urlPath(value: unknown): void {
+  if (typeof value !== 'string' || !/^\/[A-Za-z0-9/_.~-]*$/.test(value)) throw new Error('must be a URL path starting with "/"');
+}
 
 /** The whole, validated configuration. */
 export type PushyConfig = {
@@ -76,6 +97,9 @@ export type PushyConfig = {
   };
   ssl: { key: string; cert: string };
   limits: { maxFrameBytes: number; maxTriggerBodyBytes: number; maxChannelsPerConnection: number };
+  health: { drainDelay: number };
+  metrics: { enabled: boolean; path: string };
+  admin: { username: string; password: string };
 };
 
 /** Nested partial, for overriding some options (tests, embedding). */

@@ -9,11 +9,14 @@ import { ChannelManager } from './channels/channel-manager.js';
 import { MemoryPresenceStore, type PresenceStore } from './channels/presence-store.js';
 import { CommandRegistry, type LoadReport } from './command-registry.js';
 import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
+import type { Connection } from './connection.js';
 import { createRouter, type Route } from './http/router.js';
 import { browserClientRoute } from './http/client-route.js';
 import { sockjsClientRoute } from './http/static-route.js';
 import { triggerRoute } from './http/trigger-route.js';
 import { silentLogger, type Logger } from './logger.js';
+import { createTrafficCounters } from './metrics/traffic.js';
+import { createOperations } from './operations.js';
 import { attachSockjs, type SockjsEndpoint } from './sockjs-server.js';
 import subscribe from '../commands/subscribe.js';
 import unsubscribe from '../commands/unsubscribe.js';
@@ -65,17 +68,24 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const presence = options.presence ?? new MemoryPresenceStore();
 
   const httpServer = createHttpServer(config);
-  const channels = new ChannelManager({ broker, presence, logger, maxChannelsPerConnection: config.limits.maxChannelsPerConnection });
+  const traffic = createTrafficCounters();
+  const channels = new ChannelManager({ broker, presence, logger, maxChannelsPerConnection: config.limits.maxChannelsPerConnection, traffic });
+  // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
+  const connections = (): ReadonlySet<Connection> => endpoint.connections;
+  const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey });
   const routes: Route[] = [
-    triggerRoute({
-      channels,
-      logger,
-      secretKey,
-      timestampTolerance: config.timestampTolerance,
-      maxBodyBytes: config.limits.maxTriggerBodyBytes,
-    }),
+    ops.instrumentTrigger(
+      triggerRoute({
+        channels,
+        logger,
+        secretKey,
+        timestampTolerance: config.timestampTolerance,
+        maxBodyBytes: config.limits.maxTriggerBodyBytes,
+      }),
+    ),
     sockjsClientRoute(),
     browserClientRoute(),
+    ...ops.routes,
   ];
   httpServer.on('request', createRouter(routes, logger));
   // SockJS wraps the request listeners present when it installs, so it goes in after the router.
@@ -85,6 +95,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     options: config.sockjs,
     logger,
     channels,
+    traffic,
     commands: () => {
       if (!commands) throw new Error('commands are not ready');
       return commands;
@@ -117,6 +128,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
         httpServer.listen(config.port, config.host, () => {
           httpServer.off('error', reject);
           const address = httpServer.address() as AddressInfo;
+          ops.start();
           logger.info('Pushy listening', { url: server.url(), sockjsPrefix: config.sockjs.prefix });
           resolve(address);
         });
@@ -137,6 +149,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
 
   async function shutdown(): Promise<void> {
     logger.info('Pushy shutting down', { connections: endpoint.connections.size });
+    await ops.drain();
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await Promise.race([endpoint.closeAll(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason), delay(SHUTDOWN_GRACE_MS)]);
     httpServer.closeAllConnections();

@@ -5,6 +5,7 @@ import type { ChannelManager } from './channels/channel-manager.js';
 import { Connection, type TransportSocket } from './connection.js';
 import type { PushyConfig } from './config.js';
 import type { Logger } from './logger.js';
+import { countError, type TrafficCounters } from './metrics/traffic.js';
 import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
 
 /** What the SockJS endpoint needs. */
@@ -15,6 +16,8 @@ export interface SockjsEndpointDeps {
   channels: ChannelManager;
   /** Resolved lazily so that the registry can hand the SockJS server to v1 commands. */
   commands: () => CommandRegistry;
+  /** Frame and connection totals (metrics, admin dashboard). */
+  traffic?: TrafficCounters;
 }
 
 /** The live SockJS endpoint. */
@@ -50,14 +53,16 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
   server.on('connection', (conn: sockjs.Connection | null) => {
     // sockjs emits null for a session whose request already went away.
     if (!conn) return;
-    const connection = new Connection(adaptSocket(conn));
+    const connection = new Connection(adaptSocket(conn, deps.traffic));
     connections.add(connection);
+    if (deps.traffic) deps.traffic.connectionsOpened += 1;
     logger.debug('connection open', { connectionId: connection.id, transport: connection.protocol, remote: connection.socket.remoteAddress });
     connection.send(EVENTS.connect, undefined, { socketId: connection.id, protocol: connection.protocol, version: PROTOCOL_VERSION });
 
     // One frame at a time: a subscribe must finish before the unsubscribe that follows it.
     let pending: Promise<void> = Promise.resolve();
     conn.on('data', (text: string) => {
+      if (deps.traffic) deps.traffic.framesIn += 1;
       pending = pending.then(() => deps.commands().dispatch(connection, text));
     });
     conn.once('close', () => {
@@ -91,12 +96,21 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
   };
 }
 
-function adaptSocket(conn: sockjs.Connection): TransportSocket {
+/** How every `pushy:error` frame starts, as `encodeFrame` writes it (no channel). */
+const ERROR_FRAME_PREFIX = '{"event":"pushy:error","data":';
+
+function adaptSocket(conn: sockjs.Connection, traffic: TrafficCounters | undefined): TransportSocket {
   return {
     protocol: conn.protocol,
     remoteAddress: conn.remoteAddress,
     headers: conn.headers,
     write: (text) => {
+      if (traffic) {
+        traffic.framesOut += 1;
+        // Every refusal leaves through here whoever raised it; a prefix test keeps the common
+        // frame's cost to a short string compare, and only error frames are parsed.
+        if (text.startsWith(ERROR_FRAME_PREFIX)) countError(traffic, 'socket', errorCode(text));
+      }
       conn.write(text);
     },
     close: (code, reason) => {
@@ -105,4 +119,9 @@ function adaptSocket(conn: sockjs.Connection): TransportSocket {
       conn.close(code as unknown as string, reason);
     },
   };
+}
+
+function errorCode(text: string): string {
+  const frame = JSON.parse(text) as { data?: { code?: unknown } };
+  return typeof frame.data?.code === 'string' ? frame.data.code : 'unknown';
 }

@@ -34,4 +34,21 @@ export interface Broker {
   unsubscribe(channel: string): Promise<void>;
   onMessage(handler: BrokerMessageHandler): void;
   close(): Promise<void>;
+  /**
+   * Optional: true while this broker can carry messages (a Redis broker: connected). A broker
+   * without it counts as ready. Drives `GET /pushy/ready` and the `pushy_broker_ready` metric.
+   */
+  isReady?(): boolean;
+  /** Optional: a short state name for operators, e.g. `ready`, `connecting`, `closed`. */
+  readonly state?: string;
+}
+
+/** Whether a broker can carry messages now (see {@link Broker.isReady}). */
+export function brokerReady(broker: Broker): boolean {
+  return broker.isReady ? broker.isReady() : true;
+}
+
+/** The state name operators see for a broker. */
+export function brokerState(broker: Broker): string {
+  return broker.state ?? (brokerReady(broker) ? 'ready' : 'not ready');
 }

@@ -9,6 +9,15 @@ export class MemoryBroker implements Broker {
   readonly nodeId = randomUUID();
   private readonly channels = new Set<string>();
   private readonly handlers: BrokerMessageHandler[] = [];
+  private closed = false;
+
+  isReady(): boolean {
+    return !this.closed;
+  }
+
+  get state(): string {
+    return this.closed ? 'closed' : 'ready';
+  }
 
   async publish(message: BrokerMessage): Promise<number> {
     if (!this.channels.has(message.channel)) return 0;
@@ -29,6 +38,7 @@ export class MemoryBroker implements Broker {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.channels.clear();
     this.handlers.length = 0;
   }

@@ -3,6 +3,7 @@ import type { Broker, BrokerMessage } from '../broker/broker.js';
 import type { Connection } from '../connection.js';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { isAppEvent, type TrafficCounters } from '../metrics/traffic.js';
 import { EVENTS, channelKind, encodeFrame, type ChannelKind } from '../protocol.js';
 import type { Member, PresenceStore } from './presence-store.js';
 
@@ -13,6 +14,8 @@ export interface ChannelManagerDeps {
   logger: Logger;
   /** Most channels one connection may hold. */
   maxChannelsPerConnection: number;
+  /** Totals moved once per publish and once per fan-out (metrics, admin dashboard). */
+  traffic?: TrafficCounters;
 }
 
 /** The outcome of a subscribe. */
@@ -108,6 +111,7 @@ export class ChannelManager {
 
   /** Publishes an event to the channel's subscribers on every node; resolves with the node count. */
   publish(message: BrokerMessage): Promise<number> {
+    if (this.deps.traffic && isAppEvent(message.event)) this.deps.traffic.eventsTriggered += 1;
     return this.deps.broker.publish(message);
   }
 
@@ -142,9 +146,13 @@ export class ChannelManager {
     const channel = this.channels.get(message.channel);
     if (!channel) return;
     const text = encodeFrame(message.event, message.channel, message.data);
+    let recipients = 0;
     for (const connection of channel.subscribers.values()) {
-      if (connection.id !== message.excludeSocketId) connection.sendEncoded(text);
+      if (connection.id === message.excludeSocketId) continue;
+      connection.sendEncoded(text);
+      recipients += 1;
     }
+    if (this.deps.traffic && isAppEvent(message.event)) this.deps.traffic.eventsDelivered += recipients;
   }
 
   private async addLocalSubscriber(connection: Connection, name: string): Promise<void> {

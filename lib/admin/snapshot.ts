@@ -1,0 +1,72 @@
+import { brokerReady, brokerState, type Broker } from '../broker/broker.js';
+import type { ChannelManager } from '../channels/channel-manager.js';
+import type { Connection } from '../connection.js';
+import type { TrafficCounters } from '../metrics/traffic.js';
+
+/** What a node summary is read from. */
+export interface NodeViewDeps {
+  broker: Broker;
+  channels: ChannelManager;
+  connections: () => ReadonlySet<Connection>;
+  traffic: TrafficCounters;
+  /** When this server was created, ms epoch. */
+  startedAt: number;
+  now?: () => number;
+}
+
+/** Connection counts of one node. */
+export interface ConnectionCounts {
+  total: number;
+  byTransport: Record<string, number>;
+  /** Opened since start. */
+  opened: number;
+}
+
+/** What the admin API says about one node. */
+export interface NodeView {
+  nodeId: string;
+  /** This is the node that answered. */
+  self: boolean;
+  startedAt: number;
+  uptime: number;
+  broker: { ready: boolean; state: string };
+  connections: ConnectionCounts;
+  channels: { total: number; byKind: Record<string, number> };
+  subscriptions: number;
+  presenceMembers: number;
+  events: { triggered: number; delivered: number };
+  frames: { in: number; out: number };
+  errors: { socket: Record<string, number>; http: Record<string, number> };
+}
+
+/** Connection counts, by SockJS transport. */
+export function connectionCounts(deps: Pick<NodeViewDeps, 'connections' | 'traffic'>): ConnectionCounts {
+  const byTransport: Record<string, number> = {};
+  let total = 0;
+  for (const connection of deps.connections()) {
+    byTransport[connection.protocol] = (byTransport[connection.protocol] ?? 0) + 1;
+    total += 1;
+  }
+  return { total, byTransport, opened: deps.traffic.connectionsOpened };
+}
+
+/** This node's counts, as the admin API and dashboard show them. */
+export function nodeView(deps: NodeViewDeps): NodeView {
+  const { broker, channels, traffic } = deps;
+  const stats = channels.stats();
+  const now = (deps.now ?? Date.now)();
+  return {
+    nodeId: broker.nodeId,
+    self: true,
+    startedAt: deps.startedAt,
+    uptime: Math.round((now - deps.startedAt) / 1000),
+    broker: { ready: brokerReady(broker), state: brokerState(broker) },
+    connections: connectionCounts(deps),
+    channels: { total: stats.channels, byKind: stats.byKind },
+    subscriptions: stats.subscriptions,
+    presenceMembers: stats.members,
+    events: { triggered: traffic.eventsTriggered, delivered: traffic.eventsDelivered },
+    frames: { in: traffic.framesIn, out: traffic.framesOut },
+    errors: { socket: Object.fromEntries(traffic.errors.socket), http: Object.fromEntries(traffic.errors.http) },
+  };
+}

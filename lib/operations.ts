@@ -1,0 +1,101 @@
+import { adminRoutes } from './admin/admin-routes.js';
+import type { AdminCredentials } from './admin/basic-auth.js';
+import { TrafficHistory } from './admin/history.js';
+import type { Broker } from './broker/broker.js';
+import type { ChannelManager } from './channels/channel-manager.js';
+import { ConfigError, type PushyConfig } from './config.js';
+import type { Connection } from './connection.js';
+import { healthRoutes } from './http/health-routes.js';
+import { instrumentRoute } from './http/instrument.js';
+import { metricsRoute } from './http/metrics-route.js';
+import type { Route } from './http/router.js';
+import type { Logger } from './logger.js';
+import { createPrometheusMetrics } from './metrics/prometheus.js';
+import type { TrafficCounters } from './metrics/traffic.js';
+
+/** What the operations side reads from the server. */
+export interface OperationsDeps {
+  config: PushyConfig;
+  broker: Broker;
+  channels: ChannelManager;
+  /** Open connections (resolved when asked: SockJS is attached after the routes exist). */
+  connections: () => ReadonlySet<Connection>;
+  /** The totals the channel manager and SockJS endpoint move. */
+  traffic: TrafficCounters;
+  logger: Logger;
+  secretKey: string;
+}
+
+/** Probes, metrics and the admin side of one server. */
+export interface Operations {
+  /** Health, readiness, metrics (when enabled) and admin (when configured) routes. */
+  readonly routes: Route[];
+  /** Wraps the trigger route: counts its refusals and times it for the latency histogram. */
+  instrumentTrigger(route: Route): Route;
+  /** Call once listening: starts sampling the dashboard chart. */
+  start(): void;
+  /**
+   * Call first thing in a shutdown: readiness answers 503 from now on, and this resolves after
+   * `health.drainDelay` so that load balancers can stop routing here while we still serve.
+   */
+  drain(): Promise<void>;
+}
+
+/** The admin chart: one sample a second, five minutes of them. */
+const HISTORY_INTERVAL_MS = 1000;
+const HISTORY_SAMPLES = 300;
+
+/** Builds the operations side from the config; throws a ConfigError for half an admin credential. */
+export function createOperations(deps: OperationsDeps): Operations {
+  const { config, broker, channels, connections, traffic, logger } = deps;
+  const credentials = adminCredentials(config);
+  const metrics = config.metrics.enabled ? createPrometheusMetrics({ traffic, channels, connections, broker }) : undefined;
+  let shuttingDown = false;
+
+  const routes: Route[] = healthRoutes({ broker, isShuttingDown: () => shuttingDown });
+  if (metrics) routes.push(metricsRoute(config.metrics.path, metrics.registry));
+  let history: TrafficHistory | undefined;
+  if (credentials) {
+    history = new TrafficHistory({
+      intervalMs: HISTORY_INTERVAL_MS,
+      capacity: HISTORY_SAMPLES,
+      read: () => ({ connections: connections().size, eventsTriggered: traffic.eventsTriggered, eventsDelivered: traffic.eventsDelivered }),
+    });
+    const admin = adminRoutes({
+      credentials,
+      broker,
+      channels,
+      connections,
+      traffic,
+      startedAt: Date.now(),
+      history,
+      logger,
+      secretKey: deps.secretKey,
+      sockjsPrefix: config.sockjs.prefix,
+      maxBodyBytes: config.limits.maxTriggerBodyBytes,
+    });
+    routes.push(...admin.map((route) => instrumentRoute(route, { traffic })));
+  }
+
+  return {
+    routes,
+    instrumentTrigger: (route) => instrumentRoute(route, { traffic, observe: metrics?.observeTrigger }),
+    start: () => history?.start(),
+    async drain() {
+      shuttingDown = true;
+      history?.stop();
+      if (config.health.drainDelay > 0) {
+        logger.info('draining before close', { drainDelay: config.health.drainDelay });
+        await new Promise((resolve) => setTimeout(resolve, config.health.drainDelay));
+      }
+    },
+  };
+}
+
+/** The admin credential, or undefined when the admin side is off. */
+function adminCredentials(config: PushyConfig): AdminCredentials | undefined {
+  const { username, password } = config.admin;
+  if (!username && !password) return undefined;
+  if (!username || !password) throw new ConfigError('admin.username and admin.password must be set together');
+  return { username, password };
+}
