@@ -4,7 +4,7 @@ import type { Connection } from '../connection.js';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { EVENTS, channelKind, encodeFrame, type ChannelKind } from '../protocol.js';
-import type { Member, PresenceStore } from './presence-store.js';
+import type { JoinResult, Member, PresenceStore } from './presence-store.js';
 
 /** What the manager needs from the rest of the server. */
 export interface ChannelManagerDeps {
@@ -49,6 +49,13 @@ export class ChannelManager {
 
   constructor(private readonly deps: ChannelManagerDeps) {
     deps.broker.onMessage((message) => this.deliver(message));
+    // Changes a shared store found by itself (a dead node reaped, a resync) reach every node here.
+    deps.presence.onChange?.((change) => {
+      const event = change.kind === 'add' ? EVENTS.presenceAdd : EVENTS.presenceQuit;
+      this.publish({ type: 'event', channel: change.channel, event, data: { member: change.member } }).catch((error: unknown) => {
+        deps.logger.error('could not publish a presence change', { channel: change.channel, event, error });
+      });
+    });
   }
 
   /**
@@ -69,7 +76,17 @@ export class ChannelManager {
 
     if (!presence || memberKey === undefined) return { memberId };
     const member: Member = { ...presence, memberId, subscribed: Date.now(), idle: false };
-    const joined = await this.deps.presence.join(channel, memberKey, member, connection.id);
+    let joined: JoinResult;
+    try {
+      joined = await this.deps.presence.join(channel, memberKey, member, connection.id);
+    } catch (error) {
+      // Presence unavailable (a shared store's backend away): the subscription does not happen.
+      if (connection.subscriptions.get(channel)?.memberId === memberId) {
+        connection.subscriptions.delete(channel);
+        await this.removeLocalSubscriber(connection, channel);
+      }
+      throw error;
+    }
     if (!connection.isOpen || connection.subscriptions.get(channel)?.memberId !== memberId) {
       // The connection went away (or unsubscribed) while we were joining: undo the join.
       await this.leavePresence(channel, memberKey, connection.id);
