@@ -93,7 +93,12 @@ export class ChannelManager {
       return { memberId, presence: joined.members };
     }
     if (joined.first) {
-      await this.publish({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
+      try {
+        await this.publish({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
+      } catch (error) {
+        // The join stands (the member is listed); only the announcement was lost, with the broker.
+        this.deps.logger.warn('could not announce a presence join', { channel, error });
+      }
     }
     return { memberId, presence: joined.members };
   }
