@@ -66,6 +66,12 @@ describe('e2e: three nodes on one Redis', function () {
     nodes = await Promise.all(['node-0', 'node-1', 'node-2'].map((name) => NodeProcess.start(name, config)));
   });
 
+  afterEach(function () {
+    // The nodes' logs explain most failures (outage, reaping, resync).
+    if (this.currentTest?.state !== 'failed') return;
+    for (const node of nodes) process.stderr.write(`--- ${node.name} log (last lines)\n${node.stderr.slice(-25).join('\n')}\n`);
+  });
+
   after(async () => {
     await Promise.all(clients.map((client) => client.close()));
     await Promise.all(nodes.map((node) => node.kill('SIGTERM')));
