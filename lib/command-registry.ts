@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { ChannelManager } from './channels/channel-manager.js';
 import type { Connection } from './connection.js';
-import { PushyError } from './errors.js';
+import { PushyError, isPushyError } from './errors.js';
 import type { Logger } from './logger.js';
 import { EVENTS, clientFrameSchema, normaliseChannelName, type FrameId } from './protocol.js';
 import type { ChannelAuthInput } from './auth.js';
@@ -84,12 +84,13 @@ export class CommandRegistry {
 
   constructor(private readonly deps: CommandRegistryDeps) {}
 
-  /** Registers a command; a second command of the same name is refused. */
-  register(handler: CommandHandler): void {
+  /** Registers a command under its lowercased name (returned); a second one of the same name is refused. */
+  register(handler: CommandHandler): string {
     const name = handler.name.toLowerCase();
     if (!/^[a-z0-9_:.-]{1,64}$/.test(name)) throw new Error(`Invalid command name "${handler.name}"`);
     if (this.commands.has(name)) throw new Error(`Command "${name}" is already registered`);
     this.commands.set(name, handler);
+    return name;
   }
 
   /** Names of the registered commands. */
@@ -108,9 +109,9 @@ export class CommandRegistry {
       const fullPath = path.resolve(folder, file);
       try {
         const handler = toHandler(await import(pathToFileURL(fullPath).href), file, this.deps);
-        this.register(handler);
-        report.loaded.push(handler.name);
-        this.deps.logger.info('custom command loaded', { command: handler.name, file: fullPath });
+        const name = this.register(handler);
+        report.loaded.push(name);
+        this.deps.logger.info('custom command loaded', { command: name, file: fullPath });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         report.failed.push({ file: fullPath, error: message });
@@ -138,7 +139,7 @@ export class CommandRegistry {
         connection.send(EVENTS.reply, undefined, result === undefined ? { id: frameId } : { id: frameId, result });
       }
     } catch (error) {
-      if (error instanceof PushyError) {
+      if (isPushyError(error)) {
         connection.sendError(error, frameId);
         return;
       }

@@ -44,7 +44,13 @@ export class PushyError extends Error {
   }
 }
 
-/** True when `value` is a {@link PushyError} (also across module copies, by shape). */
+/**
+ * True when `value` is a {@link PushyError}, also one thrown by a custom command that imported
+ * another copy of this module (so `instanceof` alone would miss it).
+ */
 export function isPushyError(value: unknown): value is PushyError {
-  return value instanceof PushyError;
+  if (value instanceof PushyError) return true;
+  if (!(value instanceof Error) || value.name !== 'PushyError') return false;
+  const candidate = value as Partial<PushyError>;
+  return typeof candidate.code === 'string' && typeof candidate.status === 'number';
 }

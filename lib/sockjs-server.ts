@@ -100,7 +100,9 @@ function adaptSocket(conn: sockjs.Connection): TransportSocket {
       conn.write(text);
     },
     close: (code, reason) => {
-      conn.close(String(code), reason);
+      // The typings say string, but sockjs puts the value into the close frame as is, and
+      // clients expect a number there.
+      conn.close(code as unknown as string, reason);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PushyError } from '../errors.js';
+import { PushyError, isPushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { sendError } from './respond.js';
 
@@ -58,7 +58,7 @@ export function createRouter(routes: readonly Route[], logger: Logger): (req: In
         res.destroy();
         return;
       }
-      if (error instanceof PushyError) {
+      if (isPushyError(error)) {
         sendError(res, error, error.status === 413 ? { Connection: 'close' } : {});
         return;
       }

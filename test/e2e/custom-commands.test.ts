@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { TestClient } from '../helpers/client.js';
+import { writeCommandsFolder } from '../helpers/commands-folder.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+describe('e2e: custom commands', () => {
+  let srv: TestServer;
+  let dir: string;
+  before(async () => {
+    dir = writeCommandsFolder();
+    srv = await startServer({ commandsDir: dir });
+  });
+  after(async () => {
+    await srv.close();
+  });
+
+  it('loads every command file and reports the broken one by file name', () => {
+    expect(srv.server.commandsReport.loaded.sort()).to.deep.equal(['crash', 'deny', 'echo', 'legacy', 'shout']);
+    expect(srv.server.commandsReport.failed).to.have.length(1);
+    expect(srv.server.commandsReport.failed[0]!.file).to.equal(path.join(dir, 'broken.mjs'));
+    expect(srv.server.commands.names()).to.include.members(['subscribe', 'unsubscribe', 'echo']);
+  });
+
+  it('answers with pushy:reply when the frame has an id (names are case-insensitive)', async () => {
+    const client = await TestClient.connect(srv.url, 'websocket');
+    client.command('ECHO', { hello: 'world' }, 'e1');
+    const reply = await client.next('pushy:reply');
+    expect(reply.data).to.deep.equal({ id: 'e1', result: { echoed: { hello: 'world' }, from: client.socketId } });
+    await client.close();
+  });
+
+  it('broadcasts on a channel through the broker', async () => {
+    const sender = await TestClient.connect(srv.url, 'websocket');
+    const listener = await TestClient.connect(srv.url, 'xhr-streaming');
+    await sender.subscribe('town-square');
+    await listener.subscribe('town-square');
+    sender.command('shout', { channel: 'town-square', text: 'hear ye', quiet: true }, 1);
+    expect((await sender.next('pushy:reply')).data.result).to.deep.equal({ nodes: 1 });
+    expect(await listener.next('shouted')).to.deep.equal({ event: 'shouted', channel: 'town-square', data: { text: 'HEAR YE' } });
+    sender.command('shout', { channel: 'town-square', text: 'again' }, 2);
+    await sender.next('shouted');
+    expect(sender.events('shouted')).to.have.length(1);
+    await Promise.all([sender.close(), listener.close()]);
+  });
+
+  it('turns a thrown typed error into pushy:error with its code and the frame id', async () => {
+    const client = await TestClient.connect(srv.url, 'websocket');
+    client.command('deny', {}, 'd1');
+    expect((await client.next('pushy:error')).data).to.deep.equal({ message: 'You may not do that', code: '403', id: 'd1' });
+    client.command('crash', {}, 'c1');
+    const crash = await client.next('pushy:error', (f) => f.data.id === 'c1');
+    expect(crash.data).to.deep.equal({ message: 'Internal error', code: '500', id: 'c1' });
+    expect((await client.subscribe('still-fine')).event).to.equal('pushy:subscription-success');
+    await client.close();
+  });
+
+  it('runs a v1-style function command with (sockjs, connection, data, channels)', async () => {
+    const client = await TestClient.connect(srv.url, 'xhr-polling');
+    await client.subscribe('legacy-room');
+    client.command('legacy', { channel: 'legacy-room' });
+    expect((await client.next('legacy-pong')).data).to.deep.equal({ got: { channel: 'legacy-room' }, hasServer: true });
+    expect((await client.next('legacy-broadcast')).data).to.deep.equal({ from: client.socketId });
+    await client.close();
+  });
+});
