@@ -1,99 +1,69 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** dist/pushy-server.js, next to this compiled helper's dist/test/helpers folder. */
-const ENTRY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../pushy-server.js');
+import { runServer, type ServerProcess } from './process.js';
 
 /**
- * A real `node dist/pushy-server.js <config.json>` process, as an operator runs it. Its
- * stderr (the log) is kept so that a test can wait for a line.
+ * A cluster node: a real `node dist/pushy-server.js <config.json>` process (see runServer),
+ * named for failure messages, whose log (stderr) a test can wait on line by line.
  */
 export class NodeProcess {
-  readonly stderr: string[] = [];
   url = '';
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private logWaiters: Array<{ pattern: RegExp; from: number; resolve: () => void }> = [];
-  private pendingStderr = '';
-
   private constructor(
     readonly name: string,
     private readonly dir: string,
-    configFile: string,
-  ) {
-    this.child = spawn(process.execPath, [ENTRY, configFile], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PUSHY_REQUIRE_SERVICES: '' } });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      this.pendingStderr += chunk.toString();
-      const lines = this.pendingStderr.split('\n');
-      this.pendingStderr = lines.pop() ?? '';
-      for (const line of lines) this.stderr.push(line);
-      this.logWaiters = this.logWaiters.filter((w) => {
-        if (!this.stderr.slice(w.from).some((l) => w.pattern.test(l))) return true;
-        w.resolve();
-        return false;
-      });
-    });
-  }
+    private readonly proc: ServerProcess,
+  ) {}
 
-  /** Writes `config` to a temp file, starts the process, and waits for its URL on stdout. */
+  /** Writes `config` to a temp file, starts the process, and waits until it listens. */
   static async start(name: string, config: Record<string, unknown>): Promise<NodeProcess> {
     const dir = mkdtempSync(path.join(tmpdir(), 'pushy-node-'));
     const configFile = path.join(dir, 'config.json');
     writeFileSync(configFile, JSON.stringify(config, null, 2));
-    const node = new NodeProcess(name, dir, configFile);
-    node.url = await new Promise<string>((resolve, reject) => {
-      let stdout = '';
-      const timer = setTimeout(() => reject(new Error(`${name} did not start: ${node.stderr.join('\n')}`)), 15000);
-      node.child.stdout?.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const match = /listening on (\S+)/.exec(stdout);
-        if (match?.[1]) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      });
-      void node.exited.then(({ code, signal }) => {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited (${code ?? signal}) before listening: ${node.stderr.join('\n')}`));
-      });
-    });
+    const node = new NodeProcess(name, dir, runServer([configFile]));
+    node.url = await node.proc.ready;
     return node;
   }
 
   /** True while the process runs. */
   get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
+    return this.proc.child.exitCode === null && this.proc.child.signalCode === null;
   }
 
-  /** Index to pass as `from` to {@link waitForLog} to ignore lines logged so far. */
+  /** The log so far, one entry per line. */
+  get stderr(): string[] {
+    return this.proc.stderr().split('\n').filter((line) => line !== '');
+  }
+
+  /** Pass as `from` to {@link waitForLog} to ignore what was logged so far. */
   get logPosition(): number {
-    return this.stderr.length;
+    return this.proc.stderr().length;
   }
 
-  /** Resolves when a stderr line from index `from` on matches `pattern`. */
+  /** Resolves when the log written after position `from` has a line matching `pattern`. */
   waitForLog(pattern: RegExp, from = 0, timeoutMs = 10000): Promise<void> {
-    if (this.stderr.slice(from).some((l) => pattern.test(l))) return Promise.resolve();
+    const found = (): boolean => this.proc.stderr().slice(from).split('\n').some((line) => pattern.test(line));
+    if (found()) return Promise.resolve();
+    const stream = this.proc.child.stderr!;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name}: no log line ${pattern}; log:\n${this.stderr.slice(-20).join('\n')}`)), timeoutMs);
-      this.logWaiters.push({
-        pattern,
-        from,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
+      const check = (): void => {
+        if (!found()) return;
+        clearTimeout(timer);
+        stream.off('data', check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        stream.off('data', check);
+        reject(new Error(`${this.name}: no log line ${pattern}; log:\n${this.stderr.slice(-20).join('\n')}`));
+      }, timeoutMs);
+      stream.on('data', check);
     });
   }
 
-  /** Sends a signal and waits for the exit. */
+  /** Sends a signal, waits for the exit and removes the config folder. */
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.alive) this.child.kill(signal);
-    const result = await this.exited;
+    this.proc.kill(signal);
+    const result = await this.proc.exited;
     rmSync(this.dir, { recursive: true, force: true });
     return result;
   }
