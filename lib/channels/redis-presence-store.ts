@@ -124,6 +124,10 @@ export class RedisPresenceStore implements PresenceStore {
       } catch (error) {
         this.deps.logger.warn('presence cleanup failed; other nodes will reap this node', { error });
       }
+    } else {
+      this.deps.logger.warn('redis is away at shutdown; other nodes will reap this node\'s presence members', {
+        members: this.memberCount(),
+      });
     }
     this.local.clear();
     this.listeners.clear();
