@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import type { Broker, BrokerMessage, BrokerMessageHandler } from './broker.js';
@@ -28,8 +29,9 @@ const messageSchema = z.object({
  * client). A node receives its own publishes through Redis too, so every node delivers the
  * same way; each node encodes a frame once for its local subscribers.
  *
- * While Redis is away, `publish` fails with `UNAVAILABLE` and nothing is delivered, not even
- * locally: the trigger answers 503 and a retry by the backend cannot duplicate the event.
+ * While Redis is away, `publish` still delivers to this node's subscribers, then fails with
+ * `UNAVAILABLE` (the trigger answers 503, saying that only this node's subscribers got it).
+ * A command that was sent but timed out is not delivered locally: Redis may have taken it.
  * Subscriptions made meanwhile are remembered and sent to Redis when it is back.
  */
 export class RedisBroker implements Broker {
@@ -51,6 +53,12 @@ export class RedisBroker implements Broker {
   }
 
   async publish(message: BrokerMessage): Promise<number> {
+    if (!this.deps.connection.isUp) {
+      // Redis is away (or half away: without the subscriber this node would not hear its own
+      // publish either): this node's subscribers still get the event, the other nodes cannot.
+      if (this.channels.has(message.channel)) this.dispatch(message);
+      throw new PushyError('UNAVAILABLE', "Redis is unavailable: the event reached only this node's subscribers, not the other nodes'; try again later");
+    }
     const payload = JSON.stringify(message);
     return this.deps.connection.run('publish', (redis) => redis.publish(this.channelPrefix + message.channel, payload));
   }
@@ -116,7 +124,10 @@ export class RedisBroker implements Broker {
       this.deps.logger.warn('redis broker: dropped a malformed message', { channel });
       return;
     }
-    const message: BrokerMessage = parsed;
+    this.dispatch(parsed);
+  }
+
+  private dispatch(message: BrokerMessage): void {
     for (const handler of this.handlers) handler(message);
   }
 }
