@@ -5,8 +5,8 @@ import { RedisConnection } from '../../lib/redis/redis-connection.js';
 export interface LogRecorder {
   logger: Logger;
   lines: string[];
-  /** Resolves when a line (already logged or coming) matches `pattern`. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves when a line from index `from` on (already logged or coming) matches `pattern`. */
+  waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<void>;
 }
 
 /** A logger that keeps every line (debug and up) for assertions. */
@@ -21,8 +21,8 @@ export function recordLogs(): LogRecorder {
       return false;
     });
   });
-  const waitFor = (pattern: RegExp, timeoutMs = 10000): Promise<void> => {
-    if (lines.some((line) => pattern.test(line))) return Promise.resolve();
+  const waitFor = (pattern: RegExp, from = 0, timeoutMs = 10000): Promise<void> => {
+    if (lines.slice(from).some((line) => pattern.test(line))) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no log line ${pattern}; got:\n${lines.slice(-10).join('\n')}`)), timeoutMs);
       waiters.push({

@@ -119,6 +119,28 @@ describe('RedisPresenceStore', () => {
     expect(await b.members(channel)).to.deep.equal([member('bob')]);
   });
 
+  it('after a connection blip (Redis keeps its data) the resync changes nothing and announces nothing', async () => {
+    const [logA, logB] = [recordLogs(), recordLogs()];
+    const [a, b] = [await node({ logger: logA.logger }), await node({ logger: logB.logger })];
+    const [changesA, changesB] = [new Changes(a), new Changes(b)];
+    const channel = freshPresenceChannel();
+    await a.join(channel, 'u:alice', member('alice'), 'a1');
+    await a.join(channel, 'u:shared', member('shared'), 'a2');
+    await b.join(channel, 'u:shared', member('shared'), 'b1');
+    await b.join(channel, 'u:bob', member('bob'), 'b2');
+    const [fromA, fromB] = [logA.lines.length, logB.lines.length];
+
+    const admin = await connections.connect();
+    await admin.commands.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    await admin.commands.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    await logA.waitFor(/presence resynced with redis/, fromA);
+    await logB.waitFor(/presence resynced with redis/, fromB);
+
+    expect(await b.members(channel)).to.have.deep.members([member('alice'), member('shared'), member('bob')]);
+    expect([...changesA.seen, ...changesB.seen]).to.deep.equal([]);
+    expect(logA.lines.slice(fromA).join('\n')).to.match(/"adds":0,"quits":0/);
+  });
+
   describe('when Redis goes away and comes back empty', () => {
     it('joins fail with UNAVAILABLE, leaves are deferred, and each node puts its members back, reporting who left meanwhile', async () => {
       const log = recordLogs();
