@@ -5,7 +5,7 @@ import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isAppEvent, type TrafficCounters } from '../metrics/traffic.js';
 import { EVENTS, channelKind, encodeFrame, type ChannelKind } from '../protocol.js';
-import type { Member, PresenceStore } from './presence-store.js';
+import type { JoinResult, Member, PresenceStore } from './presence-store.js';
 
 /** What the manager needs from the rest of the server. */
 export interface ChannelManagerDeps {
@@ -52,6 +52,13 @@ export class ChannelManager {
 
   constructor(private readonly deps: ChannelManagerDeps) {
     deps.broker.onMessage((message) => this.deliver(message));
+    // Changes a shared store found by itself (a dead node reaped, a resync) reach every node here.
+    deps.presence.onChange?.((change) => {
+      const event = change.kind === 'add' ? EVENTS.presenceAdd : EVENTS.presenceQuit;
+      this.publish({ type: 'event', channel: change.channel, event, data: { member: change.member } }).catch((error: unknown) => {
+        deps.logger.error('could not publish a presence change', { channel: change.channel, event, error });
+      });
+    });
   }
 
   /**
@@ -72,14 +79,29 @@ export class ChannelManager {
 
     if (!presence || memberKey === undefined) return { memberId };
     const member: Member = { ...presence, memberId, subscribed: Date.now(), idle: false };
-    const joined = await this.deps.presence.join(channel, memberKey, member, connection.id);
+    let joined: JoinResult;
+    try {
+      joined = await this.deps.presence.join(channel, memberKey, member, connection.id);
+    } catch (error) {
+      // Presence unavailable (a shared store's backend away): the subscription does not happen.
+      if (connection.subscriptions.get(channel)?.memberId === memberId) {
+        connection.subscriptions.delete(channel);
+        await this.removeLocalSubscriber(connection, channel);
+      }
+      throw error;
+    }
     if (!connection.isOpen || connection.subscriptions.get(channel)?.memberId !== memberId) {
       // The connection went away (or unsubscribed) while we were joining: undo the join.
       await this.leavePresence(channel, memberKey, connection.id);
       return { memberId, presence: joined.members };
     }
     if (joined.first) {
-      await this.publish({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
+      try {
+        await this.publish({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
+      } catch (error) {
+        // The join stands (the member is listed); only the announcement was lost, with the broker.
+        this.deps.logger.warn('could not announce a presence join', { channel, error });
+      }
     }
     return { memberId, presence: joined.members };
   }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,7 +54,9 @@ describe('e2e: the pushy-server command', function () {
 
   it('also starts through the package bin (npx pushy-server)', async () => {
     const file = configFile({ port: 0, host: '127.0.0.1', secretKey: 'bin' });
-    const child = execFile('npx', ['--no-install', 'pushy-server', file], { cwd: PROJECT_ROOT });
+    // Its own process group, so that killing it also ends the server npx started.
+    const child = spawn('npx', ['--no-install', 'pushy-server', file], { cwd: PROJECT_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.setEncoding('utf8');
     try {
       const out = await new Promise<string>((resolve, reject) => {
         let text = '';
@@ -66,7 +68,7 @@ describe('e2e: the pushy-server command', function () {
       });
       expect(out).to.match(/Pushy is listening on http:\/\/127\.0\.0\.1:\d+/);
     } finally {
-      child.kill('SIGTERM');
+      process.kill(-child.pid!, 'SIGTERM');
     }
   });
 
