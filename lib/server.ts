@@ -9,6 +9,11 @@ import { ChannelManager } from './channels/channel-manager.js';
 import { MemoryPresenceStore, type PresenceStore } from './channels/presence-store.js';
 import { CommandRegistry, type LoadReport } from './command-registry.js';
 import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
+import type { HistoryStore } from './history/history-store.js';
+import { MemoryIdempotencyStore, type IdempotencyStore } from './history/idempotency-store.js';
+import { MemoryHistoryStore } from './history/memory-history-store.js';
+import { RetentionPolicy } from './history/retention.js';
+import { historyRoute } from './http/history-route.js';
 import { createRouter, type Route } from './http/router.js';
 import { sockjsClientRoute } from './http/static-route.js';
 import { triggerRoute } from './http/trigger-route.js';
@@ -25,6 +30,10 @@ export interface PushyServerOptions {
   broker?: Broker;
   /** Where presence members live (default: in memory). */
   presence?: PresenceStore;
+  /** Channel offsets and recent events (default: in memory, bounded by `history` options). */
+  history?: HistoryStore;
+  /** Recent trigger idempotency keys (default: in memory). */
+  idempotency?: IdempotencyStore;
 }
 
 /** A running (or ready to listen) Pushy server. */
@@ -62,9 +71,19 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const secretKey = secretKeyGenerated ? generateSecretKey() : config.secretKey;
   const broker = options.broker ?? new MemoryBroker();
   const presence = options.presence ?? new MemoryPresenceStore();
+  const history = options.history ?? new MemoryHistoryStore({ maxMemoryBytes: config.history.maxMemoryBytes, metaTtl: config.history.metaTtl });
+  const idempotency = options.idempotency ?? new MemoryIdempotencyStore({ maxKeys: config.limits.maxIdempotencyKeys });
+  const retention = new RetentionPolicy(config.history.rules, { size: config.history.size, ttl: config.history.ttl });
 
   const httpServer = createHttpServer(config);
-  const channels = new ChannelManager({ broker, presence, logger, maxChannelsPerConnection: config.limits.maxChannelsPerConnection });
+  const channels = new ChannelManager({
+    broker,
+    presence,
+    history,
+    retention,
+    logger,
+    maxChannelsPerConnection: config.limits.maxChannelsPerConnection,
+  });
   const routes: Route[] = [
     triggerRoute({
       channels,
@@ -72,6 +91,15 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
       secretKey,
       timestampTolerance: config.timestampTolerance,
       maxBodyBytes: config.limits.maxTriggerBodyBytes,
+      idempotency,
+    }),
+    historyRoute({
+      history,
+      retention,
+      logger,
+      secretKey,
+      timestampTolerance: config.timestampTolerance,
+      maxLimit: config.history.maxReadLimit,
     }),
     sockjsClientRoute(),
   ];
@@ -141,6 +169,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     await stopped;
     await broker.close();
     await presence.close();
+    await history.close();
+    await idempotency.close();
     logger.info('Pushy stopped');
   }
 }
