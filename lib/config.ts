@@ -19,8 +19,18 @@ convict.addFormat({
       }
     });
   },
-  coerce: (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value),
+  coerce: parseRulesText,
 });
+
+/** Parses rules given as JSON text; text that is not JSON stays a string, which validation refuses. */
+function parseRulesText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
 
 /**
  * The configuration schema. Every option has a doc, a format, a default and an environment
