@@ -3,6 +3,7 @@
  * Entry point, wiring only: load the config named by argv[2] (defaults without one), create the
  * server, listen, and close gracefully on SIGTERM/SIGINT.
  */
+import { createBrokerAdapter } from './lib/broker/create-broker.js';
 import { ConfigError, loadConfig } from './lib/config.js';
 import { createLogger } from './lib/logger.js';
 import { createServer } from './lib/server.js';
@@ -10,7 +11,8 @@ import { createServer } from './lib/server.js';
 async function main(): Promise<void> {
   const config = loadConfig({ file: process.argv[2] });
   const logger = createLogger(config.logLevel);
-  const server = await createServer({ config, logger });
+  const adapter = await createBrokerAdapter(config.adapter, logger);
+  const server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence });
   for (const failure of server.commandsReport.failed) {
     logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
   }
@@ -29,13 +31,16 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal} received, closing`);
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
+    server
+      .close()
+      .then(() => adapter.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error('shutdown failed', { error });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -115,6 +115,31 @@ const schema = {
     },
     maxReadLimit: { doc: 'Most events one HTTP history request returns (its "limit" is capped to this).', format: 'nat', default: 100, env: 'PUSHY_HISTORY_MAX_READ_LIMIT' },
   },
+  adapter: {
+    type: {
+      doc: 'How nodes share events and presence: "memory" (one process) or "redis" (many nodes on one Redis).',
+      format: ['memory', 'redis'],
+      default: 'memory' as AdapterType,
+      env: 'PUSHY_ADAPTER',
+    },
+    url: {
+      doc: 'Redis URL (redis://[:password@]host:port[/db], rediss:// for TLS); used when type is "redis".',
+      format: String,
+      default: 'redis://127.0.0.1:6379',
+      env: 'PUSHY_REDIS_URL',
+      sensitive: true,
+    },
+    keyPrefix: { doc: 'Prefix of every Redis key and channel Pushy uses, so that several clusters can share one Redis.', format: String, default: 'pushy:', env: 'PUSHY_REDIS_KEY_PREFIX' },
+    commandTimeout: { doc: 'Milliseconds a Redis command may take before it fails (a trigger then answers 503).', format: 'nat', default: 2000, env: 'PUSHY_REDIS_COMMAND_TIMEOUT' },
+    maxReconnectDelay: { doc: 'Longest wait, in milliseconds, between reconnection attempts after Redis goes away.', format: 'nat', default: 5000, env: 'PUSHY_REDIS_MAX_RECONNECT_DELAY' },
+    heartbeatInterval: { doc: 'Milliseconds between a node\'s heartbeats in Redis.', format: 'nat', default: 5000, env: 'PUSHY_REDIS_HEARTBEAT_INTERVAL' },
+    nodeTimeout: {
+      doc: 'Milliseconds without a heartbeat after which a node counts as dead and the others remove its presence members (they notice within one more heartbeatInterval).',
+      format: 'nat',
+      default: 20000,
+      env: 'PUSHY_REDIS_NODE_TIMEOUT',
+    },
+  },
 };
 
 /** The whole, validated configuration. */
@@ -136,6 +161,7 @@ export type PushyConfig = {
   ssl: { key: string; cert: string };
   limits: { maxFrameBytes: number; maxTriggerBodyBytes: number; maxChannelsPerConnection: number; maxIdempotencyKeys: number };
   history: HistoryConfig;
+  adapter: AdapterConfig;
 };
 
 /** The `history` options: retention by channel pattern and the memory store's bounds. */
@@ -146,6 +172,20 @@ export type HistoryConfig = {
   maxMemoryBytes: number;
   metaTtl: number;
   maxReadLimit: number;
+};
+
+/** Kinds of broker a node can run with. */
+export type AdapterType = 'memory' | 'redis';
+
+/** The `adapter` options: which broker and, for Redis, how to reach it. */
+export type AdapterConfig = {
+  type: AdapterType;
+  url: string;
+  keyPrefix: string;
+  commandTimeout: number;
+  maxReconnectDelay: number;
+  heartbeatInterval: number;
+  nodeTimeout: number;
 };
 
 /** Nested partial, for overriding some options (tests, embedding). */
@@ -177,6 +217,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PushyConfig {
     if (options.file) config.loadFile(options.file);
     if (options.overrides) config.load(options.overrides);
     config.validate({ allowed: 'strict' });
+    checkAdapter(config.get('adapter') as AdapterConfig);
   } catch (error) {
     throw new ConfigError(`Invalid ${source}: ${describeConvictError(error)}`);
   }
@@ -198,6 +239,15 @@ export function describeOptions(): Array<{ key: string; default: unknown; env: s
   };
   walk(schema, '');
   return rows;
+}
+
+/** Rules between adapter options that convict's per-key formats cannot express. */
+function checkAdapter(adapter: AdapterConfig): void {
+  if (adapter.heartbeatInterval < 100) throw new Error('adapter.heartbeatInterval: must be at least 100 (ms)');
+  if (adapter.nodeTimeout <= adapter.heartbeatInterval) {
+    throw new Error('adapter.nodeTimeout: must be longer than adapter.heartbeatInterval');
+  }
+  if (adapter.commandTimeout < 1) throw new Error('adapter.commandTimeout: must be at least 1 (ms)');
 }
 
 /** A fresh random secret for a server started without one. */

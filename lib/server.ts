@@ -167,8 +167,9 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     await Promise.race([endpoint.closeAll(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason), delay(SHUTDOWN_GRACE_MS)]);
     httpServer.closeAllConnections();
     await stopped;
-    await broker.close();
+    // Presence first: a shared store announces this node's leaving members through the broker.
     await presence.close();
+    await broker.close();
     await history.close();
     await idempotency.close();
     logger.info('Pushy stopped');

@@ -6,7 +6,7 @@ import type { HistoryEvent, HistoryRead, HistoryStore, StreamPosition } from '..
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
 import { EVENTS, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../protocol.js';
-import type { Member, PresenceStore } from './presence-store.js';
+import type { JoinResult, Member, PresenceStore } from './presence-store.js';
 
 /** What the manager needs from the rest of the server. */
 export interface ChannelManagerDeps {
@@ -83,6 +83,13 @@ export class ChannelManager {
 
   constructor(private readonly deps: ChannelManagerDeps) {
     deps.broker.onMessage((message) => this.deliver(message));
+    // Changes a shared store found by itself (a dead node reaped, a resync) reach every node here.
+    deps.presence.onChange?.((change) => {
+      const event = change.kind === 'add' ? EVENTS.presenceAdd : EVENTS.presenceQuit;
+      this.publish({ type: 'event', channel: change.channel, event, data: { member: change.member } }).catch((error: unknown) => {
+        deps.logger.error('could not publish a presence change', { channel: change.channel, event, error });
+      });
+    });
   }
 
   /**
@@ -109,7 +116,18 @@ export class ChannelManager {
       let members: Member[] | undefined;
       if (presence && memberKey !== undefined) {
         const member: Member = { ...presence, memberId, subscribed: Date.now(), idle: false };
-        const joined = await this.deps.presence.join(channel, memberKey, member, connection.id);
+        let joined: JoinResult;
+        try {
+          joined = await this.deps.presence.join(channel, memberKey, member, connection.id);
+        } catch (error) {
+          // Presence unavailable (a shared store's backend away): the subscription does not
+          // happen, and there is no member to leave.
+          if (stillSubscribed()) {
+            connection.subscriptions.delete(channel);
+            await this.removeLocalSubscriber(connection, channel);
+          }
+          throw error;
+        }
         members = joined.members;
         if (!stillSubscribed()) {
           // The connection went away (or unsubscribed) while we were joining: undo the join.

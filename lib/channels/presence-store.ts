@@ -24,6 +24,20 @@ export interface LeaveResult {
 }
 
 /**
+ * A change of membership that the store found by itself rather than through this node's
+ * join/leave: a dead node's members reaped, or this node's presence resynced after a Redis
+ * outage. The channel manager publishes it as `presence-add` / `presence-quit`.
+ */
+export interface PresenceChange {
+  channel: string;
+  kind: 'add' | 'quit';
+  member: Member;
+}
+
+/** Listener for {@link PresenceChange}s. */
+export type PresenceChangeListener = (change: PresenceChange) => void;
+
+/**
  * Who is on each presence channel. A member (keyed by its user id, or by its subscription when
  * it has none) may have several connections; it joins with the first and quits with the last.
  */
@@ -31,8 +45,13 @@ export interface PresenceStore {
   join(channel: string, memberKey: string, member: Member, connectionId: string): Promise<JoinResult>;
   leave(channel: string, memberKey: string, connectionId: string): Promise<LeaveResult>;
   members(channel: string): Promise<Member[]>;
-  /** Members across all channels (leak checks, metrics). */
+  /** Members across all channels (leak checks, metrics); a shared store counts this node's. */
   memberCount(): number;
+  /**
+   * Stores shared by several nodes report changes nobody on this node joined or left for
+   * (see {@link PresenceChange}). Returns the listener's remover.
+   */
+  onChange?(listener: PresenceChangeListener): () => void;
   close(): Promise<void>;
 }
 

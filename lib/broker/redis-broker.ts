@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Logger } from '../logger.js';
+import type { RedisConnection } from '../redis/redis-connection.js';
+import type { Broker, BrokerMessage, BrokerMessageHandler } from './broker.js';
+
+/** What a {@link RedisBroker} needs. */
+export interface RedisBrokerDeps {
+  connection: RedisConnection;
+  logger: Logger;
+  /** Defaults to a random UUID. */
+  nodeId?: string;
+}
+
+/** Shape check of what arrives from Redis (another node, or anyone who can PUBLISH there). */
+const messageSchema = z.object({
+  type: z.literal('event'),
+  channel: z.string(),
+  event: z.string(),
+  data: z.unknown(),
+  excludeSocketId: z.string().optional(),
+  offset: z.number().int().nonnegative().optional(),
+  epoch: z.string().optional(),
+});
+
+/**
+ * Broker for many nodes on one Redis. Each Pushy channel is a Redis pub/sub channel
+ * (`<prefix>ch:<name>`); a node SUBSCRIBEs only while it has local subscribers, so PUBLISH's
+ * receiver count is the number of nodes with subscribers (each node holds one subscriber
+ * client). A node receives its own publishes through Redis too, so every node delivers the
+ * same way; each node encodes a frame once for its local subscribers.
+ *
+ * While Redis is away, `publish` fails with `UNAVAILABLE` and nothing is delivered, not even
+ * locally: the trigger answers 503 and a retry by the backend cannot duplicate the event.
+ * Subscriptions made meanwhile are remembered and sent to Redis when it is back.
+ */
+export class RedisBroker implements Broker {
+  readonly nodeId: string;
+  private readonly channels = new Set<string>();
+  private readonly handlers: BrokerMessageHandler[] = [];
+  private readonly removers: Array<() => void> = [];
+  private readonly channelPrefix: string;
+  private closed = false;
+
+  constructor(private readonly deps: RedisBrokerDeps) {
+    this.nodeId = deps.nodeId ?? randomUUID();
+    this.channelPrefix = deps.connection.key('ch', '');
+    const subscriber = deps.connection.subscriber;
+    const onMessage = (redisChannel: string, text: string): void => this.receive(redisChannel, text);
+    subscriber.on('message', onMessage);
+    this.removers.push(() => subscriber.off('message', onMessage));
+    this.removers.push(deps.connection.onReady(() => void this.resubscribe()));
+  }
+
+  async publish(message: BrokerMessage): Promise<number> {
+    const payload = JSON.stringify(message);
+    return this.deps.connection.run('publish', (redis) => redis.publish(this.channelPrefix + message.channel, payload));
+  }
+
+  async subscribe(channel: string): Promise<void> {
+    if (this.closed || this.channels.has(channel)) return;
+    this.channels.add(channel);
+    await this.send('subscribe', [channel]);
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    if (!this.channels.delete(channel)) return;
+    await this.send('unsubscribe', [channel]);
+  }
+
+  onMessage(handler: BrokerMessageHandler): void {
+    this.handlers.push(handler);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const remove of this.removers) remove();
+    const channels = [...this.channels];
+    this.channels.clear();
+    this.handlers.length = 0;
+    if (channels.length > 0) await this.send('unsubscribe', channels);
+  }
+
+  /**
+   * Sends SUBSCRIBE/UNSUBSCRIBE when the subscriber client is up. When it is not, the change
+   * only lives in `channels`, and {@link resubscribe} applies it on reconnect (a fresh Redis
+   * connection has no subscriptions, so unsubscribes need no replay).
+   */
+  private async send(command: 'subscribe' | 'unsubscribe', channels: string[]): Promise<void> {
+    const subscriber = this.deps.connection.subscriber;
+    if (subscriber.status !== 'ready') return;
+    try {
+      await subscriber[command](...channels.map((channel) => this.channelPrefix + channel));
+    } catch (error) {
+      // The connection dropped mid-command; the ready handler resubscribes what is still needed.
+      this.deps.logger.debug(`redis ${command} failed`, { channels: channels.length, error });
+    }
+  }
+
+  private async resubscribe(): Promise<void> {
+    if (this.channels.size === 0) return;
+    this.deps.logger.info('redis broker: resubscribing channels', { channels: this.channels.size });
+    await this.send('subscribe', [...this.channels]);
+  }
+
+  private receive(redisChannel: string, text: string): void {
+    if (this.closed || !redisChannel.startsWith(this.channelPrefix)) return;
+    const channel = redisChannel.slice(this.channelPrefix.length);
+    let parsed: z.infer<typeof messageSchema> | undefined;
+    try {
+      const result = messageSchema.safeParse(JSON.parse(text));
+      if (result.success) parsed = result.data;
+    } catch (error) {
+      this.deps.logger.warn('redis broker: dropped a message that is not JSON', { channel, error });
+      return;
+    }
+    if (!parsed || parsed.channel !== channel) {
+      this.deps.logger.warn('redis broker: dropped a malformed message', { channel });
+      return;
+    }
+    const message: BrokerMessage = parsed;
+    for (const handler of this.handlers) handler(message);
+  }
+}

@@ -1,0 +1,174 @@
+import { Redis, ReplyError } from 'ioredis';
+import { PushyError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/** What a {@link RedisConnection} needs. */
+export interface RedisConnectionOptions {
+  /** `redis://[:password@]host:port[/db]` or `rediss://` for TLS. */
+  url: string;
+  /** Prefix of every key and pub/sub channel (see {@link RedisConnection.key}). */
+  keyPrefix: string;
+  /** Milliseconds a command may take before it fails. */
+  commandTimeout: number;
+  /** Longest wait between reconnection attempts, in milliseconds. */
+  maxReconnectDelay: number;
+  logger: Logger;
+}
+
+/**
+ * The two ioredis clients a node holds (one for commands, one in subscriber mode) and their
+ * health. Shared by everything that talks to Redis (broker, presence, history) so that a node
+ * keeps one pair of sockets, one reconnect policy and one outage log.
+ *
+ * Commands never queue while Redis is away (`enableOfflineQueue: false`) and time out after
+ * `commandTimeout`, so callers get a quick {@link PushyError} `UNAVAILABLE` instead of a hang.
+ */
+export class RedisConnection {
+  readonly commands: Redis;
+  readonly subscriber: Redis;
+  /** Where Redis is, for logs: host and port only, never the password. */
+  readonly address: string;
+  private readonly readyListeners = new Set<() => void>();
+  private readonly logger: Logger;
+  private readonly prefix: string;
+  /** When the current outage began; set until both clients are ready (so also before the first connect). */
+  private outageSince: number | undefined = Date.now();
+  private everConnected = false;
+  private closing = false;
+
+  constructor(options: RedisConnectionOptions) {
+    this.logger = options.logger;
+    this.prefix = options.keyPrefix;
+    this.address = describeAddress(options.url);
+    const clientOptions = {
+      enableOfflineQueue: false,
+      commandTimeout: options.commandTimeout,
+      maxRetriesPerRequest: 0,
+      // The broker resubscribes itself: it knows which channels still have local subscribers.
+      autoResubscribe: false,
+      retryStrategy: (attempt: number) => Math.min(100 * 2 ** Math.min(attempt - 1, 10), options.maxReconnectDelay),
+    };
+    this.commands = new Redis(options.url, { ...clientOptions, connectionName: 'pushy-commands' });
+    this.subscriber = new Redis(options.url, { ...clientOptions, connectionName: 'pushy-subscriber' });
+    for (const [role, client] of [['commands', this.commands], ['subscriber', this.subscriber]] as const) {
+      client.on('ready', () => this.clientReady());
+      client.on('close', () => this.clientLost(role));
+      client.on('error', (error: Error) => this.clientError(role, error));
+    }
+  }
+
+  /** True when both clients can talk to Redis now. */
+  get isUp(): boolean {
+    return this.commands.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  /** A key or channel name under the configured prefix: `key('presence', ch)` -> `pushy:presence:ch`. */
+  key(...parts: string[]): string {
+    return this.prefix + parts.join(':');
+  }
+
+  /**
+   * Calls `listener` every time both clients become ready: on first connect and after every
+   * reconnect (when subscriptions and presence must be restored). Returns its remover.
+   */
+  onReady(listener: () => void): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
+  /** Resolves true once both clients are ready, false if that takes longer than `timeoutMs`. */
+  waitUntilReady(timeoutMs: number): Promise<boolean> {
+    if (this.isUp) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        remove();
+        resolve(false);
+      }, timeoutMs);
+      const remove = this.onReady(() => {
+        clearTimeout(timer);
+        remove();
+        resolve(true);
+      });
+    });
+  }
+
+  /**
+   * Runs a command on the commands client. Connection trouble (Redis away, timeout) becomes
+   * `UNAVAILABLE`; a reply error (a bug, a wrong Redis) is rethrown as is.
+   */
+  async run<T>(what: string, command: (redis: Redis) => Promise<T>): Promise<T> {
+    if (this.commands.status !== 'ready') throw unavailable(what);
+    try {
+      return await command(this.commands);
+    } catch (error) {
+      if (error instanceof ReplyError) throw error;
+      this.logger.debug('redis command failed', { what, error });
+      throw unavailable(what);
+    }
+  }
+
+  /** Closes both clients; no reconnection afterwards. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.readyListeners.clear();
+    await Promise.all([this.quit(this.commands), this.quit(this.subscriber)]);
+  }
+
+  private async quit(client: Redis): Promise<void> {
+    if (client.status !== 'ready') {
+      client.disconnect();
+      return;
+    }
+    try {
+      await client.quit();
+    } catch (error) {
+      this.logger.debug('redis QUIT failed; dropping the socket', { redis: this.address, error });
+      client.disconnect();
+    }
+  }
+
+  private clientReady(): void {
+    if (!this.isUp) return;
+    if (this.outageSince !== undefined) {
+      if (this.everConnected) {
+        this.logger.info('redis connection restored', { redis: this.address, outageMs: Date.now() - this.outageSince });
+      } else {
+        this.logger.info('redis connected', { redis: this.address });
+      }
+      this.everConnected = true;
+      this.outageSince = undefined;
+    }
+    for (const listener of [...this.readyListeners]) listener();
+  }
+
+  private clientLost(role: string): void {
+    if (this.closing || this.outageSince !== undefined) return;
+    this.outageSince = Date.now();
+    this.logger.warn('redis connection lost: triggers answer 503 and presence joins fail until it is back; reconnecting', {
+      redis: this.address,
+      client: role,
+    });
+  }
+
+  private clientError(role: string, error: Error): void {
+    // During an outage ioredis reports every failed reconnect; the outage itself is logged once.
+    if (this.outageSince !== undefined) {
+      this.logger.debug('redis error', { redis: this.address, client: role, error: error.message });
+      return;
+    }
+    this.logger.warn('redis error', { redis: this.address, client: role, error: error.message });
+  }
+}
+
+function unavailable(what: string): PushyError {
+  return new PushyError('UNAVAILABLE', `Redis is unavailable (${what}); try again later`);
+}
+
+function describeAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '6379'}`;
+  } catch {
+    return 'redis (unparsable url)';
+  }
+}
