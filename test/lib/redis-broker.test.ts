@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { RedisBroker } from '../../lib/broker/redis-broker.js';
+import { PushyError } from '../../lib/errors.js';
+import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
+import { recordLogs, RedisConnections } from '../helpers/redis-node.js';
+import { requireService } from '../helpers/services.js';
+import { describeBrokerContract } from './broker-contract.js';
+
+describe('RedisBroker', () => {
+  let redis: RedisServer;
+  const connections = new RedisConnections(() => redis.url);
+
+  before(async function () {
+    requireService(this, 'redis-server', REDIS_AVAILABLE);
+    redis = await RedisServer.create();
+  });
+  afterEach(async () => {
+    await connections.closeAll();
+  });
+  after(async () => {
+    await redis?.destroy();
+  });
+
+  describeBrokerContract('redis', () => ({
+    multiNode: true,
+    createNode: async () => new RedisBroker({ connection: await connections.connect(), logger: recordLogs().logger }),
+  }));
+
+  describe('when Redis goes away', () => {
+    it('publish fails fast with UNAVAILABLE, the outage is logged, and channels are resubscribed when Redis is back', async () => {
+      const log = recordLogs();
+      const connection = await connections.connect(log.logger);
+      const broker = new RedisBroker({ connection, logger: log.logger });
+      const received: string[] = [];
+      broker.onMessage((m) => received.push(m.event));
+      await broker.subscribe('outage-kept');
+      await broker.subscribe('outage-dropped');
+
+      await redis.stop();
+      const error = await broker.publish({ type: 'event', channel: 'outage-kept', event: 'lost', data: {} }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(PushyError);
+      expect((error as PushyError).errorName).to.equal('UNAVAILABLE');
+      // Changes while Redis is away are remembered, not thrown.
+      await broker.unsubscribe('outage-dropped');
+      await broker.subscribe('outage-new');
+
+      await redis.start();
+      expect(await connection.waitUntilReady(10000)).to.equal(true);
+      expect(log.lines.some((l) => l.includes('WARN redis connection lost'))).to.equal(true);
+      expect(log.lines.some((l) => l.includes('redis connection restored'))).to.equal(true);
+
+      // Resubscribing happens after 'ready' and is not observable from outside: poll Redis's view.
+      const expected = ['pushy-test-' + process.pid + ':ch:outage-kept', 'pushy-test-' + process.pid + ':ch:outage-new'];
+      for (let attempt = 0; ; attempt += 1) {
+        const channels = (await connection.commands.pubsub('CHANNELS', `pushy-test-${process.pid}:ch:outage-*`)) as string[];
+        if (channels.sort().join() === expected.join()) break;
+        if (attempt > 100) expect.fail(`resubscribed channels: ${channels.join()}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await broker.publish({ type: 'event', channel: 'outage-kept', event: 'back', data: {} })).to.equal(1);
+      expect(await broker.publish({ type: 'event', channel: 'outage-dropped', event: 'dropped', data: {} })).to.equal(0);
+      await broker.close();
+      expect(received).to.not.include('lost');
+    });
+
+    it('drops malformed messages that someone else published on its channels, and keeps running', async () => {
+      const log = recordLogs();
+      const connection = await connections.connect(log.logger);
+      const broker = new RedisBroker({ connection, logger: log.logger });
+      const received: string[] = [];
+      const good = new Promise<void>((resolve) =>
+        broker.onMessage((m) => {
+          received.push(m.event);
+          if (m.event === 'good') resolve();
+        }),
+      );
+      await broker.subscribe('garbage');
+      const channel = connection.key('ch', 'garbage');
+      await connection.commands.publish(channel, 'not json');
+      await connection.commands.publish(channel, JSON.stringify({ type: 'event', channel: 'other', event: 'x', data: 1 }));
+      await broker.publish({ type: 'event', channel: 'garbage', event: 'good', data: 1 });
+      await good;
+      expect(received).to.deep.equal(['good']);
+      expect(log.lines.filter((l) => l.includes('dropped a'))).to.have.length(2);
+      await broker.close();
+    });
+  });
+});
