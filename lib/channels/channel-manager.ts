@@ -59,6 +59,8 @@ interface LocalChannel {
   readonly name: string;
   readonly kind: ChannelKind;
   readonly subscribers: Map<string, Subscriber>;
+  /** Settles once the broker delivers this channel's messages to this node. */
+  readonly brokerReady: Promise<void>;
 }
 
 /** One local connection on a channel. */
@@ -271,13 +273,13 @@ export class ChannelManager {
     const { connection } = subscriber;
     let channel = this.channels.get(name);
     if (!channel) {
-      channel = { name, kind: channelKind(name), subscribers: new Map() };
+      channel = { name, kind: channelKind(name), subscribers: new Map(), brokerReady: this.deps.broker.subscribe(name) };
       this.channels.set(name, channel);
-      channel.subscribers.set(connection.id, subscriber);
-      await this.deps.broker.subscribe(name);
-      return;
     }
     channel.subscribers.set(connection.id, subscriber);
+    // Every subscriber waits for the broker subscription, not only the first: its history read
+    // must come after it, or an event published in between would be in neither.
+    await channel.brokerReady;
   }
 
   private async removeLocalSubscriber(connection: Connection, name: string): Promise<void> {
