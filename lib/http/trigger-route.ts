@@ -95,7 +95,11 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
         nodes = await deps.channels.publish({ type: 'event', channel, event: query.event, data, excludeSocketId: query.socket_id });
       } catch (error) {
         // Not published, so a retry with this key must publish.
-        if (key !== undefined) await deps.idempotency.release(channel, key);
+        if (key !== undefined) {
+          await deps.idempotency.release(channel, key).catch((releaseError: unknown) => {
+            deps.logger.error('releasing an idempotency key failed; a retry within 5 minutes will not publish', { channel, error: releaseError });
+          });
+        }
         throw error;
       }
       const code = nodes > 0 ? 201 : 200;
