@@ -99,9 +99,8 @@ export class RedisBroker implements Broker {
   }
 
   private async resubscribe(): Promise<void> {
-    if (this.channels.size === 0) return;
-    this.deps.logger.info('redis broker: resubscribing channels', { channels: this.channels.size });
-    await this.send('subscribe', [...this.channels]);
+    if (this.channels.size > 0) await this.send('subscribe', [...this.channels]);
+    this.deps.logger.info('redis broker: subscribed to channels with local subscribers', { channels: this.channels.size });
   }
 
   private receive(redisChannel: string, text: string): void {
