@@ -196,8 +196,7 @@ export class ChannelManager {
     try {
       position = await this.deps.history.append(message.channel, { event: message.event, data: message.data }, this.deps.retention.resolve(message.channel));
     } catch (error) {
-      this.deps.logger.error('history append failed', { channel: message.channel, error });
-      throw new PushyError('UNAVAILABLE', 'History store unavailable');
+      throw this.historyFailure('history append failed', message.channel, error);
     }
     return this.deps.broker.publish({ ...message, offset: position.offset, epoch: position.epoch });
   }
@@ -207,9 +206,15 @@ export class ChannelManager {
     try {
       return await this.deps.history.read(channel, this.deps.retention.resolve(channel), since);
     } catch (error) {
-      this.deps.logger.error('history read failed', { channel, error });
-      throw new PushyError('UNAVAILABLE', 'History store unavailable');
+      throw this.historyFailure('history read failed', channel, error);
     }
+  }
+
+  /** A catalogue error (Redis away: UNAVAILABLE) passes as is; anything else is logged and answered 503. */
+  private historyFailure(what: string, channel: string, error: unknown): PushyError {
+    if (error instanceof PushyError) return error;
+    this.deps.logger.error(what, { channel, error });
+    return new PushyError('UNAVAILABLE', 'History store unavailable');
   }
 
   /** Local subscribers of a channel. */
