@@ -3,12 +3,17 @@
  * backend.
  */
 export { createServer, SHUTDOWN_CLOSE, type PushyServer, type PushyServerOptions } from './server.js';
-export { loadConfig, describeOptions, ConfigError, type PushyConfig, type LoadConfigOptions } from './config.js';
+export { loadConfig, describeOptions, ConfigError, type PushyConfig, type LoadConfigOptions, type AdapterConfig } from './config.js';
 export { signTrigger, signChannel, triggerUrl, sha256Hex } from './signing.js';
 export type { TriggerSignatureInput, ChannelSignatureInput, TriggerUrlInput } from './signing.js';
 export { PushyError, ERRORS, type ErrorName } from './errors.js';
 export type { CommandHandler, CommandContext, LegacyCommand } from './command-registry.js';
 export type { Broker, BrokerMessage } from './broker/broker.js';
 export { MemoryBroker } from './broker/memory-broker.js';
+export { RedisBroker, type RedisBrokerDeps } from './broker/redis-broker.js';
+export { createBrokerAdapter, type BrokerAdapter } from './broker/create-broker.js';
+export { RedisConnection, type RedisConnectionOptions } from './redis/redis-connection.js';
+export { MemoryPresenceStore, type PresenceStore, type PresenceChange, type Member } from './channels/presence-store.js';
+export { RedisPresenceStore, type RedisPresenceStoreDeps } from './channels/redis-presence-store.js';
 export { createLogger, type Logger, type LogLevel } from './logger.js';
 export { EVENTS, PROTOCOL_VERSION, normaliseChannelName } from './protocol.js';

@@ -135,7 +135,12 @@ export class ChannelManager {
           // The connection went away (or unsubscribed) while we were joining: undo the join.
           await this.leavePresence(channel, memberKey, connection.id);
         } else if (joined.first) {
-          await this.publish({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
+          try {
+            await this.publish({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
+          } catch (error) {
+            // The join stands (the member is listed); only the announcement was lost, with the broker.
+            this.deps.logger.warn('could not announce a presence join', { channel, error });
+          }
         }
       }
 

@@ -5,12 +5,36 @@ import { RedisConnection } from '../../lib/redis/redis-connection.js';
 export interface LogRecorder {
   logger: Logger;
   lines: string[];
+  /** Resolves when a line (already logged or coming) matches `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
 /** A logger that keeps every line (debug and up) for assertions. */
 export function recordLogs(): LogRecorder {
   const lines: string[] = [];
-  return { logger: createLogger('debug', (line) => lines.push(line)), lines };
+  let waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  const logger = createLogger('debug', (line) => {
+    lines.push(line);
+    waiters = waiters.filter((w) => {
+      if (!w.pattern.test(line)) return true;
+      w.resolve();
+      return false;
+    });
+  });
+  const waitFor = (pattern: RegExp, timeoutMs = 10000): Promise<void> => {
+    if (lines.some((line) => pattern.test(line))) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no log line ${pattern}; got:\n${lines.slice(-10).join('\n')}`)), timeoutMs);
+      waiters.push({
+        pattern,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  };
+  return { logger, lines, waitFor };
 }
 
 /** Redis connections opened by a suite, closed together in its `after`/`afterEach`. */

@@ -1,4 +1,4 @@
 import { MemoryBroker } from '../../lib/broker/memory-broker.js';
 import { describeBrokerContract } from './broker-contract.js';
 
-describeBrokerContract('memory', () => ({ multiNode: false, createNode: async () => new MemoryBroker() }));
+describeBrokerContract('memory', { multiNode: false, createNode: async () => new MemoryBroker() });

@@ -21,10 +21,10 @@ describe('RedisBroker', () => {
     await redis?.destroy();
   });
 
-  describeBrokerContract('redis', () => ({
+  describeBrokerContract('redis', {
     multiNode: true,
     createNode: async () => new RedisBroker({ connection: await connections.connect(), logger: recordLogs().logger }),
-  }));
+  });
 
   describe('when Redis goes away', () => {
     it('publish fails fast with UNAVAILABLE, the outage is logged, and channels are resubscribed when Redis is back', async () => {

@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { createBrokerAdapter } from '../../lib/broker/create-broker.js';
+import { MemoryBroker } from '../../lib/broker/memory-broker.js';
+import { MemoryPresenceStore } from '../../lib/channels/presence-store.js';
+import { ConfigError, loadConfig } from '../../lib/config.js';
+import { silentLogger } from '../../lib/logger.js';
+
+describe('adapter configuration', () => {
+  it('defaults to the memory adapter, which needs no Redis', async () => {
+    const config = loadConfig({ env: {} });
+    expect(config.adapter).to.deep.equal({
+      type: 'memory',
+      url: 'redis://127.0.0.1:6379',
+      keyPrefix: 'pushy:',
+      commandTimeout: 2000,
+      maxReconnectDelay: 5000,
+      heartbeatInterval: 5000,
+      nodeTimeout: 20000,
+    });
+    // The documented bound on reaping a dead node's members.
+    expect(config.adapter.nodeTimeout + config.adapter.heartbeatInterval).to.be.at.most(30000);
+    const adapter = await createBrokerAdapter(config.adapter, silentLogger);
+    expect(adapter.broker).to.be.instanceOf(MemoryBroker);
+    expect(adapter.presence).to.be.instanceOf(MemoryPresenceStore);
+    expect(adapter.redis).to.equal(undefined);
+    await adapter.close();
+  });
+
+  it('reads the Redis options from the environment', () => {
+    const config = loadConfig({
+      env: {
+        PUSHY_ADAPTER: 'redis',
+        PUSHY_REDIS_URL: 'redis://:pw@redis.internal:6380/2',
+        PUSHY_REDIS_KEY_PREFIX: 'app1:',
+        PUSHY_REDIS_HEARTBEAT_INTERVAL: '1000',
+        PUSHY_REDIS_NODE_TIMEOUT: '3000',
+      },
+    });
+    expect(config.adapter).to.include({ type: 'redis', url: 'redis://:pw@redis.internal:6380/2', keyPrefix: 'app1:', heartbeatInterval: 1000, nodeTimeout: 3000 });
+  });
+
+  it('refuses an unknown adapter type and a node timeout not longer than the heartbeat', () => {
+    expect(() => loadConfig({ env: { PUSHY_ADAPTER: 'kafka' } })).to.throw(ConfigError, /adapter\.type/);
+    expect(() => loadConfig({ env: {}, overrides: { adapter: { heartbeatInterval: 5000, nodeTimeout: 5000 } } })).to.throw(ConfigError, /adapter\.nodeTimeout/);
+    expect(() => loadConfig({ env: {}, overrides: { adapter: { heartbeatInterval: 10 } } })).to.throw(ConfigError, /adapter\.heartbeatInterval/);
+  });
+});
