@@ -53,7 +53,7 @@ describe('RedisPresenceStore', () => {
       nodeId: randomUUID(),
       logger,
       heartbeatInterval: 100,
-      nodeTimeout: options.nodeTimeout ?? 400,
+      nodeTimeout: options.nodeTimeout ?? 1000,
     });
     if (options.start !== false) store.start();
     stores.push(store);
