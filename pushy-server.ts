@@ -5,6 +5,7 @@
  */
 import { createBrokerAdapter } from './lib/broker/create-broker.js';
 import { ConfigError, loadConfig } from './lib/config.js';
+import { createSharedHistory } from './lib/history/create-history.js';
 import { createLogger } from './lib/logger.js';
 import { createServer } from './lib/server.js';
 
@@ -12,7 +13,8 @@ async function main(): Promise<void> {
   const config = loadConfig({ file: process.argv[2] });
   const logger = createLogger(config.logLevel);
   const adapter = await createBrokerAdapter(config.adapter, logger);
-  const server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence });
+  const shared = createSharedHistory(adapter.redis, config.history, logger);
+  const server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence, ...shared });
   for (const failure of server.commandsReport.failed) {
     logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
   }

@@ -7,6 +7,13 @@ const schema = z.object({
   auth: z.string().max(512).optional(),
   // Presence data: v1 clients send a JSON text; an object is accepted and signed as its JSON.
   data: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  // (v2) Where the client left off: the offset of the last event it got, and that channel's epoch.
+  since: z
+    .object({
+      offset: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      epoch: z.string().max(128),
+    })
+    .optional(),
 });
 
 type SubscribeData = z.output<typeof schema>;
@@ -16,6 +23,11 @@ export interface SubscribeResult {
   channel: string;
   subscribed: boolean;
   memberId?: string;
+  /** (v2) The channel's offset and epoch at the subscription. */
+  offset?: number;
+  epoch?: string;
+  /** (v2) Only for a subscribe with `since`: whether every missed event was sent. */
+  recovered?: boolean;
   reason?: string;
   needAuth?: boolean;
 }
@@ -55,11 +67,22 @@ const subscribe: CommandHandler<typeof schema> = {
       if (!presence) return fail('Invalid presence data: expected a JSON object');
     }
 
-    const outcome = await ctx.channels.subscribe(connection, channel, presence);
-    const success: Record<string, unknown> = { channel, memberId: outcome.memberId };
-    if (outcome.presence) success.presence = outcome.presence;
-    connection.send(EVENTS.subscriptionSuccess, undefined, success);
-    return { channel, subscribed: true, memberId: outcome.memberId };
+    // The success frame goes out from inside subscribe: right after it come the missed events
+    // (with `since`), then the live ones.
+    const outcome = await ctx.channels.subscribe(connection, channel, presence, {
+      since: data.since,
+      onSubscribed: (subscribed) => {
+        const success: Record<string, unknown> = { channel, memberId: subscribed.memberId };
+        if (subscribed.presence) success.presence = subscribed.presence;
+        success.offset = subscribed.offset;
+        success.epoch = subscribed.epoch;
+        if (subscribed.recovered !== undefined) success.recovered = subscribed.recovered;
+        connection.send(EVENTS.subscriptionSuccess, undefined, success);
+      },
+    });
+    const result: SubscribeResult = { channel, subscribed: true, memberId: outcome.memberId, offset: outcome.offset, epoch: outcome.epoch };
+    if (outcome.recovered !== undefined) result.recovered = outcome.recovered;
+    return result;
   },
 };
 

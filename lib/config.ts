@@ -1,6 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import convict from 'convict';
+import type { RetentionRule } from './history/retention.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+
+/** `history.rules`: a list of `{match, size, ttl}`; from the environment, as JSON text. */
+convict.addFormat({
+  name: 'history-rules',
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be an array of {"match", "size", "ttl"}');
+    value.forEach((rule: unknown, index) => {
+      const r = rule as Partial<RetentionRule> | null;
+      const keys = typeof r === 'object' && r !== null ? Object.keys(r).sort().join(',') : '';
+      if (keys !== 'match,size,ttl') throw new Error(`rule ${index} must have exactly "match", "size" and "ttl"`);
+      if (typeof r!.match !== 'string' || r!.match.length === 0 || r!.match.length > 200) throw new Error(`rule ${index}: "match" must be a channel name pattern`);
+      for (const key of ['size', 'ttl'] as const) {
+        const n = r![key];
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new Error(`rule ${index}: "${key}" must be a non-negative integer`);
+      }
+    });
+  },
+  coerce: parseRulesText,
+});
+
+/** Parses rules given as JSON text; text that is not JSON stays a string, which validation refuses. */
+function parseRulesText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
 
 /**
  * The configuration schema. Every option has a doc, a format, a default and an environment
@@ -55,6 +85,35 @@ const schema = {
     maxFrameBytes: { doc: 'Largest client frame, in bytes (UTF-8).', format: 'nat', default: 16384, env: 'PUSHY_MAX_FRAME_BYTES' },
     maxTriggerBodyBytes: { doc: 'Largest trigger request body, in bytes.', format: 'nat', default: 102400, env: 'PUSHY_MAX_TRIGGER_BODY_BYTES' },
     maxChannelsPerConnection: { doc: 'Most channels one connection may be subscribed to.', format: 'nat', default: 100, env: 'PUSHY_MAX_CHANNELS_PER_CONNECTION' },
+    maxIdempotencyKeys: {
+      doc: 'Most trigger idempotency keys one node remembers in memory (for 5 minutes each); beyond it the oldest are forgotten early.',
+      format: 'nat',
+      default: 10000,
+      env: 'PUSHY_MAX_IDEMPOTENCY_KEYS',
+    },
+  },
+  history: {
+    size: { doc: 'Events kept per channel when no rule matches (0: none; offsets still count).', format: 'nat', default: 100, env: 'PUSHY_HISTORY_SIZE' },
+    ttl: { doc: 'Seconds an event is kept when no rule matches.', format: 'nat', default: 300, env: 'PUSHY_HISTORY_TTL' },
+    rules: {
+      doc: 'Retention by channel-name pattern: [{"match": "chat-*", "size": 100, "ttl": 300}]; the first match wins, "*" matches anything.',
+      format: 'history-rules',
+      default: [] as RetentionRule[],
+      env: 'PUSHY_HISTORY_RULES',
+    },
+    maxMemoryBytes: {
+      doc: 'Bound on the estimated memory of the in-memory history of all channels; the oldest events of the least recently used channels go first.',
+      format: 'nat',
+      default: 67108864,
+      env: 'PUSHY_HISTORY_MAX_MEMORY_BYTES',
+    },
+    metaTtl: {
+      doc: 'Seconds a channel keeps its offset and epoch after its last use once it has no events left; after that its epoch changes.',
+      format: 'nat',
+      default: 86400,
+      env: 'PUSHY_HISTORY_META_TTL',
+    },
+    maxReadLimit: { doc: 'Most events one HTTP history request returns (its "limit" is capped to this).', format: 'nat', default: 100, env: 'PUSHY_HISTORY_MAX_READ_LIMIT' },
   },
   health: {
     drainDelay: {
@@ -121,11 +180,22 @@ export type PushyConfig = {
     clientUrl: string;
   };
   ssl: { key: string; cert: string };
-  limits: { maxFrameBytes: number; maxTriggerBodyBytes: number; maxChannelsPerConnection: number };
+  limits: { maxFrameBytes: number; maxTriggerBodyBytes: number; maxChannelsPerConnection: number; maxIdempotencyKeys: number };
+  history: HistoryConfig;
   health: { drainDelay: number };
   metrics: { enabled: boolean; path: string };
   admin: { username: string; password: string };
   adapter: AdapterConfig;
+};
+
+/** The `history` options: retention by channel pattern and the memory store's bounds. */
+export type HistoryConfig = {
+  size: number;
+  ttl: number;
+  rules: RetentionRule[];
+  maxMemoryBytes: number;
+  metaTtl: number;
+  maxReadLimit: number;
 };
 
 /** Kinds of broker a node can run with. */

@@ -66,14 +66,22 @@ export interface ServerFrame {
   event: string;
   channel?: string;
   data?: unknown;
+  /** (v2) Position of a channel event in its channel's history. */
+  offset?: number;
 }
 
 /** Encodes one server frame as the JSON text that goes on the wire. */
-export function encodeFrame(event: string, channel?: string, data?: unknown): string {
+export function encodeFrame(event: string, channel?: string, data?: unknown, offset?: number): string {
   const frame: ServerFrame = { event };
   if (channel !== undefined) frame.channel = channel;
   if (data !== undefined) frame.data = data;
+  if (offset !== undefined) frame.offset = offset;
   return JSON.stringify(frame);
+}
+
+/** True for the server's own events (`pushy:…`), which never get an offset nor enter history. */
+export function isReservedEvent(event: string): boolean {
+  return event.startsWith('pushy:');
 }
 
 /** Channel kinds, by name prefix. */

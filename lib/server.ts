@@ -10,6 +10,11 @@ import { MemoryPresenceStore, type PresenceStore } from './channels/presence-sto
 import { CommandRegistry, type LoadReport } from './command-registry.js';
 import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
 import type { Connection } from './connection.js';
+import type { HistoryStore } from './history/history-store.js';
+import { MemoryIdempotencyStore, type IdempotencyStore } from './history/idempotency-store.js';
+import { MemoryHistoryStore } from './history/memory-history-store.js';
+import { RetentionPolicy } from './history/retention.js';
+import { historyRoute } from './http/history-route.js';
 import { createRouter, type Route } from './http/router.js';
 import { browserClientRoute } from './http/client-route.js';
 import { sockjsClientRoute } from './http/static-route.js';
@@ -29,6 +34,10 @@ export interface PushyServerOptions {
   broker?: Broker;
   /** Where presence members live (default: in memory). */
   presence?: PresenceStore;
+  /** Channel offsets and recent events (default: in memory, bounded by `history` options). */
+  history?: HistoryStore;
+  /** Recent trigger idempotency keys (default: in memory). */
+  idempotency?: IdempotencyStore;
 }
 
 /** A running (or ready to listen) Pushy server. */
@@ -66,10 +75,21 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const secretKey = secretKeyGenerated ? generateSecretKey() : config.secretKey;
   const broker = options.broker ?? new MemoryBroker();
   const presence = options.presence ?? new MemoryPresenceStore();
+  const history = options.history ?? new MemoryHistoryStore({ maxMemoryBytes: config.history.maxMemoryBytes, metaTtl: config.history.metaTtl });
+  const idempotency = options.idempotency ?? new MemoryIdempotencyStore({ maxKeys: config.limits.maxIdempotencyKeys });
+  const retention = new RetentionPolicy(config.history.rules, { size: config.history.size, ttl: config.history.ttl });
 
   const httpServer = createHttpServer(config);
   const traffic = createTrafficCounters();
-  const channels = new ChannelManager({ broker, presence, logger, maxChannelsPerConnection: config.limits.maxChannelsPerConnection, traffic });
+  const channels = new ChannelManager({
+    broker,
+    presence,
+    history,
+    retention,
+    logger,
+    maxChannelsPerConnection: config.limits.maxChannelsPerConnection,
+    traffic,
+  });
   // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
   const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey });
@@ -81,8 +101,17 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
         secretKey,
         timestampTolerance: config.timestampTolerance,
         maxBodyBytes: config.limits.maxTriggerBodyBytes,
+        idempotency,
       }),
     ),
+    historyRoute({
+      history,
+      retention,
+      logger,
+      secretKey,
+      timestampTolerance: config.timestampTolerance,
+      maxLimit: config.history.maxReadLimit,
+    }),
     sockjsClientRoute(),
     browserClientRoute(),
     ...ops.routes,
@@ -157,6 +186,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     // Presence first: a shared store announces this node's leaving members through the broker.
     await presence.close();
     await broker.close();
+    await history.close();
+    await idempotency.close();
     logger.info('Pushy stopped');
   }
 }

@@ -11,6 +11,10 @@ export interface ChannelEventMessage {
   data: unknown;
   /** Connection that must not receive it (the trigger's `socket_id`). */
   excludeSocketId?: string;
+  /** Position in the channel's history, assigned once on the publishing node (none on `pushy:` events). */
+  offset?: number;
+  /** Epoch of the channel's history that `offset` belongs to. */
+  epoch?: string;
 }
 
 /** Everything that travels between nodes. */

@@ -20,6 +20,8 @@ const messageSchema = z.object({
   event: z.string(),
   data: z.unknown(),
   excludeSocketId: z.string().optional(),
+  offset: z.number().int().nonnegative().optional(),
+  epoch: z.string().optional(),
 });
 
 /**

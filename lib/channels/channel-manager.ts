@@ -2,15 +2,21 @@ import { randomBytes } from 'node:crypto';
 import type { Broker, BrokerMessage } from '../broker/broker.js';
 import type { Connection } from '../connection.js';
 import { PushyError } from '../errors.js';
+import type { HistoryEvent, HistoryRead, HistoryStore, StreamPosition } from '../history/history-store.js';
+import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
-import { isAppEvent, type TrafficCounters } from '../metrics/traffic.js';
-import { EVENTS, channelKind, encodeFrame, type ChannelKind } from '../protocol.js';
+import type { TrafficCounters } from '../metrics/traffic.js';
+import { EVENTS, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../protocol.js';
 import type { JoinResult, Member, PresenceStore } from './presence-store.js';
 
 /** What the manager needs from the rest of the server. */
 export interface ChannelManagerDeps {
   broker: Broker;
   presence: PresenceStore;
+  /** Offsets and recent events of every channel. */
+  history: HistoryStore;
+  /** How much history each channel keeps. */
+  retention: RetentionPolicy;
   logger: Logger;
   /** Most channels one connection may hold. */
   maxChannelsPerConnection: number;
@@ -23,6 +29,22 @@ export interface SubscribeOutcome {
   memberId: string;
   /** Present on presence subscriptions: every member, the new one included. */
   presence?: Member[];
+  /** The channel's offset at the subscription: live events follow it. */
+  offset: number;
+  epoch: string;
+  /** Only when `since` was given: whether every missed event follows. */
+  recovered?: boolean;
+}
+
+/** Options of {@link ChannelManager.subscribe}. */
+export interface SubscribeOptions {
+  /** Where the client left off: the events after it are replayed when history still has them all. */
+  since?: StreamPosition;
+  /**
+   * Called once the subscription is in place, right before the missed events and the live ones
+   * that came in meanwhile are sent (the subscribe command sends its success frame here).
+   */
+  onSubscribed?: (outcome: SubscribeOutcome) => void;
 }
 
 /** Counts for leak checks and metrics. */
@@ -39,7 +61,21 @@ export type PresenceData = Record<string, unknown>;
 interface LocalChannel {
   readonly name: string;
   readonly kind: ChannelKind;
-  readonly subscribers: Map<string, Connection>;
+  readonly subscribers: Map<string, Subscriber>;
+  /** Settles once the broker delivers this channel's messages to this node. */
+  readonly brokerReady: Promise<void>;
+}
+
+/** One local connection on a channel. */
+interface Subscriber {
+  readonly connection: Connection;
+  /**
+   * Until the subscription's history read is done, live frames wait here, so that the replay
+   * goes out first and nothing is sent twice.
+   */
+  held?: Array<{ offset?: number; epoch?: string; text: string }>;
+  /** Events of this epoch at or below this offset were already replayed or precede the subscription. */
+  floor?: StreamPosition;
 }
 
 /**
@@ -63,9 +99,11 @@ export class ChannelManager {
 
   /**
    * Subscribes a connection. With `presence`, the connection joins the channel's presence as
-   * the member keyed by `presence.id` (or by this subscription when there is none).
+   * the member keyed by `presence.id` (or by this subscription when there is none). With
+   * `since`, the events after it are sent first (when history still holds all of them), then the
+   * live ones, each once.
    */
-  async subscribe(connection: Connection, channel: string, presence?: PresenceData): Promise<SubscribeOutcome> {
+  async subscribe(connection: Connection, channel: string, presence?: PresenceData, options: SubscribeOptions = {}): Promise<SubscribeOutcome> {
     if (connection.subscriptions.has(channel)) {
       throw new PushyError('INVALID_DATA', 'Already subscribed to this channel');
     }
@@ -75,35 +113,59 @@ export class ChannelManager {
     const memberId = randomBytes(8).toString('hex');
     const memberKey = presence ? presenceMemberKey(presence, memberId) : undefined;
     connection.subscriptions.set(channel, { channel, memberId, memberKey });
-    await this.addLocalSubscriber(connection, channel);
-
-    if (!presence || memberKey === undefined) return { memberId };
-    const member: Member = { ...presence, memberId, subscribed: Date.now(), idle: false };
-    let joined: JoinResult;
+    const subscriber: Subscriber = { connection, held: [] };
+    const stillSubscribed = (): boolean => connection.isOpen && connection.subscriptions.get(channel)?.memberId === memberId;
     try {
-      joined = await this.deps.presence.join(channel, memberKey, member, connection.id);
+      await this.addLocalSubscriber(subscriber, channel);
+
+      let members: Member[] | undefined;
+      if (presence && memberKey !== undefined) {
+        const member: Member = { ...presence, memberId, subscribed: Date.now(), idle: false };
+        let joined: JoinResult;
+        try {
+          joined = await this.deps.presence.join(channel, memberKey, member, connection.id);
+        } catch (error) {
+          // Presence unavailable (a shared store's backend away): the subscription does not
+          // happen, and there is no member to leave.
+          if (stillSubscribed()) {
+            connection.subscriptions.delete(channel);
+            await this.removeLocalSubscriber(connection, channel);
+          }
+          throw error;
+        }
+        members = joined.members;
+        if (!stillSubscribed()) {
+          // The connection went away (or unsubscribed) while we were joining: undo the join.
+          await this.leavePresence(channel, memberKey, connection.id);
+        } else if (joined.first) {
+          try {
+            await this.publish({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
+          } catch (error) {
+            // The join stands (the member is listed); only the announcement was lost, with the broker.
+            this.deps.logger.warn('could not announce a presence join', { channel, error });
+          }
+        }
+      }
+
+      const { since } = options;
+      const read = await this.readHistory(channel, since?.offset);
+      const recovered = since === undefined ? undefined : read.epoch === since.epoch && read.complete;
+      const outcome: SubscribeOutcome = { memberId, offset: read.offset, epoch: read.epoch };
+      if (members) outcome.presence = members;
+      if (recovered !== undefined) outcome.recovered = recovered;
+      if (!stillSubscribed()) return outcome;
+      options.onSubscribed?.(outcome);
+      this.release(subscriber, channel, read, recovered ? read.events : []);
+      return outcome;
     } catch (error) {
-      // Presence unavailable (a shared store's backend away): the subscription does not happen.
-      if (connection.subscriptions.get(channel)?.memberId === memberId) {
-        connection.subscriptions.delete(channel);
-        await this.removeLocalSubscriber(connection, channel);
+      subscriber.held = undefined;
+      if (stillSubscribed()) {
+        await this.unsubscribe(connection, channel).catch((undoError: unknown) => {
+          this.deps.logger.error('undoing a failed subscribe failed', { channel, connectionId: connection.id, error: undoError });
+        });
       }
       throw error;
     }
-    if (!connection.isOpen || connection.subscriptions.get(channel)?.memberId !== memberId) {
-      // The connection went away (or unsubscribed) while we were joining: undo the join.
-      await this.leavePresence(channel, memberKey, connection.id);
-      return { memberId, presence: joined.members };
-    }
-    if (joined.first) {
-      try {
-        await this.publish({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
-      } catch (error) {
-        // The join stands (the member is listed); only the announcement was lost, with the broker.
-        this.deps.logger.warn('could not announce a presence join', { channel, error });
-      }
-    }
-    return { memberId, presence: joined.members };
   }
 
   /** Unsubscribes a connection; throws when it was not subscribed. */
@@ -131,10 +193,42 @@ export class ChannelManager {
     );
   }
 
-  /** Publishes an event to the channel's subscribers on every node; resolves with the node count. */
-  publish(message: BrokerMessage): Promise<number> {
-    if (this.deps.traffic && isAppEvent(message.event)) this.deps.traffic.eventsTriggered += 1;
-    return this.deps.broker.publish(message);
+  /**
+   * Publishes an event to the channel's subscribers on every node; resolves with the node count.
+   * A channel event first gets its offset here, once for the whole cluster, and enters history
+   * (even when nobody listens now: a client that comes back reads it).
+   */
+  async publish(message: BrokerMessage): Promise<number> {
+    if (isReservedEvent(message.event)) return this.deps.broker.publish(message);
+    if (this.deps.traffic) this.deps.traffic.eventsTriggered += 1;
+    let position: StreamPosition;
+    try {
+      position = await this.deps.history.append(message.channel, { event: message.event, data: message.data }, this.deps.retention.resolve(message.channel));
+    } catch (error) {
+      const failure = this.historyFailure('history append failed', message.channel, error);
+      // Without history the event gets no offset, but local delivery keeps working: a broker that
+      // cannot reach Redis delivers to this node's subscribers and refuses with its own 503.
+      // Either way the trigger fails, so the backend knows the event is not in history.
+      await this.deps.broker.publish(message);
+      throw failure;
+    }
+    return this.deps.broker.publish({ ...message, offset: position.offset, epoch: position.epoch });
+  }
+
+  /** The channel's position and the retained events after `since`. */
+  private async readHistory(channel: string, since: number | undefined): Promise<HistoryRead> {
+    try {
+      return await this.deps.history.read(channel, this.deps.retention.resolve(channel), since);
+    } catch (error) {
+      throw this.historyFailure('history read failed', channel, error);
+    }
+  }
+
+  /** A catalogue error (Redis away: UNAVAILABLE) passes as is; anything else is logged and answered 503. */
+  private historyFailure(what: string, channel: string, error: unknown): PushyError {
+    if (error instanceof PushyError) return error;
+    this.deps.logger.error(what, { channel, error });
+    return new PushyError('UNAVAILABLE', 'History store unavailable');
   }
 
   /** Local subscribers of a channel. */
@@ -167,26 +261,47 @@ export class ChannelManager {
   private deliver(message: BrokerMessage): void {
     const channel = this.channels.get(message.channel);
     if (!channel) return;
-    const text = encodeFrame(message.event, message.channel, message.data);
+    const { offset, epoch } = message;
+    const text = encodeFrame(message.event, message.channel, message.data, offset);
     let recipients = 0;
-    for (const connection of channel.subscribers.values()) {
-      if (connection.id === message.excludeSocketId) continue;
-      connection.sendEncoded(text);
-      recipients += 1;
+    for (const subscriber of channel.subscribers.values()) {
+      if (subscriber.connection.id === message.excludeSocketId) continue;
+      if (subscriber.held) {
+        subscriber.held.push({ offset, epoch, text });
+      } else if (!isBelowFloor(subscriber.floor, offset, epoch)) {
+        subscriber.connection.sendEncoded(text);
+        recipients += 1;
+      }
     }
-    if (this.deps.traffic && isAppEvent(message.event)) this.deps.traffic.eventsDelivered += recipients;
+    if (this.deps.traffic && !isReservedEvent(message.event)) this.deps.traffic.eventsDelivered += recipients;
   }
 
-  private async addLocalSubscriber(connection: Connection, name: string): Promise<void> {
+  /**
+   * Ends a subscriber's wait: the replayed events, then the held live ones that come after the
+   * read position, then live delivery. One synchronous run, so nothing can slip in between.
+   */
+  private release(subscriber: Subscriber, channel: string, position: StreamPosition, replay: readonly HistoryEvent[]): void {
+    const held = subscriber.held ?? [];
+    subscriber.held = undefined;
+    subscriber.floor = { offset: position.offset, epoch: position.epoch };
+    const { connection } = subscriber;
+    for (const event of replay) connection.sendEncoded(encodeFrame(event.event, channel, event.data, event.offset));
+    for (const frame of held) {
+      if (!isBelowFloor(subscriber.floor, frame.offset, frame.epoch)) connection.sendEncoded(frame.text);
+    }
+  }
+
+  private async addLocalSubscriber(subscriber: Subscriber, name: string): Promise<void> {
+    const { connection } = subscriber;
     let channel = this.channels.get(name);
     if (!channel) {
-      channel = { name, kind: channelKind(name), subscribers: new Map() };
+      channel = { name, kind: channelKind(name), subscribers: new Map(), brokerReady: this.deps.broker.subscribe(name) };
       this.channels.set(name, channel);
-      channel.subscribers.set(connection.id, connection);
-      await this.deps.broker.subscribe(name);
-      return;
     }
-    channel.subscribers.set(connection.id, connection);
+    channel.subscribers.set(connection.id, subscriber);
+    // Every subscriber waits for the broker subscription, not only the first: its history read
+    // must come after it, or an event published in between would be in neither.
+    await channel.brokerReady;
   }
 
   private async removeLocalSubscriber(connection: Connection, name: string): Promise<void> {
@@ -204,6 +319,11 @@ export class ChannelManager {
       await this.publish({ type: 'event', channel, event: EVENTS.presenceQuit, data: { member: left.member } });
     }
   }
+}
+
+/** True for an event the subscriber already got through the replay, or that precedes its subscription. */
+function isBelowFloor(floor: StreamPosition | undefined, offset: number | undefined, epoch: string | undefined): boolean {
+  return floor !== undefined && offset !== undefined && epoch === floor.epoch && offset <= floor.offset;
 }
 
 /** Members with a user `id` are one member across connections; others are one per subscription. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { verifyTrigger } from '../auth.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import { PushyError } from '../errors.js';
+import type { IdempotencyStore } from '../history/idempotency-store.js';
 import type { Logger } from '../logger.js';
 import { normaliseChannelName } from '../protocol.js';
 import { parseEventBody, readBody } from './body.js';
@@ -15,6 +16,8 @@ export interface TriggerRouteDeps {
   secretKey: string;
   timestampTolerance: number;
   maxBodyBytes: number;
+  /** Remembers `idempotency_key`s so that a retried trigger publishes once. */
+  idempotency: IdempotencyStore;
   /** Clock in ms (tests pass a fake one). */
   now?: () => number;
 }
@@ -28,6 +31,7 @@ const querySchema = z.object({
   timestamp: z.string().regex(/^\d{1,15}$/, 'timestamp must be an integer (unix seconds)'),
   auth_key: z.string().min(1).max(512),
   socket_id: z.string().min(1).max(128).optional(),
+  idempotency_key: z.string().min(1).max(200).optional(),
 });
 
 /** Decodes and checks the `<channel>` path segment. */
@@ -75,8 +79,36 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
         { channel, event: query.event, timestamp: query.timestamp, authKey: query.auth_key, rawBody: raw, parsedBody: data },
         now(),
       );
-      const nodes = await deps.channels.publish({ type: 'event', channel, event: query.event, data, excludeSocketId: query.socket_id });
+      const key = query.idempotency_key;
+      if (key !== undefined) {
+        const claim = await deps.idempotency.claim(channel, key);
+        if (!claim.first) {
+          // A retry of a trigger already taken: the same success, and no second publish.
+          const code = claim.status ?? 200;
+          deps.logger.debug('trigger repeated', { channel, event: query.event });
+          sendJson(res, code, { status: { code, message: 'Ok' } }, { 'Idempotent-Replayed': 'true' });
+          return;
+        }
+      }
+      let nodes: number;
+      try {
+        nodes = await deps.channels.publish({ type: 'event', channel, event: query.event, data, excludeSocketId: query.socket_id });
+      } catch (error) {
+        // Not published, so a retry with this key must publish.
+        if (key !== undefined) {
+          await deps.idempotency.release(channel, key).catch((releaseError: unknown) => {
+            deps.logger.error('releasing an idempotency key failed; a retry within 5 minutes will not publish', { channel, error: releaseError });
+          });
+        }
+        throw error;
+      }
       const code = nodes > 0 ? 201 : 200;
+      if (key !== undefined) {
+        await deps.idempotency.complete(channel, key, code).catch((error: unknown) => {
+          // Published already: answer it; a repeat then answers 200 instead of this code.
+          deps.logger.error('recording an idempotency key failed', { channel, error });
+        });
+      }
       deps.logger.debug('trigger', { channel, event: query.event, delivered: nodes > 0 });
       sendJson(res, code, { status: { code, message: 'Ok' } });
     },

@@ -38,8 +38,3 @@ export function countError(traffic: TrafficCounters, source: ErrorSource, code: 
   const counts = traffic.errors[source];
   counts.set(code, (counts.get(code) ?? 0) + 1);
 }
-
-/** Protocol events (`pushy:*`, e.g. presence notifications) are not counted as app events. */
-export function isAppEvent(event: string): boolean {
-  return !event.startsWith('pushy:');
-}

@@ -165,7 +165,7 @@ describe('e2e: admin API', () => {
       const sent = await adminJson(srv, '/pushy/admin/api/trigger', { channel: 'Console-Test', event: 'ping', data: { n: 1 } });
       expect(sent.status).to.equal(201);
       expect(sent.body).to.deep.equal({ status: { code: 201, message: 'Ok' }, nodes: 1 });
-      expect(await a.next('ping')).to.deep.equal({ event: 'ping', channel: 'console-test', data: { n: 1 } });
+      expect(await a.next('ping')).to.deep.equal({ event: 'ping', channel: 'console-test', data: { n: 1 }, offset: 1 });
       const nobody = await adminJson(srv, '/pushy/admin/api/trigger', { channel: 'empty', event: 'ping' });
       expect(nobody.status).to.equal(200);
     });

@@ -102,6 +102,7 @@ describe('e2e: admin dashboard in Chromium', function () {
         event: 'hello-from-console',
         channel: 'news',
         data: { msg: 'hi from the dashboard' },
+        offset: 1,
       });
       await waitForText(page, '#trigger-result', 'sent (1 node with subscribers)');
 

@@ -37,7 +37,7 @@ describe('e2e: custom commands', () => {
     await listener.subscribe('town-square');
     sender.command('shout', { channel: 'town-square', text: 'hear ye', quiet: true }, 1);
     expect((await sender.next('pushy:reply')).data.result).to.deep.equal({ nodes: 1 });
-    expect(await listener.next('shouted')).to.deep.equal({ event: 'shouted', channel: 'town-square', data: { text: 'HEAR YE' } });
+    expect(await listener.next('shouted')).to.deep.equal({ event: 'shouted', channel: 'town-square', data: { text: 'HEAR YE' }, offset: 1 });
     sender.command('shout', { channel: 'town-square', text: 'again' }, 2);
     await sender.next('shouted');
     expect(sender.events('shouted')).to.have.length(1);

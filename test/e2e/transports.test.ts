@@ -34,7 +34,7 @@ describe('e2e: every Node transport', () => {
         expect(answer.body).to.deep.equal({ status: { code: 201, message: 'Ok' } });
         for (const client of [a, b]) {
           const frame = await client.next('story');
-          expect(frame).to.deep.equal({ event: 'story', channel: `news-${transport}`, data: { title: 'hello', n: 1 } });
+          expect(frame).to.deep.equal({ event: 'story', channel: `news-${transport}`, data: { title: 'hello', n: 1 }, offset: 1 });
         }
         // A second event proves the first was not duplicated: each client holds exactly two.
         await trigger(srv.url, `news-${transport}`, 'story', { title: 'again', n: 2 }, { secret: srv.secret });

@@ -5,6 +5,8 @@ export interface Frame {
   event: string;
   channel?: string;
   data?: any;
+  /** Channel events: position in the channel's history. */
+  offset?: number;
 }
 
 /** Transports that sockjs-client supports in Node. */

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { RedisConnection } from '../redis/redis-connection.js';
+import { isComplete, type HistoryEvent, type HistoryRead, type HistoryStore, type StreamPosition } from './history-store.js';
+import { appendScript, readScript } from './redis-history-scripts.js';
+import type { Retention } from './retention.js';
+
+/** What a {@link RedisHistoryStore} needs. */
+export interface RedisHistoryStoreDeps {
+  connection: RedisConnection;
+  logger: Logger;
+  /** Seconds a channel's offset and epoch live after its last use. */
+  metaTtl: number;
+  /** Clock in ms for event ages (sinon fake timers replace `Date.now`). */
+  now?: () => number;
+}
+
+/** A stream entry as XREVRANGE gives it: id, then field/value pairs. */
+type StreamEntry = [id: string, fields: string[]];
+
+/**
+ * History shared by every node through Redis (see `redis-history-scripts.ts`). Redis bounds
+ * each channel by count (MAXLEN) and drops idle channels' events after their ttl; a read also
+ * leaves out the events older than the ttl. Total memory is Redis's own `maxmemory` concern.
+ */
+export class RedisHistoryStore implements HistoryStore {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: RedisHistoryStoreDeps) {
+    this.now = deps.now ?? (() => Date.now());
+  }
+
+  async append(channel: string, input: { event: string; data: unknown }, retention: Retention): Promise<StreamPosition> {
+    const args = [
+      ...this.keys(channel),
+      newEpoch(),
+      this.metaTtl(retention),
+      retention.size,
+      retention.ttl * 1000,
+      this.now(),
+      input.event,
+      JSON.stringify(input.data) ?? 'null',
+    ];
+    const [offset, epoch] = (await this.deps.connection.run('history append', (redis) => appendScript.run(redis, args))) as [number, string];
+    return { offset: Number(offset), epoch: String(epoch) };
+  }
+
+  async read(channel: string, retention: Retention, since?: number, limit = Number.POSITIVE_INFINITY): Promise<HistoryRead> {
+    const args = [...this.keys(channel), newEpoch(), this.metaTtl(retention), since ?? -1];
+    const [epoch, rawOffset, entries] = (await this.deps.connection.run('history read', (redis) => readScript.run(redis, args))) as [
+      string,
+      number,
+      StreamEntry[],
+    ];
+    const offset = Number(rawOffset);
+    if (since === undefined) return { offset, epoch: String(epoch), events: [], complete: true };
+    const kept = this.unexpired(entries.map(parseEntry).reverse(), retention);
+    const after = kept.filter((event) => event.offset > since);
+    return { offset, epoch: String(epoch), events: after.slice(0, limit), complete: isComplete(since, offset, after) };
+  }
+
+  /** The Redis clients belong to the adapter, which closes them. */
+  async close(): Promise<void> {}
+
+  /**
+   * Leaves out events past the ttl, from the head only: node clocks may disagree a little,
+   * and dropping from the middle would make a hole that `complete` cannot see.
+   */
+  private unexpired(events: HistoryEvent[], retention: Retention): HistoryEvent[] {
+    const oldest = this.now() - retention.ttl * 1000;
+    let drop = 0;
+    events.forEach((event, index) => {
+      if (event.timestamp <= oldest) drop = index + 1;
+    });
+    return events.slice(drop);
+  }
+
+  private keys(channel: string): [string, string] {
+    // Braces: a Redis Cluster hash tag keeps both keys of a channel in one slot.
+    return [this.deps.connection.key('history', `{${channel}}`, 'meta'), this.deps.connection.key('history', `{${channel}}`, 'events')];
+  }
+
+  /** The counter outlives the events: at least metaTtl, and never shorter than the events. */
+  private metaTtl(retention: Retention): number {
+    return Math.max(this.deps.metaTtl, retention.ttl, 1);
+  }
+}
+
+function newEpoch(): string {
+  return randomBytes(8).toString('base64url');
+}
+
+function parseEntry([, fields]: StreamEntry): HistoryEvent {
+  const value: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) value[fields[i]!] = fields[i + 1]!;
+  return { offset: Number(value.o), event: value.e ?? '', data: JSON.parse(value.d ?? 'null') as unknown, timestamp: Number(value.t) };
+}

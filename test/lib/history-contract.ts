@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import sinon from 'sinon';
+import type { HistoryStore } from '../../lib/history/history-store.js';
+
+/** How a contract run gets stores. */
+export interface HistoryContractSetup {
+  /** A fresh store; stores created by one test share their backend (one Redis, say). */
+  createStore(): Promise<HistoryStore>;
+  /** Makes the backend lose every channel's counter (a memory restart, a Redis flush). */
+  loseEverything(): Promise<void>;
+}
+
+const KEEP = { size: 100, ttl: 300 };
+let unique = 0;
+/** A channel name no other test of the run uses (Redis state outlives a test). */
+const fresh = (name: string): string => `${name}-${process.pid}-${(unique += 1)}`;
+
+/** What every history store must do: the memory one and the Redis one run it. */
+export function describeHistoryContract(name: string, setup: () => HistoryContractSetup): void {
+  describe(`history store contract: ${name}`, () => {
+    let store: HistoryStore;
+    let clock: sinon.SinonFakeTimers | undefined;
+    beforeEach(async () => {
+      store = await setup().createStore();
+    });
+    afterEach(async () => {
+      clock?.restore();
+      clock = undefined;
+      await store.close();
+    });
+
+    it('numbers a channel’s events 1, 2, 3… in one epoch, each channel on its own', async () => {
+      const a = fresh('a');
+      const b = fresh('b');
+      const positions = [];
+      for (let i = 0; i < 3; i += 1) positions.push(await store.append(a, { event: 'e', data: i }, KEEP));
+      expect(positions.map((p) => p.offset)).to.deep.equal([1, 2, 3]);
+      expect(new Set(positions.map((p) => p.epoch)).size).to.equal(1);
+      expect((await store.append(b, { event: 'e', data: 0 }, KEEP)).offset).to.equal(1);
+    });
+
+    it('reads the events after an offset in order, with their name, data and time, up to a limit', async () => {
+      const channel = fresh('read');
+      for (let i = 1; i <= 6; i += 1) await store.append(channel, { event: `e${i}`, data: { i, nested: [i] } }, KEEP);
+      const read = await store.read(channel, KEEP, 3);
+      expect(read).to.include({ offset: 6, complete: true });
+      expect(read.events.map((e) => [e.offset, e.event, e.data])).to.deep.equal([
+        [4, 'e4', { i: 4, nested: [4] }],
+        [5, 'e5', { i: 5, nested: [5] }],
+        [6, 'e6', { i: 6, nested: [6] }],
+      ]);
+      expect(read.events[0]!.timestamp).to.be.a('number');
+      expect((await store.read(channel, KEEP, 0, 2)).events.map((e) => e.offset)).to.deep.equal([1, 2]);
+      expect((await store.read(channel, KEEP)).events, 'no since: position only').to.deep.equal([]);
+    });
+
+    it('gives an unused channel offset 0 and an epoch its first event keeps', async () => {
+      const channel = fresh('new');
+      const first = await store.read(channel, KEEP);
+      expect(first.offset).to.equal(0);
+      expect(await store.append(channel, { event: 'e', data: null }, KEEP)).to.deep.equal({ offset: 1, epoch: first.epoch });
+    });
+
+    it('keeps at most `size` events; reading from before them is not complete', async () => {
+      const channel = fresh('size');
+      const small = { size: 5, ttl: 300 };
+      for (let i = 0; i < 12; i += 1) await store.append(channel, { event: 'e', data: i }, small);
+      const all = await store.read(channel, small, 0);
+      expect(all.events.map((e) => e.offset)).to.deep.equal([8, 9, 10, 11, 12]);
+      expect(all.complete).to.equal(false);
+      expect((await store.read(channel, small, 7)).complete).to.equal(true);
+      expect((await store.read(channel, small, 6)).complete).to.equal(false);
+    });
+
+    it('leaves out events older than `ttl`', async () => {
+      clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+      const channel = fresh('ttl');
+      const short = { size: 100, ttl: 60 };
+      await store.append(channel, { event: 'e', data: 1 }, short);
+      clock.tick(40_000);
+      await store.append(channel, { event: 'e', data: 2 }, short);
+      clock.tick(20_001);
+      const read = await store.read(channel, short, 0);
+      expect(read.events.map((e) => e.offset)).to.deep.equal([2]);
+      expect(read.complete).to.equal(false);
+      expect((await store.read(channel, short, 1)).complete).to.equal(true);
+      clock.tick(40_000);
+      expect((await store.read(channel, short, 1)).events).to.deep.equal([]);
+      expect((await store.read(channel, short, 1)).complete).to.equal(false);
+    });
+
+    it('with size 0 counts offsets but keeps nothing', async () => {
+      const channel = fresh('none');
+      const none = { size: 0, ttl: 300 };
+      await store.append(channel, { event: 'e', data: 1 }, none);
+      expect((await store.append(channel, { event: 'e', data: 2 }, none)).offset).to.equal(2);
+      expect((await store.read(channel, none, 1)).complete).to.equal(false);
+      expect((await store.read(channel, none, 2)).complete).to.equal(true);
+    });
+
+    it('gives a channel a new epoch once its history is lost', async () => {
+      const channel = fresh('lost');
+      const before = await store.append(channel, { event: 'e', data: 1 }, KEEP);
+      await store.close();
+      await setup().loseEverything();
+      store = await setup().createStore();
+      const after = await store.read(channel, KEEP, 1);
+      expect(after.epoch).to.not.equal(before.epoch);
+      expect(after.offset).to.equal(0);
+    });
+  });
+}
