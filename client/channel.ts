@@ -4,6 +4,15 @@ import type { Member } from './frames.js';
 /** Where a channel's subscription stands. */
 export type ChannelState = 'unsubscribed' | 'subscribing' | 'subscribed' | 'failed';
 
+/**
+ * Where the client stands in a channel's history: the channel's `epoch` and the highest event
+ * `offset` received in it. Sent back as `since` when resubscribing after a reconnect.
+ */
+export interface ChannelPosition {
+  offset: number;
+  epoch: string;
+}
+
 /** What a channel asks of its client. */
 export interface ChannelOwner {
   subscribe(channel: Channel): void;
@@ -13,13 +22,20 @@ export interface ChannelOwner {
 /**
  * One channel. Bind to its events before or after subscribing: triggered events by their
  * name, and the client's own `pushy:subscription-success`, `subscription-error`,
- * `pushy:subscription-end`, `pushy:member-added` and `pushy:member-quit`.
+ * `pushy:subscription-end`, `pushy:member-added`, `pushy:member-quit` and, after a reconnect,
+ * `pushy:resubscribed` (`{channel, recovered}`).
  */
 export class Channel {
   /** The channel name, lowercased. */
   readonly name: string;
   /** This subscription's member id on a presence channel. */
   memberId: string | undefined;
+  /**
+   * After a resubscription that asked for the missed events: true when the server sent every
+   * one of them, false when it could not (reload the channel's state). Undefined otherwise.
+   */
+  recovered: boolean | undefined;
+  private lastPosition: ChannelPosition | undefined;
   private readonly emitter = new Emitter();
   private readonly memberMap = new Map<string, Member>();
   private currentState: ChannelState = 'unsubscribed';
@@ -39,6 +55,11 @@ export class Channel {
   /** True once the server has accepted the subscription (on the current connection). */
   get subscribed(): boolean {
     return this.currentState === 'subscribed';
+  }
+
+  /** Where the client stands in the channel's history (a server without history: undefined). */
+  get position(): ChannelPosition | undefined {
+    return this.lastPosition ? { ...this.lastPosition } : undefined;
   }
 
   /** Presence members, current as of the last presence event (empty on other channels). */
@@ -73,6 +94,19 @@ export class Channel {
   /** @internal */
   setState(state: ChannelState): void {
     this.currentState = state;
+  }
+
+  /** @internal Starts over from a subscription's position, or forgets it (undefined). */
+  setPosition(position: ChannelPosition | undefined): void {
+    this.lastPosition = position ? { ...position } : undefined;
+  }
+
+  /**
+   * @internal An event with this offset arrived. The highest counts: events published at the
+   * same moment on two nodes may arrive in either order.
+   */
+  advance(offset: number): void {
+    if (this.lastPosition && offset > this.lastPosition.offset) this.lastPosition.offset = offset;
   }
 
   /** @internal */

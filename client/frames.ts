@@ -1,8 +1,10 @@
-/** A frame from the server: `{event, channel?, data?}`. */
+/** A frame from the server: `{event, channel?, data?, offset?}`. */
 export interface ServerFrame {
   event: string;
   channel?: string;
   data?: any;
+  /** (v2) The event's place in its channel's history; only on triggered channel events. */
+  offset?: number;
 }
 
 /** A presence member as the server reports it. */

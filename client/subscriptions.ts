@@ -1,5 +1,5 @@
 import { AuthError, type ChannelAuth } from './auth.js';
-import { Channel, type ChannelOwner } from './channel.js';
+import { Channel, type ChannelOwner, type ChannelPosition } from './channel.js';
 import type { PushyCommandError } from './commands.js';
 import type { Member, ServerFrame } from './frames.js';
 
@@ -21,11 +21,29 @@ export interface SubscriptionError {
   status?: number;
 }
 
+/** What a `pushy:resubscribed` event carries. */
+export interface ResubscribedInfo {
+  channel: string;
+  /** True: every missed event follows (or none was missed). False: reload the channel's state. */
+  recovered: boolean;
+}
+
 interface Attempt {
   /** Socket the attempt belongs to; answers for older sockets are stale. */
   socketId: string;
   /** Auth was already requested on this socket: a second needauth means a refusal, not a loop. */
   authRequested: boolean;
+  /** Where the channel left off, sent as `since` to get the missed events (resubscriptions only). */
+  since: ChannelPosition | undefined;
+}
+
+/** The position a `subscription-success` reports, when the server keeps history (v2). */
+interface SuccessData {
+  memberId?: string;
+  presence?: Member[];
+  offset?: unknown;
+  epoch?: unknown;
+  recovered?: unknown;
 }
 
 /**
@@ -33,6 +51,11 @@ interface Attempt {
  * `subscription-needauth` authorise through the app's endpoint once and subscribe again with
  * the signature, resubscribe everything wanted after a reconnect. Every refusal ends the
  * channel in `failed` with exactly one `subscription-error` event.
+ *
+ * Each subscribed channel keeps its position in the channel's history (epoch and highest
+ * offset received); a resubscription after a reconnect sends it as `since`, so the server
+ * replays what was missed or says it cannot (`recovered: false`). A first subscription, or one
+ * after `unsubscribe()`, starts from now.
  */
 export class Subscriptions implements ChannelOwner {
   private readonly channels = new Map<string, Channel>();
@@ -70,6 +93,7 @@ export class Subscriptions implements ChannelOwner {
     channel.wanted = false;
     channel.setState('unsubscribed');
     channel.clearMembers();
+    this.forgetPosition(channel);
     this.attempts.delete(channel);
     if (wasActive) {
       // The server may not have subscribed us yet (auth pending): its 403 answer is expected then.
@@ -123,14 +147,17 @@ export class Subscriptions implements ChannelOwner {
   deliver(frame: ServerFrame): boolean {
     const channel = frame.channel === undefined ? undefined : this.channels.get(frame.channel);
     if (!channel) return false;
+    if (typeof frame.offset === 'number' && channel.wanted) channel.advance(frame.offset);
     channel.emit(frame.event, frame.data);
     return true;
   }
 
   private start(channel: Channel, socketId: string): void {
-    this.attempts.set(channel, { socketId, authRequested: false });
+    // Only a channel subscribed before on this page has a position (see onSuccess).
+    const attempt: Attempt = { socketId, authRequested: false, since: channel.position };
+    this.attempts.set(channel, attempt);
     channel.setState('subscribing');
-    this.send(channel, { channel: channel.name });
+    this.send(channel, withSince({ channel: channel.name }, attempt));
   }
 
   private send(channel: Channel, data: Record<string, unknown>): void {
@@ -143,14 +170,31 @@ export class Subscriptions implements ChannelOwner {
     });
   }
 
-  private onSuccess(channel: Channel | undefined, data: { memberId?: string; presence?: Member[] }): void {
-    if (!channel || !channel.wanted || !this.attempts.has(channel)) return;
+  private onSuccess(channel: Channel | undefined, data: SuccessData): void {
+    const attempt = channel ? this.attempts.get(channel) : undefined;
+    if (!channel || !attempt || !channel.wanted) return;
     const resubscribed = this.everSubscribed.has(channel);
     this.everSubscribed.add(channel);
     channel.memberId = data.memberId;
     channel.setState('subscribed');
+    const since = attempt.since;
+    const recovered = since ? data.recovered === true : undefined;
+    channel.recovered = recovered;
+    if (typeof data.offset !== 'number' || typeof data.epoch !== 'string') {
+      // A server without history: nothing to resume from next time.
+      channel.setPosition(undefined);
+    } else if (since && recovered) {
+      // The missed events follow and move the position on as they arrive. Jumping to the
+      // success's offset now would skip them if the socket dropped again mid-replay.
+      channel.setPosition({ offset: since.offset, epoch: data.epoch });
+    } else {
+      // First subscription, or nothing replayed: start from now (a changed epoch makes the old
+      // offset meaningless).
+      channel.setPosition({ offset: data.offset, epoch: data.epoch });
+    }
     if (Array.isArray(data.presence)) channel.resetMembers(data.presence, resubscribed);
     channel.emit('pushy:subscription-success', data);
+    if (recovered !== undefined) channel.emit('pushy:resubscribed', { channel: channel.name, recovered } satisfies ResubscribedInfo);
   }
 
   private onNeedAuth(channel: Channel | undefined): void {
@@ -176,7 +220,7 @@ export class Subscriptions implements ChannelOwner {
     if (!this.isCurrent(channel, attempt)) return;
     const data: Record<string, unknown> = { channel: channel.name, auth: signed.auth };
     if (signed.data !== undefined) data.data = signed.data;
-    this.send(channel, data);
+    this.send(channel, withSince(data, attempt));
   }
 
   private onFailed(channel: Channel | undefined, reason: string): void {
@@ -194,9 +238,16 @@ export class Subscriptions implements ChannelOwner {
     this.attempts.delete(channel);
     channel.setState('failed');
     channel.clearMembers();
+    this.forgetPosition(channel);
     const error: SubscriptionError = { channel: channel.name, reason };
     if (status !== undefined) error.status = status;
     channel.emit('subscription-error', error);
+  }
+
+  /** The app left the channel (or it failed): a later subscribe starts from now. */
+  private forgetPosition(channel: Channel): void {
+    channel.setPosition(undefined);
+    channel.recovered = undefined;
   }
 
   private isCurrent(channel: Channel, attempt: Attempt): boolean {
@@ -207,6 +258,12 @@ export class Subscriptions implements ChannelOwner {
     const name = frame.data?.channel;
     return typeof name === 'string' ? this.channels.get(name) : undefined;
   }
+}
+
+/** Adds the attempt's `since` to a subscribe command's data. */
+function withSince(data: Record<string, unknown>, attempt: Attempt): Record<string, unknown> {
+  if (attempt.since) data.since = { offset: attempt.since.offset, epoch: attempt.since.epoch };
+  return data;
 }
 
 function ignoreCommandError(): void {
