@@ -37,7 +37,7 @@ interface Attempt {
   since: ChannelPosition | undefined;
 }
 
-/** The position a `subscription-success` reports, when the server keeps history (v2). */
+/** What `subscription-success` carries; `offset`, `epoch` and `recovered` from a server with history (v2). */
 interface SuccessData {
   memberId?: string;
   presence?: Member[];

@@ -100,6 +100,14 @@ describe('e2e: browser client recovers the events it missed while away (Chromium
         expect(await received(tab, channel), channel).to.deep.equal(Array.from({ length: 24 }, (_, n) => n));
         expect(await channelInfo(tab, channel), channel).to.deep.equal({ recovered: true, position: { offset: 24, epoch: epochs[channel] } });
         expect(await countLog(tab, { event: 'pushy:resubscribed', channel })).to.equal(1);
+        const order = await tab.evaluate((c) => {
+          const log = (globalThis as any).harness.log;
+          return {
+            resubscribed: log.findIndex((e: any) => e.channel === c && e.event === 'pushy:resubscribed'),
+            firstReplayed: log.findIndex((e: any) => e.channel === c && e.event === 'msg' && e.data.n === 3),
+          };
+        }, channel);
+        expect(order.resubscribed, 'the app hears recovered: true before the replayed events').to.be.lessThan(order.firstReplayed);
       }
       expect(await countLog(tab, { type: 'connect' })).to.equal(2);
       // The private channel was authorised again for the new connection.
