@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { Pushy, type PushyOptions } from 'pushy-server/client';
-import { fakeSockets, type FakeSocket } from './fake-socket.js';
+import { fakeSockets, settle, type FakeSocket } from './fake-socket.js';
 
 /** A fake auth endpoint: records requests, answers with `answer(body)`. */
 function fakeAuth(answer: (fields: Record<string, string>) => { status: number; body: unknown }) {
@@ -16,12 +16,6 @@ function fakeAuth(answer: (fields: Record<string, string>) => { status: number; 
     return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   };
   return { requests, fetch: fetch as typeof globalThis.fetch };
-}
-
-/** Lets the auth request's promise chain run. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-  await new Promise((resolve) => setImmediate(resolve));
 }
 
 describe('client: channels, auth and presence (fake socket)', () => {

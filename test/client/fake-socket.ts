@@ -63,3 +63,9 @@ export function fakeSockets(): { factory: SocketFactory; sockets: FakeSocket[]; 
     },
   };
 }
+
+/** Lets a promise chain (such as an auth request) run's promise chain run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  await new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,13 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { Pushy, type Channel, type PushyOptions } from 'pushy-server/client';
-import { fakeSockets, type FakeSocket } from './fake-socket.js';
-
-/** Lets the auth request's promise chain run. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-  await new Promise((resolve) => setImmediate(resolve));
-}
+import { fakeSockets, settle, type FakeSocket } from './fake-socket.js';
 
 describe('client: recovery of missed events on resubscribe (fake socket)', () => {
   let clock: sinon.SinonFakeTimers;
