@@ -9,6 +9,8 @@ import { ChannelManager } from './channels/channel-manager.js';
 import { MemoryPresenceStore, type PresenceStore } from './channels/presence-store.js';
 import { CommandRegistry, type LoadReport } from './command-registry.js';
 import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
+import { DrainGate } from './http/drain-gate.js';
+import { guardOrigins } from './http/origin-guard.js';
 import { createRouter, type Route } from './http/router.js';
 import { sockjsClientRoute } from './http/static-route.js';
 import { triggerRoute } from './http/trigger-route.js';
@@ -44,7 +46,10 @@ export interface PushyServer {
   listen(): Promise<AddressInfo>;
   /** `http(s)://host:port` once listening. */
   url(): string;
-  /** Stops accepting, closes every socket with a SockJS close frame, then the broker. */
+  /**
+   * Graceful stop: new triggers get 503 and new sockets are refused; triggers already accepted
+   * are delivered; then every socket is closed with a SockJS close frame, then the broker.
+   */
   close(): Promise<void>;
 }
 
@@ -64,14 +69,26 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const presence = options.presence ?? new MemoryPresenceStore();
 
   const httpServer = createHttpServer(config);
-  const channels = new ChannelManager({ broker, presence, logger, maxChannelsPerConnection: config.limits.maxChannelsPerConnection });
+  const { limits } = config;
+  const channels = new ChannelManager({
+    broker,
+    presence,
+    logger,
+    maxChannelsPerConnection: limits.maxChannelsPerConnection,
+    maxPresenceMembers: limits.maxPresenceMembers,
+    maxChannelNameLength: limits.maxChannelNameLength,
+  });
+  // Triggers pass this gate until shutdown; shutdown waits for those it let in.
+  const triggers = new DrainGate();
   const routes: Route[] = [
     triggerRoute({
       channels,
       logger,
       secretKey,
       timestampTolerance: config.timestampTolerance,
-      maxBodyBytes: config.limits.maxTriggerBodyBytes,
+      maxBodyBytes: limits.maxTriggerBodyBytes,
+      maxChannelNameLength: limits.maxChannelNameLength,
+      gate: triggers,
     }),
     sockjsClientRoute(),
   ];
@@ -81,17 +98,21 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const endpoint = attachSockjs({
     httpServer,
     options: config.sockjs,
+    limits,
     logger,
     channels,
     commands: () => {
       if (!commands) throw new Error('commands are not ready');
       return commands;
     },
+    accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
   });
+  guardOrigins(httpServer, { prefix: config.sockjs.prefix, allowedOrigins: config.sockjs.allowedOrigins, logger });
   commands = new CommandRegistry({
     logger,
     channels,
-    maxFrameBytes: config.limits.maxFrameBytes,
+    maxFrameBytes: limits.maxFrameBytes,
+    maxPresenceDataBytes: limits.maxPresenceDataBytes,
     authorize: (input) => verifyChannelAuth(secretKey, input),
     sockjsServer: endpoint.server,
   });
@@ -135,6 +156,10 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
 
   async function shutdown(): Promise<void> {
     logger.info('Pushy shutting down', { connections: endpoint.connections.size });
+    // From here new triggers get 503 and new sockets are closed, while the server still listens
+    // so that they hear it. Triggers already let in finish (and reach the sockets' buffers,
+    // ahead of the close frames) before any socket is closed.
+    await Promise.race([triggers.drain(), delay(SHUTDOWN_GRACE_MS)]);
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     await Promise.race([endpoint.closeAll(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason), delay(SHUTDOWN_GRACE_MS)]);
     httpServer.closeAllConnections();

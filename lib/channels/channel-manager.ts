@@ -3,7 +3,7 @@ import type { Broker, BrokerMessage } from '../broker/broker.js';
 import type { Connection } from '../connection.js';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { EVENTS, channelKind, encodeFrame, type ChannelKind } from '../protocol.js';
+import { EVENTS, MAX_CHANNEL_NAME_LENGTH, channelKind, encodeFrame, type ChannelKind } from '../protocol.js';
 import type { Member, PresenceStore } from './presence-store.js';
 
 /** What the manager needs from the rest of the server. */
@@ -13,6 +13,10 @@ export interface ChannelManagerDeps {
   logger: Logger;
   /** Most channels one connection may hold. */
   maxChannelsPerConnection: number;
+  /** Most members one presence channel may have (default: no limit). */
+  maxPresenceMembers?: number;
+  /** Longest channel name a subscribe may use (default: the protocol's 200). */
+  maxChannelNameLength?: number;
 }
 
 /** The outcome of a subscribe. */
@@ -62,6 +66,10 @@ export class ChannelManager {
     if (connection.subscriptions.size >= this.deps.maxChannelsPerConnection) {
       throw new PushyError('TOO_MANY_SUBSCRIPTIONS');
     }
+    const maxNameLength = this.deps.maxChannelNameLength ?? MAX_CHANNEL_NAME_LENGTH;
+    if (channel.length > maxNameLength) {
+      throw new PushyError('INVALID_CHANNEL', `Channel name longer than ${maxNameLength} characters`);
+    }
     const memberId = randomBytes(8).toString('hex');
     const memberKey = presence ? presenceMemberKey(presence, memberId) : undefined;
     connection.subscriptions.set(channel, { channel, memberId, memberKey });
@@ -70,6 +78,16 @@ export class ChannelManager {
     if (!presence || memberKey === undefined) return { memberId };
     const member: Member = { ...presence, memberId, subscribed: Date.now(), idle: false };
     const joined = await this.deps.presence.join(channel, memberKey, member, connection.id);
+    if (joined.first && joined.members.length > (this.deps.maxPresenceMembers ?? Number.POSITIVE_INFINITY)) {
+      // Joining first and checking after keeps the limit under concurrent joins: every join
+      // that overshoots undoes itself before anyone is told about it.
+      await this.deps.presence.leave(channel, memberKey, connection.id);
+      if (connection.subscriptions.get(channel)?.memberId === memberId) {
+        connection.subscriptions.delete(channel);
+        await this.removeLocalSubscriber(connection, channel);
+      }
+      throw new PushyError('PRESENCE_CHANNEL_FULL', `Presence channel is full (${this.deps.maxPresenceMembers} members)`);
+    }
     if (!connection.isOpen || connection.subscriptions.get(channel)?.memberId !== memberId) {
       // The connection went away (or unsubscribed) while we were joining: undo the join.
       await this.leavePresence(channel, memberKey, connection.id);

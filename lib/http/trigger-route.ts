@@ -3,10 +3,11 @@ import { verifyTrigger } from '../auth.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { normaliseChannelName } from '../protocol.js';
+import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName } from '../protocol.js';
 import { parseEventBody, readBody } from './body.js';
 import { sendJson } from './respond.js';
-import type { Route } from './router.js';
+import type { DrainGate } from './drain-gate.js';
+import type { Route, RouteContext } from './router.js';
 
 /** What the trigger endpoint needs. */
 export interface TriggerRouteDeps {
@@ -15,6 +16,10 @@ export interface TriggerRouteDeps {
   secretKey: string;
   timestampTolerance: number;
   maxBodyBytes: number;
+  /** Longest channel name accepted (default: the protocol's 200). */
+  maxChannelNameLength?: number;
+  /** Admits triggers until shutdown; refused ones get 503. */
+  gate?: DrainGate;
   /** Clock in ms (tests pass a fake one). */
   now?: () => number;
 }
@@ -31,7 +36,7 @@ const querySchema = z.object({
 });
 
 /** Decodes and checks the `<channel>` path segment. */
-export function channelFromPath(encoded: string | undefined): string {
+export function channelFromPath(encoded: string | undefined, maxLength = MAX_CHANNEL_NAME_LENGTH): string {
   let decoded: string;
   try {
     decoded = decodeURIComponent(encoded ?? '');
@@ -40,6 +45,7 @@ export function channelFromPath(encoded: string | undefined): string {
   }
   const channel = normaliseChannelName(decoded);
   if (channel === null) throw new PushyError('BAD_REQUEST', 'Invalid channel name');
+  if (channel.length > maxLength) throw new PushyError('BAD_REQUEST', `Invalid channel name: longer than ${maxLength} characters`);
   return channel;
 }
 
@@ -64,21 +70,30 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
   return {
     methods: ['POST'],
     path: /^\/pushy\/channel\/(?<channel>[^/]*)\/trigger\/?$/,
-    async handle({ req, res, url, params }) {
-      const channel = channelFromPath(params.channel);
-      const query = parseQuery(querySchema, url.searchParams);
-      const raw = await readBody(req, deps.maxBodyBytes);
-      const data = parseEventBody(raw, req.headers['content-type']);
-      verifyTrigger(
-        deps.secretKey,
-        deps.timestampTolerance,
-        { channel, event: query.event, timestamp: query.timestamp, authKey: query.auth_key, rawBody: raw, parsedBody: data },
-        now(),
-      );
-      const nodes = await deps.channels.publish({ type: 'event', channel, event: query.event, data, excludeSocketId: query.socket_id });
-      const code = nodes > 0 ? 201 : 200;
-      deps.logger.debug('trigger', { channel, event: query.event, delivered: nodes > 0 });
-      sendJson(res, code, { status: { code, message: 'Ok' } });
+    async handle(ctx) {
+      if (deps.gate && !deps.gate.enter()) throw new PushyError('UNAVAILABLE', 'Server shutting down: trigger not accepted');
+      try {
+        await handleTrigger(ctx);
+      } finally {
+        deps.gate?.leave();
+      }
     },
   };
+
+  async function handleTrigger({ req, res, url, params }: RouteContext): Promise<void> {
+    const channel = channelFromPath(params.channel, deps.maxChannelNameLength);
+    const query = parseQuery(querySchema, url.searchParams);
+    const raw = await readBody(req, deps.maxBodyBytes);
+    const data = parseEventBody(raw, req.headers['content-type']);
+    verifyTrigger(
+      deps.secretKey,
+      deps.timestampTolerance,
+      { channel, event: query.event, timestamp: query.timestamp, authKey: query.auth_key, rawBody: raw, parsedBody: data },
+      now(),
+    );
+    const nodes = await deps.channels.publish({ type: 'event', channel, event: query.event, data, excludeSocketId: query.socket_id });
+    const code = nodes > 0 ? 201 : 200;
+    deps.logger.debug('trigger', { channel, event: query.event, delivered: nodes > 0 });
+    sendJson(res, code, { status: { code, message: 'Ok' } });
+  }
 }
