@@ -77,11 +77,13 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
     // Refusals are forgiven at a tenth of the tolerance per second; a client that uses them up
     // is flooding, not bursting.
     const tolerance = new TokenBucket(limits.maxRejectedFrames, limits.maxRejectedFrames / 10);
+    let flooding = false;
     const refuse = (error: PushyError): void => {
       if (tolerance.take()) {
         connection.sendError(error);
         return;
       }
+      flooding = true;
       logger.warn('flooding connection closed', { connectionId: connection.id, transport: connection.protocol });
       connection.close(CLOSES.FLOODING.code, CLOSES.FLOODING.reason);
     };
@@ -97,7 +99,7 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
       }
     };
     conn.on('data', (data: unknown) => {
-      if (!connection.isOpen) return;
+      if (!connection.isOpen || flooding) return;
       if (!frames.take()) return refuse(new PushyError('RATE_LIMITED'));
       if (queued >= limits.maxQueuedFrames) return refuse(new PushyError('TOO_MANY_QUEUED_FRAMES'));
       if (typeof data !== 'string') {

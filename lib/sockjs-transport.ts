@@ -53,7 +53,12 @@ export function adaptSockjsConnection(conn: sockjs.Connection): TransportSocket 
     // faye-websocket refuses codes other than 1000 and 3000-4999 by throwing; a raw WebSocket
     // client gets 1000 with the reason instead of a connection that never closes.
     const valid = code === 1000 || (code >= 3000 && code <= 4999);
-    conn.close(String(rawWebsocket && !valid ? 1000 : code), reason);
+    // A number, whatever @types/sockjs says: sockjs writes it into the close frame as given.
+    const sendCode = rawWebsocket && !valid ? 1000 : code;
+    const closeWith = conn.close.bind(conn) as unknown as (code: number, reason: string) => boolean;
+    // Never from inside the current call stack: it may be sockjs looping over a batch of
+    // client messages, which fails on a session closed under its feet (and takes the process).
+    queueMicrotask(() => closeWith(sendCode, reason));
   };
 
   return {
