@@ -59,6 +59,9 @@ export const SHUTDOWN_CLOSE = { code: 1001, reason: 'Server shutting down' } as 
 /** Longest wait for polling sessions to take their close frame during shutdown. */
 const SHUTDOWN_GRACE_MS = 1500;
 
+/** Longest wait during shutdown for triggers already accepted (a slow upload) to finish. */
+const TRIGGER_DRAIN_MS = 10_000;
+
 /** Builds a server from its parts; nothing listens until {@link PushyServer.listen}. */
 export async function createServer(options: PushyServerOptions): Promise<PushyServer> {
   const { config } = options;
@@ -159,9 +162,11 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     // From here new triggers get 503 and new sockets are closed, while the server still listens
     // so that they hear it. Triggers already let in finish (and reach the sockets' buffers,
     // ahead of the close frames) before any socket is closed.
-    await Promise.race([triggers.drain(), delay(SHUTDOWN_GRACE_MS)]);
-    const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await Promise.race([triggers.drain(), delay(TRIGGER_DRAIN_MS)]);
+    // Still listening while the sockets close: a polling client needs one more request (a new
+    // TCP connection, maybe) to collect its last events and the close frame.
     await Promise.race([endpoint.closeAll(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason), delay(SHUTDOWN_GRACE_MS)]);
+    const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeAllConnections();
     await stopped;
     await broker.close();
