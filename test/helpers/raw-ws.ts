@@ -58,13 +58,17 @@ export class RawWsClient {
 
   /** First frame (already received or coming) with this event that passes `match`. */
   next(event: string, match: (f: Frame) => boolean = () => true, timeoutMs = 8000): Promise<Frame> {
-    const test = (f: Frame): boolean => f.event === event && match(f);
+    return this.nextAny((f) => f.event === event && match(f), timeoutMs, event);
+  }
+
+  /** First frame (already received or coming) that passes `test`. */
+  nextAny(test: (f: Frame) => boolean, timeoutMs = 8000, what = 'a frame'): Promise<Frame> {
     const found = this.frames.find(test);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`timed out waiting for ${event}; got ${JSON.stringify(this.frames.slice(-3)).slice(0, 500)}`));
+        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.frames.slice(-3)).slice(0, 500)}`));
       }, timeoutMs);
       const done = (f: Frame): void => {
         clearTimeout(timer);
