@@ -162,10 +162,10 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     // From here new triggers get 503 and new sockets are closed, while the server still listens
     // so that they hear it. Triggers already let in finish (and reach the sockets' buffers,
     // ahead of the close frames) before any socket is closed.
-    await Promise.race([triggers.drain(), delay(TRIGGER_DRAIN_MS)]);
+    await within(triggers.drain(), TRIGGER_DRAIN_MS);
     // Still listening while the sockets close: a polling client needs one more request (a new
     // TCP connection, maybe) to collect its last events and the close frame.
-    await Promise.race([endpoint.closeAll(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason), delay(SHUTDOWN_GRACE_MS)]);
+    await within(endpoint.closeAll(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason), SHUTDOWN_GRACE_MS);
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeAllConnections();
     await stopped;
@@ -188,6 +188,12 @@ function createHttpServer(config: PushyConfig): http.Server {
   return https.createServer({ key: read('key'), cert: read('cert') }) as unknown as http.Server;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Waits for `work`, but no longer than `ms`. */
+async function within(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

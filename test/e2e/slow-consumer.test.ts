@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import { expect } from 'chai';
 import { CLOSES } from '../../lib/errors.js';
+import { createLogger } from '../../lib/logger.js';
 import { TestClient } from '../helpers/client.js';
 import { spawnServer, type ServerProcess } from '../helpers/process-server.js';
 import { RawWsClient } from '../helpers/raw-ws.js';
@@ -91,7 +92,57 @@ describe('e2e: slow consumers', function () {
       await other.close();
     });
   });
+
+  describe('an xhr-streaming client that stops reading', () => {
+    let srv: TestServer;
+    const log: string[] = [];
+    before(async () => {
+      srv = await startServer({ limits: { maxBufferedBytes: 256 * 1024 } }, { logger: createLogger('warn', (line) => log.push(line)) });
+    });
+    after(() => srv.close());
+
+    it('is cut off while a normal subscriber gets every event', async () => {
+      const base = `/pushy/socket/123/stream${Date.now()}`;
+      const stream = await openStream(srv.url, `${base}/xhr_streaming`);
+      await stream.seen('pushy:connect');
+      await post(srv.url, `${base}/xhr_send`, JSON.stringify([JSON.stringify({ command: 'subscribe', data: { channel: 'stream' } })]));
+      await stream.seen('subscription-success');
+      stream.socket.pause();
+      const normal = await TestClient.connect(srv.url, 'xhr-streaming');
+      expect((await normal.subscribe('stream')).event).to.equal('pushy:subscription-success');
+      const pad = 'z'.repeat(20_000);
+      for (let n = 0; n < 100; n += 1) await trigger(srv.url, 'stream', 'chunk', { n, pad }, { secret: srv.secret });
+      await normal.next('chunk', () => normal.events('chunk').length === 100, 20_000);
+      expect(log.some((line) => line.includes('slow consumer cut off') && line.includes('xhr-streaming'))).to.equal(true);
+      stream.socket.destroy();
+      await normal.close();
+    });
+  });
 });
+
+/** A raw xhr-streaming request whose response socket the test can pause. */
+function openStream(baseUrl: string, path: string): Promise<{ socket: Socket; seen(text: string): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, baseUrl), { method: 'POST' }, (res) => {
+      let text = '';
+      const waiters: Array<{ text: string; resolve: () => void }> = [];
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+        for (const w of waiters.filter((w) => text.includes(w.text))) w.resolve();
+      });
+      res.on('error', () => {
+        // the test destroys the socket at the end
+      });
+      resolve({
+        socket: res.socket,
+        seen: (wanted) => (text.includes(wanted) ? Promise.resolve() : new Promise((done) => waiters.push({ text: wanted, resolve: done }))),
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 async function post(baseUrl: string, path: string, body = ''): Promise<string> {
   return new Promise((resolve, reject) => {
