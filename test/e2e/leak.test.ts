@@ -37,7 +37,7 @@ describe('e2e: leaks over 20,000 connect/subscribe/disconnect cycles', function 
     if (kind.lib === 'ws') {
       const client = await RawWsClient.connect(srv.url, kind.mode);
       client.send({ command: 'subscribe', data: subscribeData(channel, client.socketId, n) });
-      await client.next('pushy:subscription-success');
+      await client.next('pushy:subscription-success', undefined, 15_000);
       await (abrupt ? client.terminate() : client.close());
       return;
     }
@@ -71,7 +71,7 @@ describe('e2e: leaks over 20,000 connect/subscribe/disconnect cycles', function 
 
   /** Waits until the server has let go of every connection, subscription and member. */
   async function drained(): Promise<void> {
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 30_000;
     for (;;) {
       const stats = srv.server.channels.stats();
       if (srv.server.sockjs.connections.size === 0 && stats.channels === 0 && stats.subscriptions === 0 && stats.members === 0) return;

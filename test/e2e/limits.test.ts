@@ -207,7 +207,7 @@ describe('e2e: limits', () => {
 });
 
 /** Waits for a condition that a server-side event makes true (checked on every turn of the loop). */
-export async function waitFor(condition: () => boolean, timeoutMs = 8000): Promise<void> {
+async function waitFor(condition: () => boolean, timeoutMs = 8000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

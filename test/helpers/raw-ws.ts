@@ -34,7 +34,7 @@ export class RawWsClient {
   /** Opens a connection and waits for `pushy:connect`. */
   static async connect(baseUrl: string, mode: RawMode = 'raw', options: WebSocket.ClientOptions = {}, prefix = '/pushy/socket'): Promise<RawWsClient> {
     const client = RawWsClient.open(baseUrl, mode, options, prefix);
-    const connect = await client.next('pushy:connect');
+    const connect = await client.next('pushy:connect', undefined, 15_000);
     client.socketId = connect.data.socketId;
     return client;
   }
