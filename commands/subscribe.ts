@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CommandContext, CommandHandler } from '../lib/command-registry.js';
+import { exceedsBytes, type CommandContext, type CommandHandler } from '../lib/command-registry.js';
+import { PushyError } from '../lib/errors.js';
 import { EVENTS, channelKind, channelNameSchema } from '../lib/protocol.js';
 
 const schema = z.object({
@@ -50,6 +51,9 @@ const subscribe: CommandHandler<typeof schema> = {
 
     const kind = channelKind(channel);
     const presenceText = typeof data.data === 'string' ? data.data : data.data === undefined ? undefined : JSON.stringify(data.data);
+    if (presenceText !== undefined && exceedsBytes(presenceText, ctx.limits.maxPresenceDataBytes)) {
+      throw new PushyError('PRESENCE_DATA_TOO_LARGE', `Presence data larger than ${ctx.limits.maxPresenceDataBytes} bytes`);
+    }
     if (kind !== 'public') {
       if (!data.auth) {
         connection.send(EVENTS.subscriptionNeedAuth, undefined, { channel });

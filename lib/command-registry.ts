@@ -17,6 +17,8 @@ export interface CommandContext {
   readonly logger: Logger;
   /** The frame's `id`, when it carried one. */
   readonly frameId?: FrameId;
+  /** Limits commands apply to what they accept. */
+  readonly limits: CommandLimits;
   /** Checks a channel `auth` signature against the server's secret. */
   authorize(input: ChannelAuthInput): boolean;
   /**
@@ -36,6 +38,12 @@ export interface CommandHandler<S extends z.ZodType = z.ZodType> {
   /** Validates the frame's `data`; an issue at `channel` is refused with code 300, others 400. */
   readonly schema: S;
   handle(ctx: CommandContext, data: z.output<S>): Promise<unknown> | unknown;
+}
+
+/** Limits handed to commands. */
+export interface CommandLimits {
+  /** Largest presence data (its JSON text) a subscribe may carry, in UTF-8 bytes. */
+  readonly maxPresenceDataBytes: number;
 }
 
 /** A v1 command module: a plain function, called with v1-shaped arguments. */
@@ -62,6 +70,8 @@ export interface CommandRegistryDeps {
   channels: ChannelManager;
   authorize(input: ChannelAuthInput): boolean;
   maxFrameBytes: number;
+  /** Largest presence data on a subscribe, in bytes (default: no limit). */
+  maxPresenceDataBytes?: number;
   /** The SockJS server object, handed to v1 commands as their first argument. */
   sockjsServer?: unknown;
 }
@@ -81,8 +91,11 @@ const COMMAND_FILE = /\.(?:js|mjs|cjs)$/;
  */
 export class CommandRegistry {
   private readonly commands = new Map<string, CommandHandler>();
+  private readonly limits: CommandLimits;
 
-  constructor(private readonly deps: CommandRegistryDeps) {}
+  constructor(private readonly deps: CommandRegistryDeps) {
+    this.limits = { maxPresenceDataBytes: deps.maxPresenceDataBytes ?? Number.POSITIVE_INFINITY };
+  }
 
   /** Registers a command under its lowercased name (returned); a second one of the same name is refused. */
   register(handler: CommandHandler): string {
@@ -155,6 +168,7 @@ export class CommandRegistry {
       channels,
       logger,
       frameId,
+      limits: this.limits,
       authorize,
       publish: (channel, event, data, options) => publishChecked(channels, channel, event, data, options?.excludeSelf ? connection.id : undefined),
     };
@@ -191,7 +205,8 @@ function dataError(error: z.ZodError): PushyError {
   return new PushyError('INVALID_DATA', `Invalid command data: ${where}${issue?.message ?? 'invalid'}`);
 }
 
-function exceedsBytes(text: string, limit: number): boolean {
+/** True when `text` is longer than `limit` UTF-8 bytes. */
+export function exceedsBytes(text: string, limit: number): boolean {
   // A UTF-16 unit is at most 3 UTF-8 bytes: only measure when the length cannot decide.
   if (text.length > limit) return true;
   if (text.length * 3 <= limit) return false;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import convict from 'convict';
 import type { RetentionRule } from './history/retention.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { MAX_CHANNEL_NAME_LENGTH } from './protocol.js';
 
 /** `history.rules`: a list of `{match, size, ttl}`; from the environment, as JSON text. */
 convict.addFormat({
@@ -76,15 +77,49 @@ const schema = {
       default: '/pushy/sockjs.min.js',
       env: 'PUSHY_SOCKJS_CLIENT_URL',
     },
+    allowedOrigins: {
+      doc: 'Origins (e.g. https://app.example.com, https://*.example.com) browsers may connect from; empty: any. Same-origin requests and requests without an Origin header are always let in.',
+      format: Array,
+      default: [] as string[],
+      env: 'PUSHY_SOCKJS_ALLOWED_ORIGINS',
+    },
   },
   ssl: {
     key: { doc: 'Path of the PEM private key; with cert, serve HTTPS and secure WebSocket.', format: String, default: '', env: 'PUSHY_SSL_KEY' },
     cert: { doc: 'Path of the PEM certificate chain.', format: String, default: '', env: 'PUSHY_SSL_CERT' },
   },
   limits: {
-    maxFrameBytes: { doc: 'Largest client frame, in bytes (UTF-8).', format: 'nat', default: 16384, env: 'PUSHY_MAX_FRAME_BYTES' },
-    maxTriggerBodyBytes: { doc: 'Largest trigger request body, in bytes.', format: 'nat', default: 102400, env: 'PUSHY_MAX_TRIGGER_BODY_BYTES' },
-    maxChannelsPerConnection: { doc: 'Most channels one connection may be subscribed to.', format: 'nat', default: 100, env: 'PUSHY_MAX_CHANNELS_PER_CONNECTION' },
+    maxConnections: { doc: 'Most open SockJS connections on this node; more are closed at once with code 4503.', format: 'nat', default: 10000, env: 'PUSHY_MAX_CONNECTIONS' },
+    maxChannelsPerConnection: { doc: 'Most channels one connection may be subscribed to (more: pushy:error 429).', format: 'nat', default: 100, env: 'PUSHY_MAX_CHANNELS_PER_CONNECTION' },
+    framesPerSecond: { doc: 'Client frames per second a connection may send on average (token bucket refill rate; over it: pushy:error 429).', format: 'nat', default: 20, env: 'PUSHY_FRAMES_PER_SECOND' },
+    frameBurst: { doc: 'Client frames a connection may send at once before the rate applies (token bucket size; enough to subscribe to maxChannelsPerConnection channels at once).', format: 'nat', default: 100, env: 'PUSHY_FRAME_BURST' },
+    maxRejectedFrames: {
+      doc: 'Over-rate frames tolerated before a flooding connection is closed with code 4029; a tenth of it is forgiven per second.',
+      format: 'nat',
+      default: 100,
+      env: 'PUSHY_MAX_REJECTED_FRAMES',
+    },
+    maxQueuedFrames: { doc: 'Client frames waiting to be handled per connection; more are refused with pushy:error 429.', format: 'nat', default: 100, env: 'PUSHY_MAX_QUEUED_FRAMES' },
+    maxFrameBytes: { doc: 'Largest client frame, in bytes (UTF-8; more: pushy:error 413).', format: 'nat', default: 16384, env: 'PUSHY_MAX_FRAME_BYTES' },
+    maxBufferedBytes: {
+      doc: 'Bytes sent to a connection that its transport has not flushed yet; past it the client is a slow consumer and is closed with code 4009.',
+      format: 'nat',
+      default: 1048576,
+      env: 'PUSHY_MAX_BUFFERED_BYTES',
+    },
+    maxPresenceDataBytes: { doc: 'Largest presence data on a subscribe, in bytes (more: pushy:error 413).', format: 'nat', default: 4096, env: 'PUSHY_MAX_PRESENCE_DATA_BYTES' },
+    maxPresenceMembers: { doc: 'Most members on one presence channel (more: pushy:error 429).', format: 'nat', default: 1000, env: 'PUSHY_MAX_PRESENCE_MEMBERS' },
+    maxTriggerBodyBytes: { doc: 'Largest trigger request body, in bytes (more: HTTP 413).', format: 'nat', default: 102400, env: 'PUSHY_MAX_TRIGGER_BODY_BYTES' },
+    maxChannelNameLength: {
+      doc: `Longest channel name, 1 to ${MAX_CHANNEL_NAME_LENGTH} characters (longer: pushy:error 300, HTTP 400).`,
+      format: (value: unknown) => {
+        if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_CHANNEL_NAME_LENGTH) {
+          throw new Error(`must be an integer from 1 to ${MAX_CHANNEL_NAME_LENGTH}`);
+        }
+      },
+      default: MAX_CHANNEL_NAME_LENGTH,
+      env: 'PUSHY_MAX_CHANNEL_NAME_LENGTH',
+    },
     maxIdempotencyKeys: {
       doc: 'Most trigger idempotency keys one node remembers in memory (for 5 minutes each); beyond it the oldest are forgotten early.',
       format: 'nat',
@@ -178,9 +213,24 @@ export type PushyConfig = {
     responseLimit: number;
     websocket: boolean;
     clientUrl: string;
+    allowedOrigins: string[];
   };
   ssl: { key: string; cert: string };
-  limits: { maxFrameBytes: number; maxTriggerBodyBytes: number; maxChannelsPerConnection: number; maxIdempotencyKeys: number };
+  limits: {
+    maxConnections: number;
+    maxChannelsPerConnection: number;
+    framesPerSecond: number;
+    frameBurst: number;
+    maxRejectedFrames: number;
+    maxQueuedFrames: number;
+    maxFrameBytes: number;
+    maxBufferedBytes: number;
+    maxPresenceDataBytes: number;
+    maxPresenceMembers: number;
+    maxTriggerBodyBytes: number;
+    maxChannelNameLength: number;
+    maxIdempotencyKeys: number;
+  };
   history: HistoryConfig;
   health: { drainDelay: number };
   metrics: { enabled: boolean; path: string };

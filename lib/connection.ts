@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS, encodeFrame, type FrameId } from './protocol.js';
-import type { PushyError } from './errors.js';
+import { CLOSES, type PushyError } from './errors.js';
+import type { Logger } from './logger.js';
+import { countError, type TrafficCounters } from './metrics/traffic.js';
 
 /**
  * The socket underneath a connection, whatever serves it (the `sockjs` package today). Kept
@@ -14,6 +16,29 @@ export interface TransportSocket {
   /** Sends one already-encoded JSON text as a SockJS message. */
   write(text: string): void;
   close(code: number, reason: string): void;
+  /**
+   * Bytes written that the transport has not flushed to the network yet (socket buffer, or
+   * messages a polling session keeps until the client's next request).
+   */
+  bufferedBytes(): number;
+  /**
+   * Closes with a close frame, then drops the underlying socket soon even if the client never
+   * takes that frame (a client that stopped reading would otherwise pin its buffer).
+   */
+  terminate(code: number, reason: string): void;
+}
+
+/** Options of a {@link Connection}. */
+export interface ConnectionOptions {
+  /**
+   * Most bytes that may wait unflushed for this client; a write past it closes the connection
+   * as a slow consumer. A frame is always let onto an empty buffer, however large.
+   */
+  maxBufferedBytes?: number;
+  /** Where the slow-consumer cut-off is reported. */
+  logger?: Logger;
+  /** Frames out and refusals are counted here (metrics, admin dashboard). */
+  traffic?: TrafficCounters;
 }
 
 /** What a connection remembers about one of its subscriptions. */
@@ -35,8 +60,16 @@ export class Connection {
   readonly subscriptions = new Map<string, Subscription>();
   private closeListeners = new Set<() => void>();
   private closed = false;
+  /** Set once a close was asked for: nothing more is written. */
+  private closing = false;
+  private readonly maxBufferedBytes: number;
 
-  constructor(readonly socket: TransportSocket) {}
+  constructor(
+    readonly socket: TransportSocket,
+    private readonly options: ConnectionOptions = {},
+  ) {
+    this.maxBufferedBytes = options.maxBufferedBytes ?? Number.POSITIVE_INFINITY;
+  }
 
   /** Transport name, as reported in `pushy:connect`. */
   get protocol(): string {
@@ -54,19 +87,29 @@ export class Connection {
 
   /** Sends a frame that was encoded once for many connections (the fan-out path). */
   sendEncoded(text: string): void {
-    if (!this.closed) this.socket.write(text);
+    if (this.closed || this.closing) return;
+    const buffered = this.socket.bufferedBytes();
+    if (buffered > 0 && buffered + text.length > this.maxBufferedBytes) {
+      this.cutOffSlowConsumer(buffered);
+      return;
+    }
+    this.socket.write(text);
+    if (this.options.traffic) this.options.traffic.framesOut += 1;
   }
 
   /** Sends a `pushy:error` for a refused frame, echoing its id. */
   sendError(error: Pick<PushyError, 'code' | 'message'>, id?: FrameId): void {
     const data: Record<string, unknown> = { message: error.message, code: error.code };
     if (id !== undefined) data.id = id;
+    if (this.options.traffic) countError(this.options.traffic, 'socket', error.code);
     this.send(EVENTS.error, undefined, data);
   }
 
   /** Closes the socket; close listeners run when the transport reports it closed. */
   close(code = 1000, reason = 'Normal closure'): void {
-    if (!this.closed) this.socket.close(code, reason);
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    this.socket.close(code, reason);
   }
 
   /** Registers a listener for the close; returns its remover. */
@@ -86,6 +129,16 @@ export class Connection {
     const listeners = [...this.closeListeners];
     this.closeListeners.clear();
     for (const listener of listeners) listener();
+  }
+
+  /**
+   * Drops a client that does not read: what it was not sent is dropped too, so one stalled
+   * client never holds more than its buffer limit and never delays the others.
+   */
+  private cutOffSlowConsumer(buffered: number): void {
+    this.closing = true;
+    this.options.logger?.warn('slow consumer cut off', { connectionId: this.id, transport: this.protocol, bufferedBytes: buffered });
+    this.socket.terminate(CLOSES.SLOW_CONSUMER.code, CLOSES.SLOW_CONSUMER.reason);
   }
 
   /** How many close listeners are registered (leak checks). */

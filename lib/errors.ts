@@ -13,6 +13,9 @@ export const ERRORS = {
   FRAME_TOO_LARGE: { code: '413', status: 413, message: 'Frame too large' },
   RATE_LIMITED: { code: '429', status: 429, message: 'Too many frames' },
   TOO_MANY_SUBSCRIPTIONS: { code: '429', status: 429, message: 'Too many subscriptions on this connection' },
+  TOO_MANY_QUEUED_FRAMES: { code: '429', status: 429, message: 'Too many frames waiting to be handled' },
+  PRESENCE_DATA_TOO_LARGE: { code: '413', status: 413, message: 'Presence data too large' },
+  PRESENCE_CHANNEL_FULL: { code: '429', status: 429, message: 'Presence channel is full' },
   INTERNAL: { code: '500', status: 500, message: 'Internal error' },
 
   BAD_REQUEST: { code: '400', status: 400, message: 'Missing or malformed parameters' },
@@ -24,6 +27,7 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { code: '415', status: 415, message: 'Unsupported content type: send application/json or application/x-www-form-urlencoded' },
   UNAVAILABLE: { code: '503', status: 503, message: 'Service unavailable' },
   UNAUTHORIZED: { code: '401', status: 401, message: 'Admin credentials required' },
+  ORIGIN_NOT_ALLOWED: { code: '403', status: 403, message: 'Origin not allowed' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;
 
 /** A key of the catalogue, e.g. `'INVALID_CHANNEL'`. */
@@ -44,6 +48,22 @@ export class PushyError extends Error {
     this.status = entry.status;
   }
 }
+
+/**
+ * SockJS close codes the server ends a connection with, beside the transport's own (1000, 3000
+ * range). All in the 4000 range so that every transport, raw WebSocket included, can carry them.
+ */
+export const CLOSES = {
+  /** The connection limit of the node is reached. */
+  TOO_MANY_CONNECTIONS: { code: 4503, reason: 'Too many connections on this server' },
+  /** The client kept sending over the frame rate. */
+  FLOODING: { code: 4029, reason: 'Too many frames: rate limit exceeded repeatedly' },
+  /** The client does not read what it is sent fast enough. */
+  SLOW_CONSUMER: { code: 4009, reason: 'Slow consumer: outbound buffer full' },
+} as const satisfies Record<string, { code: number; reason: string }>;
+
+/** A close code and reason from {@link CLOSES}. */
+export type CloseInfo = (typeof CLOSES)[keyof typeof CLOSES];
 
 /**
  * True when `value` is a {@link PushyError}, also one thrown by a custom command that imported

@@ -14,7 +14,9 @@ import type { HistoryStore } from './history/history-store.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './history/idempotency-store.js';
 import { MemoryHistoryStore } from './history/memory-history-store.js';
 import { RetentionPolicy } from './history/retention.js';
+import { DrainGate } from './http/drain-gate.js';
 import { historyRoute } from './http/history-route.js';
+import { guardOrigins } from './http/origin-guard.js';
 import { createRouter, type Route } from './http/router.js';
 import { browserClientRoute } from './http/client-route.js';
 import { sockjsClientRoute } from './http/static-route.js';
@@ -57,7 +59,10 @@ export interface PushyServer {
   listen(): Promise<AddressInfo>;
   /** `http(s)://host:port` once listening. */
   url(): string;
-  /** Stops accepting, closes every socket with a SockJS close frame, then the broker. */
+  /**
+   * Graceful stop: new triggers get 503 and new sockets are refused; triggers already accepted
+   * are delivered; then every socket is closed with a SockJS close frame, then the broker.
+   */
   close(): Promise<void>;
 }
 
@@ -66,6 +71,9 @@ export const SHUTDOWN_CLOSE = { code: 1001, reason: 'Server shutting down' } as 
 
 /** Longest wait for polling sessions to take their close frame during shutdown. */
 const SHUTDOWN_GRACE_MS = 1500;
+
+/** Longest wait during shutdown for triggers already accepted (a slow upload) to finish. */
+const TRIGGER_DRAIN_MS = 10_000;
 
 /** Builds a server from its parts; nothing listens until {@link PushyServer.listen}. */
 export async function createServer(options: PushyServerOptions): Promise<PushyServer> {
@@ -80,6 +88,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const retention = new RetentionPolicy(config.history.rules, { size: config.history.size, ttl: config.history.ttl });
 
   const httpServer = createHttpServer(config);
+  const { limits } = config;
   const traffic = createTrafficCounters();
   const channels = new ChannelManager({
     broker,
@@ -87,12 +96,16 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     history,
     retention,
     logger,
-    maxChannelsPerConnection: config.limits.maxChannelsPerConnection,
+    maxChannelsPerConnection: limits.maxChannelsPerConnection,
+    maxPresenceMembers: limits.maxPresenceMembers,
+    maxChannelNameLength: limits.maxChannelNameLength,
     traffic,
   });
   // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
   const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey });
+  // Triggers pass this gate until shutdown; shutdown waits for those it let in.
+  const triggers = new DrainGate();
   const routes: Route[] = [
     ops.instrumentTrigger(
       triggerRoute({
@@ -100,7 +113,9 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
         logger,
         secretKey,
         timestampTolerance: config.timestampTolerance,
-        maxBodyBytes: config.limits.maxTriggerBodyBytes,
+        maxBodyBytes: limits.maxTriggerBodyBytes,
+        maxChannelNameLength: limits.maxChannelNameLength,
+        gate: triggers,
         idempotency,
       }),
     ),
@@ -122,6 +137,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const endpoint = attachSockjs({
     httpServer,
     options: config.sockjs,
+    limits,
     logger,
     channels,
     traffic,
@@ -129,11 +145,14 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
       if (!commands) throw new Error('commands are not ready');
       return commands;
     },
+    accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
   });
+  guardOrigins(httpServer, { prefix: config.sockjs.prefix, allowedOrigins: config.sockjs.allowedOrigins, logger });
   commands = new CommandRegistry({
     logger,
     channels,
-    maxFrameBytes: config.limits.maxFrameBytes,
+    maxFrameBytes: limits.maxFrameBytes,
+    maxPresenceDataBytes: limits.maxPresenceDataBytes,
     authorize: (input) => verifyChannelAuth(secretKey, input),
     sockjsServer: endpoint.server,
   });
@@ -178,9 +197,17 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
 
   async function shutdown(): Promise<void> {
     logger.info('Pushy shutting down', { connections: endpoint.connections.size });
+    // Ready answers 503 from here (and for health.drainDelay the server goes on as before), so
+    // that load balancers stop routing new clients here.
     await ops.drain();
+    // From here new triggers get 503 and new sockets are closed, while the server still listens
+    // so that they hear it. Triggers already let in finish (and reach the sockets' buffers,
+    // ahead of the close frames) before any socket is closed.
+    await within(triggers.drain(), TRIGGER_DRAIN_MS);
+    // Still listening while the sockets close: a polling client needs one more request (a new
+    // TCP connection, maybe) to collect its last events and the close frame.
+    await within(endpoint.closeAll(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason), SHUTDOWN_GRACE_MS);
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    await Promise.race([endpoint.closeAll(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason), delay(SHUTDOWN_GRACE_MS)]);
     httpServer.closeAllConnections();
     await stopped;
     // Presence first: a shared store announces this node's leaving members through the broker.
@@ -205,6 +232,12 @@ function createHttpServer(config: PushyConfig): http.Server {
   return https.createServer({ key: read('key'), cert: read('cert') }) as unknown as http.Server;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Waits for `work`, but no longer than `ms`. */
+async function within(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

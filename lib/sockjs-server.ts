@@ -2,22 +2,34 @@ import type { Server as HttpServer } from 'node:http';
 import sockjs from 'sockjs';
 import type { CommandRegistry } from './command-registry.js';
 import type { ChannelManager } from './channels/channel-manager.js';
-import { Connection, type TransportSocket } from './connection.js';
+import { Connection } from './connection.js';
 import type { PushyConfig } from './config.js';
+import { CLOSES, PushyError } from './errors.js';
 import type { Logger } from './logger.js';
-import { countError, type TrafficCounters } from './metrics/traffic.js';
+import type { TrafficCounters } from './metrics/traffic.js';
 import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
+import { adaptSockjsConnection } from './sockjs-transport.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** The limits the SockJS endpoint enforces per connection and per node. */
+export type SockjsLimits = Pick<
+  PushyConfig['limits'],
+  'maxConnections' | 'framesPerSecond' | 'frameBurst' | 'maxRejectedFrames' | 'maxQueuedFrames' | 'maxBufferedBytes'
+>;
 
 /** What the SockJS endpoint needs. */
 export interface SockjsEndpointDeps {
   httpServer: HttpServer;
   options: PushyConfig['sockjs'];
+  limits: SockjsLimits;
   logger: Logger;
   channels: ChannelManager;
   /** Resolved lazily so that the registry can hand the SockJS server to v1 commands. */
   commands: () => CommandRegistry;
   /** Frame and connection totals (metrics, admin dashboard). */
   traffic?: TrafficCounters;
+  /** While this says no (shutting down), new sockets are closed with this close. */
+  accepting?: () => { code: number; reason: string } | undefined;
 }
 
 /** The live SockJS endpoint. */
@@ -32,11 +44,11 @@ export interface SockjsEndpoint {
 
 /**
  * Attaches SockJS (every transport) to the HTTP server. Each socket becomes a
- * {@link Connection}; its frames are dispatched one at a time, in order, and its
- * subscriptions are dropped when it closes.
+ * {@link Connection}; its frames are rate limited, then dispatched one at a time, in order, and
+ * its subscriptions are dropped when it closes.
  */
 export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
-  const { options, logger, channels } = deps;
+  const { options, logger, channels, limits } = deps;
   const connections = new Set<Connection>();
   const server = sockjs.createServer({
     prefix: options.prefix,
@@ -53,17 +65,54 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
   server.on('connection', (conn: sockjs.Connection | null) => {
     // sockjs emits null for a session whose request already went away.
     if (!conn) return;
-    const connection = new Connection(adaptSocket(conn, deps.traffic));
+    const refusal = deps.accepting?.() ?? (connections.size >= limits.maxConnections ? CLOSES.TOO_MANY_CONNECTIONS : undefined);
+    if (refusal) {
+      logger.warn('connection refused', { reason: refusal.reason, transport: conn.protocol, remote: conn.remoteAddress });
+      adaptSockjsConnection(conn).close(refusal.code, refusal.reason);
+      return;
+    }
+    const connection = new Connection(adaptSockjsConnection(conn), { maxBufferedBytes: limits.maxBufferedBytes, logger, traffic: deps.traffic });
     connections.add(connection);
     if (deps.traffic) deps.traffic.connectionsOpened += 1;
     logger.debug('connection open', { connectionId: connection.id, transport: connection.protocol, remote: connection.socket.remoteAddress });
     connection.send(EVENTS.connect, undefined, { socketId: connection.id, protocol: connection.protocol, version: PROTOCOL_VERSION });
 
+    const frames = new TokenBucket(limits.frameBurst, limits.framesPerSecond);
+    // Refusals are forgiven at a tenth of the tolerance per second; a client that uses them up
+    // is flooding, not bursting.
+    const tolerance = new TokenBucket(limits.maxRejectedFrames, limits.maxRejectedFrames / 10);
+    let flooding = false;
+    const refuse = (error: PushyError): void => {
+      if (tolerance.take()) {
+        connection.sendError(error);
+        return;
+      }
+      flooding = true;
+      logger.warn('flooding connection closed', { connectionId: connection.id, transport: connection.protocol });
+      connection.close(CLOSES.FLOODING.code, CLOSES.FLOODING.reason);
+    };
+
     // One frame at a time: a subscribe must finish before the unsubscribe that follows it.
     let pending: Promise<void> = Promise.resolve();
-    conn.on('data', (text: string) => {
+    let queued = 0;
+    const dispatch = async (text: string): Promise<void> => {
+      try {
+        await deps.commands().dispatch(connection, text);
+      } finally {
+        queued -= 1;
+      }
+    };
+    conn.on('data', (data: unknown) => {
       if (deps.traffic) deps.traffic.framesIn += 1;
-      pending = pending.then(() => deps.commands().dispatch(connection, text));
+      if (!connection.isOpen || flooding) return;
+      if (!frames.take()) return refuse(new PushyError('RATE_LIMITED'));
+      if (queued >= limits.maxQueuedFrames) return refuse(new PushyError('TOO_MANY_QUEUED_FRAMES'));
+      if (typeof data !== 'string') {
+        connection.sendError(new PushyError('BOGUS_FRAME', 'Bogus frame: binary frames are not supported'));
+        return;
+      }
+      queued += 1;
+      pending = pending.then(() => dispatch(data));
     });
     conn.once('close', () => {
       connection.markClosed();
@@ -94,34 +143,4 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
       );
     },
   };
-}
-
-/** How every `pushy:error` frame starts, as `encodeFrame` writes it (no channel). */
-const ERROR_FRAME_PREFIX = '{"event":"pushy:error","data":';
-
-function adaptSocket(conn: sockjs.Connection, traffic: TrafficCounters | undefined): TransportSocket {
-  return {
-    protocol: conn.protocol,
-    remoteAddress: conn.remoteAddress,
-    headers: conn.headers,
-    write: (text) => {
-      if (traffic) {
-        traffic.framesOut += 1;
-        // Every refusal leaves through here whoever raised it; a prefix test keeps the common
-        // frame's cost to a short string compare, and only error frames are parsed.
-        if (text.startsWith(ERROR_FRAME_PREFIX)) countError(traffic, 'socket', errorCode(text));
-      }
-      conn.write(text);
-    },
-    close: (code, reason) => {
-      // The typings say string, but sockjs puts the value into the close frame as is, and
-      // clients expect a number there.
-      conn.close(code as unknown as string, reason);
-    },
-  };
-}
-
-function errorCode(text: string): string {
-  const frame = JSON.parse(text) as { data?: { code?: unknown } };
-  return typeof frame.data?.code === 'string' ? frame.data.code : 'unknown';
 }

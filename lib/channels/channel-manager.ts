@@ -6,7 +6,7 @@ import type { HistoryEvent, HistoryRead, HistoryStore, StreamPosition } from '..
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
 import type { TrafficCounters } from '../metrics/traffic.js';
-import { EVENTS, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../protocol.js';
+import { EVENTS, MAX_CHANNEL_NAME_LENGTH, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../protocol.js';
 import type { JoinResult, Member, PresenceStore } from './presence-store.js';
 
 /** What the manager needs from the rest of the server. */
@@ -22,6 +22,10 @@ export interface ChannelManagerDeps {
   maxChannelsPerConnection: number;
   /** Totals moved once per publish and once per fan-out (metrics, admin dashboard). */
   traffic?: TrafficCounters;
+  /** Most members one presence channel may have (default: no limit). */
+  maxPresenceMembers?: number;
+  /** Longest channel name a subscribe may use (default: the protocol's 200). */
+  maxChannelNameLength?: number;
 }
 
 /** The outcome of a subscribe. */
@@ -110,6 +114,10 @@ export class ChannelManager {
     if (connection.subscriptions.size >= this.deps.maxChannelsPerConnection) {
       throw new PushyError('TOO_MANY_SUBSCRIPTIONS');
     }
+    const maxNameLength = this.deps.maxChannelNameLength ?? MAX_CHANNEL_NAME_LENGTH;
+    if (channel.length > maxNameLength) {
+      throw new PushyError('INVALID_CHANNEL', `Channel name longer than ${maxNameLength} characters`);
+    }
     const memberId = randomBytes(8).toString('hex');
     const memberKey = presence ? presenceMemberKey(presence, memberId) : undefined;
     connection.subscriptions.set(channel, { channel, memberId, memberKey });
@@ -134,6 +142,12 @@ export class ChannelManager {
           throw error;
         }
         members = joined.members;
+        if (joined.first && joined.members.length > (this.deps.maxPresenceMembers ?? Number.POSITIVE_INFINITY)) {
+          // Joining first and checking after keeps the limit under concurrent joins: every join
+          // that overshoots undoes itself (below) before anyone is told about it.
+          await this.deps.presence.leave(channel, memberKey, connection.id);
+          throw new PushyError('PRESENCE_CHANNEL_FULL', `Presence channel is full (${this.deps.maxPresenceMembers} members)`);
+        }
         if (!stillSubscribed()) {
           // The connection went away (or unsubscribed) while we were joining: undo the join.
           await this.leavePresence(channel, memberKey, connection.id);

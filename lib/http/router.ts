@@ -59,7 +59,8 @@ export function createRouter(routes: readonly Route[], logger: Logger): (req: In
         return;
       }
       if (isPushyError(error)) {
-        sendError(res, error, error.status === 413 ? { Connection: 'close' } : {});
+        // Past a refused upload or during shutdown, the client should not reuse this connection.
+        sendError(res, error, error.status === 413 || error.status === 503 ? { Connection: 'close' } : {});
         return;
       }
       logger.error('HTTP handler failed', { method, path: url.pathname, error });

@@ -4,10 +4,11 @@ import type { ChannelManager } from '../channels/channel-manager.js';
 import { PushyError } from '../errors.js';
 import type { IdempotencyStore } from '../history/idempotency-store.js';
 import type { Logger } from '../logger.js';
-import { normaliseChannelName } from '../protocol.js';
+import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName } from '../protocol.js';
 import { parseEventBody, readBody } from './body.js';
 import { sendJson } from './respond.js';
-import type { Route } from './router.js';
+import type { DrainGate } from './drain-gate.js';
+import type { Route, RouteContext } from './router.js';
 
 /** What the trigger endpoint needs. */
 export interface TriggerRouteDeps {
@@ -18,6 +19,10 @@ export interface TriggerRouteDeps {
   maxBodyBytes: number;
   /** Remembers `idempotency_key`s so that a retried trigger publishes once. */
   idempotency: IdempotencyStore;
+  /** Longest channel name accepted (default: the protocol's 200). */
+  maxChannelNameLength?: number;
+  /** Admits triggers until shutdown; refused ones get 503. */
+  gate?: DrainGate;
   /** Clock in ms (tests pass a fake one). */
   now?: () => number;
 }
@@ -35,7 +40,7 @@ const querySchema = z.object({
 });
 
 /** Decodes and checks the `<channel>` path segment. */
-export function channelFromPath(encoded: string | undefined): string {
+export function channelFromPath(encoded: string | undefined, maxLength = MAX_CHANNEL_NAME_LENGTH): string {
   let decoded: string;
   try {
     decoded = decodeURIComponent(encoded ?? '');
@@ -44,6 +49,7 @@ export function channelFromPath(encoded: string | undefined): string {
   }
   const channel = normaliseChannelName(decoded);
   if (channel === null) throw new PushyError('BAD_REQUEST', 'Invalid channel name');
+  if (channel.length > maxLength) throw new PushyError('BAD_REQUEST', `Invalid channel name: longer than ${maxLength} characters`);
   return channel;
 }
 
@@ -68,49 +74,58 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
   return {
     methods: ['POST'],
     path: /^\/pushy\/channel\/(?<channel>[^/]*)\/trigger\/?$/,
-    async handle({ req, res, url, params }) {
-      const channel = channelFromPath(params.channel);
-      const query = parseQuery(querySchema, url.searchParams);
-      const raw = await readBody(req, deps.maxBodyBytes);
-      const data = parseEventBody(raw, req.headers['content-type']);
-      verifyTrigger(
-        deps.secretKey,
-        deps.timestampTolerance,
-        { channel, event: query.event, timestamp: query.timestamp, authKey: query.auth_key, rawBody: raw, parsedBody: data },
-        now(),
-      );
-      const key = query.idempotency_key;
-      if (key !== undefined) {
-        const claim = await deps.idempotency.claim(channel, key);
-        if (!claim.first) {
-          // A retry of a trigger already taken: the same success, and no second publish.
-          const code = claim.status ?? 200;
-          deps.logger.debug('trigger repeated', { channel, event: query.event });
-          sendJson(res, code, { status: { code, message: 'Ok' } }, { 'Idempotent-Replayed': 'true' });
-          return;
-        }
-      }
-      let nodes: number;
+    async handle(ctx) {
+      if (deps.gate && !deps.gate.enter()) throw new PushyError('UNAVAILABLE', 'Server shutting down: trigger not accepted');
       try {
-        nodes = await deps.channels.publish({ type: 'event', channel, event: query.event, data, excludeSocketId: query.socket_id });
-      } catch (error) {
-        // Not published, so a retry with this key must publish.
-        if (key !== undefined) {
-          await deps.idempotency.release(channel, key).catch((releaseError: unknown) => {
-            deps.logger.error('releasing an idempotency key failed; a retry within 5 minutes will not publish', { channel, error: releaseError });
-          });
-        }
-        throw error;
+        await handleTrigger(ctx);
+      } finally {
+        deps.gate?.leave();
       }
-      const code = nodes > 0 ? 201 : 200;
-      if (key !== undefined) {
-        await deps.idempotency.complete(channel, key, code).catch((error: unknown) => {
-          // Published already: answer it; a repeat then answers 200 instead of this code.
-          deps.logger.error('recording an idempotency key failed', { channel, error });
-        });
-      }
-      deps.logger.debug('trigger', { channel, event: query.event, delivered: nodes > 0 });
-      sendJson(res, code, { status: { code, message: 'Ok' } });
     },
   };
+
+  async function handleTrigger({ req, res, url, params }: RouteContext): Promise<void> {
+    const channel = channelFromPath(params.channel, deps.maxChannelNameLength);
+    const query = parseQuery(querySchema, url.searchParams);
+    const raw = await readBody(req, deps.maxBodyBytes);
+    const data = parseEventBody(raw, req.headers['content-type']);
+    verifyTrigger(
+      deps.secretKey,
+      deps.timestampTolerance,
+      { channel, event: query.event, timestamp: query.timestamp, authKey: query.auth_key, rawBody: raw, parsedBody: data },
+      now(),
+    );
+    const key = query.idempotency_key;
+    if (key !== undefined) {
+      const claim = await deps.idempotency.claim(channel, key);
+      if (!claim.first) {
+        // A retry of a trigger already taken: the same success, and no second publish.
+        const code = claim.status ?? 200;
+        deps.logger.debug('trigger repeated', { channel, event: query.event });
+        sendJson(res, code, { status: { code, message: 'Ok' } }, { 'Idempotent-Replayed': 'true' });
+        return;
+      }
+    }
+    let nodes: number;
+    try {
+      nodes = await deps.channels.publish({ type: 'event', channel, event: query.event, data, excludeSocketId: query.socket_id });
+    } catch (error) {
+      // Not published, so a retry with this key must publish.
+      if (key !== undefined) {
+        await deps.idempotency.release(channel, key).catch((releaseError: unknown) => {
+          deps.logger.error('releasing an idempotency key failed; a retry within 5 minutes will not publish', { channel, error: releaseError });
+        });
+      }
+      throw error;
+    }
+    const code = nodes > 0 ? 201 : 200;
+    if (key !== undefined) {
+      await deps.idempotency.complete(channel, key, code).catch((error: unknown) => {
+        // Published already: answer it; a repeat then answers 200 instead of this code.
+        deps.logger.error('recording an idempotency key failed', { channel, error });
+      });
+    }
+    deps.logger.debug('trigger', { channel, event: query.event, delivered: nodes > 0 });
+    sendJson(res, code, { status: { code, message: 'Ok' } });
+  }
 }

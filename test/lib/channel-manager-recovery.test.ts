@@ -19,6 +19,10 @@ class RecordingSocket implements TransportSocket {
     this.frames.push(JSON.parse(text));
   }
   close(): void {}
+  terminate(): void {}
+  bufferedBytes(): number {
+    return 0;
+  }
 }
 
 /** A gate the test opens: lets it publish while a history read is in flight. */

@@ -1,0 +1,83 @@
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { PushyError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { sendError } from './respond.js';
+
+/** What {@link guardOrigins} needs. */
+export interface OriginGuardOptions {
+  /** URL path under which requests are checked (the SockJS prefix). */
+  prefix: string;
+  /** Allowed origins: `scheme://host[:port]`, or `scheme://*.domain[:port]` for its subdomains. */
+  allowedOrigins: readonly string[];
+  logger: Logger;
+}
+
+/**
+ * Builds the check of an `Origin` header against the allowed list. A request without `Origin`
+ * (not a browser, or a script-tag transport) and a same-origin one pass: the list is there to
+ * stop other sites' pages from opening connections with their visitors' browsers.
+ */
+export function originChecker(allowedOrigins: readonly string[]): (origin: string | undefined, host: string | undefined) => boolean {
+  const exact = new Set<string>();
+  const wildcards: RegExp[] = [];
+  for (const entry of allowedOrigins) {
+    const origin = entry.trim().toLowerCase().replace(/\/+$/, '');
+    if (origin.includes('*')) {
+      const pattern = origin.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace('*\\.', '(?:[a-z0-9-]+\\.)+');
+      wildcards.push(new RegExp(`^${pattern}$`));
+    } else {
+      exact.add(origin);
+    }
+  }
+  return (origin, host) => {
+    if (origin === undefined) return true;
+    const normalised = origin.trim().toLowerCase();
+    if (exact.has(normalised) || wildcards.some((pattern) => pattern.test(normalised))) return true;
+    // Same origin: the iframe transports run inside a page this server serves.
+    return host !== undefined && /^https?:\/\//.test(normalised) && normalised.replace(/^https?:\/\//, '') === host.toLowerCase();
+  };
+}
+
+/**
+ * Refuses browser requests from origins not in the list, for plain requests (403 JSON error)
+ * and WebSocket upgrades (403 before the handshake), under the prefix only. Installed after
+ * SockJS, it wraps the `request` and `upgrade` listeners present then. No list: nothing installed.
+ */
+export function guardOrigins(httpServer: HttpServer, options: OriginGuardOptions): void {
+  if (options.allowedOrigins.length === 0) return;
+  const allowed = originChecker(options.allowedOrigins);
+  const prefix = options.prefix.replace(/\/+$/, '');
+  const refused = (req: IncomingMessage): boolean => {
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    if (path !== prefix && !path.startsWith(prefix + '/')) return false;
+    const origin = req.headers.origin;
+    if (allowed(origin, req.headers.host)) return false;
+    options.logger.warn('origin refused', { origin, path });
+    return true;
+  };
+
+  const requestListeners = httpServer.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  httpServer.removeAllListeners('request');
+  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (refused(req)) {
+      sendError(res, new PushyError('ORIGIN_NOT_ALLOWED'));
+      return;
+    }
+    for (const listener of requestListeners) listener.call(httpServer, req, res);
+  });
+
+  const upgradeListeners = httpServer.listeners('upgrade') as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
+  httpServer.removeAllListeners('upgrade');
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (refused(req)) {
+      const error = new PushyError('ORIGIN_NOT_ALLOWED');
+      const body = JSON.stringify({ error: { code: error.code, message: error.message } });
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    for (const listener of upgradeListeners) listener.call(httpServer, req, socket, head);
+  });
+}
