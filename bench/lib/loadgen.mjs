@@ -1,0 +1,215 @@
+/**
+ * Load generator, run as a child process (IPC). Opens many raw clients against one server and
+ * counts deliveries. Clients never JSON-parse events: every benchmark event carries a marker
+ * `@T<microseconds>@` in its data, which reads the same inside SockJS `a[...]` framing, socket.io
+ * `42[...]` packets and bare JSON, so counting and latency cost the same for every server.
+ *
+ * Kinds: `sockjs` (SockJS WebSocket framing: o, h, a[...], c[...]), `ws` (bare JSON text
+ * frames), `socketio` (engine.io v4 + socket.io packets), `xhr` (SockJS xhr-streaming).
+ */
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+
+const clients = [];
+let deliveries = 0;
+let lastDeliveryUs = 0;
+let acks = 0;
+let recordLatency = false;
+let latencies = [];
+let waiter;
+
+/** Monotonic clock in microseconds, comparable across processes on one machine. */
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+function scan(text) {
+  let at = text.indexOf('@T');
+  if (at === -1) {
+    if (text.includes('subscription-success')) acks += countOf(text, 'subscription-success');
+    return;
+  }
+  const now = nowUs();
+  while (at !== -1) {
+    deliveries += 1;
+    if (recordLatency) {
+      const end = text.indexOf('@', at + 2);
+      latencies.push(now - Number(text.slice(at + 2, end)));
+    }
+    at = text.indexOf('@T', at + 2);
+  }
+  lastDeliveryUs = now;
+  checkWaiter();
+}
+
+function countOf(text, word) {
+  let n = 0;
+  for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + word.length)) n += 1;
+  return n;
+}
+
+function checkWaiter() {
+  if (waiter && deliveries >= waiter.target) {
+    const done = waiter;
+    waiter = undefined;
+    clearTimeout(done.timer);
+    done.resolve();
+  }
+}
+
+const sockjsFrame = (text) => JSON.stringify([text]);
+const subscribeCommand = (channel) => JSON.stringify({ command: 'subscribe', data: { channel } });
+const sessionPath = () => `${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}/${randomBytes(8).toString('hex')}`;
+
+/** Opens one client; resolves once it can subscribe. */
+function open(kind, base, localAddress) {
+  return new Promise((resolve, reject) => {
+    if (kind === 'xhr') return openXhr(base, localAddress, resolve, reject);
+    const url =
+      kind === 'sockjs'
+        ? `${base.replace('http', 'ws')}/pushy/socket/${sessionPath()}/websocket`
+        : kind === 'socketio'
+          ? `${base.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`
+          : `${base.replace('http', 'ws')}/ws`;
+    const ws = new WebSocket(url, { perMessageDeflate: false, localAddress });
+    const client = { kind, ws, send: undefined, close: () => ws.terminate() };
+    let ready = false;
+    const markReady = () => {
+      if (ready) return;
+      ready = true;
+      resolve(client);
+    };
+    ws.on('error', (error) => (ready ? undefined : reject(error)));
+    if (kind === 'sockjs') {
+      client.send = (text) => ws.send(sockjsFrame(text));
+      ws.on('message', (data) => {
+        const text = data.toString();
+        if (text === 'o') return markReady();
+        if (text[0] === 'a') scan(text);
+      });
+    } else if (kind === 'ws') {
+      client.send = (text) => ws.send(text);
+      ws.on('open', markReady);
+      ws.on('message', (data) => scan(data.toString()));
+    } else {
+      client.send = (text) => ws.send(`42${JSON.stringify(['subscribe', JSON.parse(text).data.channel])}`);
+      ws.on('message', (data) => {
+        const text = data.toString();
+        if (text[0] === '0') ws.send('40');
+        else if (text.startsWith('40')) markReady();
+        else if (text === '2') ws.send('3');
+        else if (text.startsWith('42')) scan(text);
+      });
+    }
+  });
+}
+
+const xhrAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+
+function openXhr(base, localAddress, resolve, reject) {
+  const path = `/pushy/socket/${sessionPath()}`;
+  const req = http.request(`${base}${path}/xhr_streaming`, { method: 'POST', agent: false, localAddress });
+  const client = {
+    kind: 'xhr',
+    send: (text) => {
+      const body = sockjsFrame(text);
+      const send = http.request(`${base}${path}/xhr_send`, { method: 'POST', agent: xhrAgent, localAddress, headers: { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) } });
+      send.on('response', (res) => res.resume());
+      send.on('error', () => {});
+      send.end(body);
+    },
+    close: () => req.destroy(),
+  };
+  let ready = false;
+  let rest = '';
+  req.on('error', (error) => (ready ? undefined : reject(error)));
+  req.on('response', (res) => {
+    res.setEncoding('utf8');
+    res.on('error', () => {});
+    res.on('data', (chunk) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop();
+      for (const line of lines) {
+        if (line === 'o') {
+          ready = true;
+          resolve(client);
+        } else if (line[0] === 'a') scan(line);
+      }
+    });
+  });
+  req.end();
+}
+
+async function connect({ kind, base, count, localAddresses, concurrency = 200 }) {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const client = await open(kind, base, localAddresses[i % localAddresses.length]);
+      client.index = clients.length;
+      clients.push(client);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return { connected: clients.length };
+}
+
+/** plan: [{ channel, from, to }] or { ownPrefix }: subscribes clients and waits for every ack. */
+async function subscribe({ groups, ownPrefix, timeoutMs = 60000 }) {
+  const before = acks;
+  let expected = 0;
+  for (const client of clients) {
+    if (ownPrefix) {
+      client.send(subscribeCommand(`${ownPrefix}${client.index}`));
+      expected += 1;
+    }
+    for (const group of groups ?? []) {
+      if (client.index >= group.from && client.index < group.to) {
+        client.send(subscribeCommand(group.channel));
+        expected += 1;
+      }
+    }
+  }
+  const started = Date.now();
+  while (acks - before < expected) {
+    if (Date.now() - started > timeoutMs) throw new Error(`only ${acks - before} of ${expected} subscriptions acknowledged`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { subscribed: expected };
+}
+
+function waitFor({ target, timeoutMs }) {
+  return new Promise((resolve) => {
+    const finish = () => resolve({ deliveries, lastDeliveryUs, timedOut: deliveries < target });
+    if (deliveries >= target) return finish();
+    waiter = { target, resolve: finish, timer: setTimeout(() => ((waiter = undefined), finish()), timeoutMs) };
+  });
+}
+
+const handlers = {
+  connect,
+  subscribe,
+  waitFor,
+  reset: ({ latency }) => {
+    deliveries = 0;
+    lastDeliveryUs = 0;
+    latencies = [];
+    recordLatency = Boolean(latency);
+    return {};
+  },
+  latencies: () => ({ latencies }),
+  closeAll: () => {
+    for (const client of clients) client.close();
+    clients.length = 0;
+    return {};
+  },
+};
+
+process.on('message', async ({ id, cmd, args }) => {
+  try {
+    const result = await handlers[cmd](args ?? {});
+    process.send({ id, ok: true, result });
+  } catch (error) {
+    process.send({ id, ok: false, error: String(error?.stack ?? error) });
+  }
+});
+process.on('disconnect', () => process.exit(0));
