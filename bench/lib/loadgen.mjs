@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
+import { connectRaw } from './raw-ws.mjs';
 
 const clients = [];
 let deliveries = 0;
@@ -22,29 +22,29 @@ let waiter;
 /** Monotonic clock in microseconds, comparable across processes on one machine. */
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
-function scan(text) {
-  let at = text.indexOf('@T');
+const MARK = Buffer.from('@T');
+const ACK = Buffer.from('subscription-success');
+
+/** Counts the event markers of one message (a Buffer or string) and records their latency. */
+function scan(message) {
+  const buf = typeof message === 'string' ? Buffer.from(message) : message;
+  let at = buf.indexOf(MARK);
   if (at === -1) {
-    if (text.includes('subscription-success')) acks += countOf(text, 'subscription-success');
+    for (let ack = buf.indexOf(ACK); ack !== -1; ack = buf.indexOf(ACK, ack + ACK.length)) acks += 1;
     return;
   }
   const now = nowUs();
   while (at !== -1) {
     deliveries += 1;
     if (recordLatency) {
-      const end = text.indexOf('@', at + 2);
-      latencies.push(now - Number(text.slice(at + 2, end)));
+      let sent = 0;
+      for (let i = at + 2; buf[i] >= 0x30 && buf[i] <= 0x39; i++) sent = sent * 10 + (buf[i] - 0x30);
+      latencies.push(now - sent);
     }
-    at = text.indexOf('@T', at + 2);
+    at = buf.indexOf(MARK, at + 2);
   }
   lastDeliveryUs = now;
   checkWaiter();
-}
-
-function countOf(text, word) {
-  let n = 0;
-  for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + word.length)) n += 1;
-  return n;
 }
 
 function checkWaiter() {
@@ -64,42 +64,49 @@ const sessionPath = () => `${String(Math.floor(Math.random() * 1000)).padStart(3
 function open(kind, base, localAddress) {
   return new Promise((resolve, reject) => {
     if (kind === 'xhr') return openXhr(base, localAddress, resolve, reject);
-    const url =
-      kind === 'sockjs'
-        ? `${base.replace('http', 'ws')}/pushy/socket/${sessionPath()}/websocket`
-        : kind === 'socketio'
-          ? `${base.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`
-          : `${base.replace('http', 'ws')}/ws`;
-    const ws = new WebSocket(url, { perMessageDeflate: false, localAddress });
-    const client = { kind, ws, send: undefined, close: () => ws.terminate() };
+    const { hostname: host, port } = new URL(base);
+    const path = kind === 'sockjs' ? `/pushy/socket/${sessionPath()}/websocket` : kind === 'socketio' ? '/socket.io/?EIO=4&transport=websocket' : '/ws';
+    let client;
     let ready = false;
+    const wrap = (raw) => {
+      client ??= {
+        kind,
+        close: raw.close,
+        raw: raw.send,
+        send:
+          kind === 'sockjs'
+            ? (text) => raw.send(sockjsFrame(text))
+            : kind === 'socketio'
+              ? (text) => raw.send(`42${JSON.stringify(['subscribe', JSON.parse(text).data.channel])}`)
+              : raw.send,
+      };
+      return client;
+    };
     const markReady = () => {
       if (ready) return;
       ready = true;
       resolve(client);
     };
-    ws.on('error', (error) => (ready ? undefined : reject(error)));
-    if (kind === 'sockjs') {
-      client.send = (text) => ws.send(sockjsFrame(text));
-      ws.on('message', (data) => {
-        const text = data.toString();
-        if (text === 'o') return markReady();
-        if (text[0] === 'a') scan(text);
-      });
-    } else if (kind === 'ws') {
-      client.send = (text) => ws.send(text);
-      ws.on('open', markReady);
-      ws.on('message', (data) => scan(data.toString()));
-    } else {
-      client.send = (text) => ws.send(`42${JSON.stringify(['subscribe', JSON.parse(text).data.channel])}`);
-      ws.on('message', (data) => {
-        const text = data.toString();
-        if (text[0] === '0') ws.send('40');
-        else if (text.startsWith('40')) markReady();
-        else if (text === '2') ws.send('3');
-        else if (text.startsWith('42')) scan(text);
-      });
-    }
+    // First byte of each message tells the framing apart: SockJS o/h/a/c, engine.io 0/2/4.
+    const handlers = {
+      sockjs: (buf) => (buf[0] === 0x61 ? scan(buf) : buf[0] === 0x6f ? markReady() : undefined),
+      ws: (buf) => scan(buf),
+      socketio: (buf) => {
+        if (buf[0] === 0x34 && buf[1] === 0x32) scan(buf);
+        else if (buf[0] === 0x30) client.raw('40');
+        else if (buf[0] === 0x34 && buf[1] === 0x30) markReady();
+        else if (buf[0] === 0x32 && buf.length === 1) client.raw('3');
+      },
+    };
+    const handle = handlers[kind];
+    const onText = (buf, raw) => {
+      wrap(raw);
+      handle(buf);
+    };
+    connectRaw({ host, port: Number(port), path, localAddress, onText }).then((raw) => {
+      wrap(raw);
+      if (kind === 'ws') markReady();
+    }, reject);
   });
 }
 

@@ -87,7 +87,7 @@ export function startLoadgen(script) {
       });
     },
     async close() {
-      child.disconnect();
+      if (child.connected) child.disconnect();
       await stop(child);
     },
   };
