@@ -6,6 +6,7 @@ import { Connection, type TransportSocket } from './connection.js';
 import type { PushyConfig } from './config.js';
 import type { Logger } from './logger.js';
 import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
+import { attachWsTransport, type SessionListeners } from './transports/ws-transport.js';
 
 /** What the SockJS endpoint needs. */
 export interface SockjsEndpointDeps {
@@ -28,7 +29,8 @@ export interface SockjsEndpoint {
 }
 
 /**
- * Attaches SockJS (every transport) to the HTTP server. Each socket becomes a
+ * Attaches SockJS (every transport) to the HTTP server, with the WebSocket session transport
+ * served by `transports/ws-transport.ts` and the others by the `sockjs` package. Each socket becomes a
  * {@link Connection}; its frames are dispatched one at a time, in order, and its
  * subscriptions are dropped when it closes.
  */
@@ -47,31 +49,53 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
     },
   });
 
-  server.on('connection', (conn: sockjs.Connection | null) => {
-    // sockjs emits null for a session whose request already went away.
-    if (!conn) return;
-    const connection = new Connection(adaptSocket(conn));
+  /** Turns an open socket of any transport into a Connection with in-order dispatch. */
+  const accept = (socket: TransportSocket, listen: (listeners: SessionListeners) => void): void => {
+    const connection = new Connection(socket);
     connections.add(connection);
     logger.debug('connection open', { connectionId: connection.id, transport: connection.protocol, remote: connection.socket.remoteAddress });
     connection.send(EVENTS.connect, undefined, { socketId: connection.id, protocol: connection.protocol, version: PROTOCOL_VERSION });
 
     // One frame at a time: a subscribe must finish before the unsubscribe that follows it.
     let pending: Promise<void> = Promise.resolve();
-    conn.on('data', (text: string) => {
-      pending = pending.then(() => deps.commands().dispatch(connection, text));
+    listen({
+      data: (text) => {
+        pending = pending.then(() => deps.commands().dispatch(connection, text));
+      },
+      close: () => {
+        connection.markClosed();
+        pending = pending.then(async () => {
+          await channels.removeConnection(connection);
+          connections.delete(connection);
+          logger.debug('connection closed', { connectionId: connection.id, transport: connection.protocol });
+        });
+      },
     });
-    conn.once('close', () => {
-      connection.markClosed();
-      conn.removeAllListeners('data');
-      pending = pending.then(async () => {
-        await channels.removeConnection(connection);
-        connections.delete(connection);
-        logger.debug('connection closed', { connectionId: connection.id, transport: connection.protocol });
+  };
+
+  server.on('connection', (conn: sockjs.Connection | null) => {
+    // sockjs emits null for a session whose request already went away.
+    if (!conn) return;
+    accept(adaptSocket(conn), (listeners) => {
+      conn.on('data', listeners.data);
+      conn.once('close', () => {
+        conn.removeAllListeners('data');
+        listeners.close();
       });
     });
   });
 
   server.installHandlers(deps.httpServer, { prefix: options.prefix });
+  // Installed after sockjs so that it sees the WebSocket session path first (see ws-transport).
+  if (options.websocket) {
+    attachWsTransport({
+      httpServer: deps.httpServer,
+      prefix: options.prefix,
+      heartbeatDelay: options.heartbeatDelay,
+      logger,
+      onSession: (session) => accept(session, (listeners) => session.listen(listeners)),
+    });
+  }
 
   return {
     server,
