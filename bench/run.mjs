@@ -2,7 +2,7 @@
 /**
  * `npm run bench [-- --quick] [--out <dir>] [--only pushy,sockjs,...]`: runs every scenario
  * against the built Pushy server and the baselines (plain sockjs, naive ws, socket.io, bare http),
- * each server in its own process, the clients in another (bench/lib/loadgen.mjs). Prints a
+ * each server in its own process, the clients in two others (bench/lib/loadgen.mjs). Prints a
  * table, writes <out>/latest.json and <out>/latest.svg.
  */
 import { mkdirSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { cpuUs, freePort, nowUs, rssBytes, sleep, spawnNode, startLoadgen, startServerProcess, stop } from './lib/proc.mjs';
+import { cpuUs, freePort, nowUs, rssBytes, sleep, spawnNode, startLoadgenPool, startServerProcess, stop } from './lib/proc.mjs';
 import { pool, triggerer } from './lib/triggers.mjs';
 import { latencySummary } from './lib/stats.mjs';
 import { buildRows, renderSvg, renderTable } from './lib/report.mjs';
@@ -31,6 +31,8 @@ const P = quick
 // (times several servers in one run) never run short of ephemeral ports.
 const LOCAL_ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 1}`);
 const LOADGEN = path.join(here, 'lib', 'loadgen.mjs');
+// Client processes per server: two, so that reading 10,000 sockets can use both cores.
+const LOADGENS = argv.includes('--loadgens') ? Number(argv[argv.indexOf('--loadgens') + 1]) : 2;
 
 const FANOUT_SERVERS = {
   pushy: { kind: 'sockjs', secret: SECRET, xhr: true, start: startPushy },
@@ -58,12 +60,12 @@ function startBaseline(script, port) {
 
 /** Fires `count` triggers at once (the agent keeps 8 in flight) and measures the fan-out. */
 async function burst(loadgen, server, send, channel, subscribers, count) {
-  await loadgen.call('reset', {});
+  await loadgen.reset();
   const cpu0 = cpuUs(server.pid);
   const t0 = nowUs();
   await pool(count, count, (i) => send(channel, `burst-${i}`));
   const target = subscribers * count;
-  const done = await loadgen.call('waitFor', { target, timeoutMs: quick ? 20000 : 90000 });
+  const done = await loadgen.waitFor({ expect: [{ from: 0, to: subscribers, per: count }], timeoutMs: quick ? 20000 : 90000 });
   const cpu = cpuUs(server.pid) - cpu0;
   const seconds = (done.lastDeliveryUs - t0) / 1e6;
   return {
@@ -84,19 +86,19 @@ async function fanoutRun(name) {
   const base = `http://127.0.0.1:${port}`;
   log(`${name}: starting on ${port}`);
   const server = await spec.start(port);
-  const loadgen = startLoadgen(LOADGEN);
+  const loadgen = startLoadgenPool(LOADGEN, LOADGENS);
   const send = triggerer(base, spec.secret);
   const result = {};
   try {
     await sleep(500);
     const rss0 = rssBytes(server.pid);
-    await loadgen.call('connect', { kind: spec.kind, base, count: P.conns, localAddresses: LOCAL_ADDRESSES });
+    await loadgen.connect({ kind: spec.kind, base, count: P.conns, localAddresses: LOCAL_ADDRESSES });
     await sleep(quick ? 300 : 2000);
     const rss1 = rssBytes(server.pid);
     result.idle = { connections: P.conns, rssBeforeBytes: rss0, rssAfterBytes: rss1, bytesPerConnection: (rss1 - rss0) / P.conns };
     log(`${name}: ${P.conns} connected, ${(result.idle.bytesPerConnection / 1024).toFixed(1)} KiB each`);
 
-    await loadgen.call('subscribe', {
+    await loadgen.subscribe({
       groups: [
         { channel: 'burst', from: 0, to: P.burstSubs },
         { channel: 'steady', from: 0, to: P.steadySubs },
@@ -107,7 +109,7 @@ async function fanoutRun(name) {
     result.burst = await burst(loadgen, server, send, 'burst', P.burstSubs, P.burstEvents);
     log(`${name}: burst ${Math.round(result.burst.deliveriesPerSec)}/s, ${result.burst.cpuUsPerDelivery.toFixed(2)} us CPU/delivery`);
 
-    await loadgen.call('reset', { latency: true });
+    await loadgen.reset({ latency: true });
     const events = P.steadyRate * P.steadySeconds;
     const t0 = Date.now();
     const sends = [];
@@ -117,28 +119,28 @@ async function fanoutRun(name) {
       sends.push(send('steady', `steady-${k}`));
     }
     await Promise.all(sends);
-    const steadyDone = await loadgen.call('waitFor', { target: events * P.steadySubs, timeoutMs: 30000 });
-    const { latencies } = await loadgen.call('latencies', {});
+    const steadyDone = await loadgen.waitFor({ expect: [{ from: 0, to: P.steadySubs, per: events }], timeoutMs: 30000 });
+    const latencies = await loadgen.latencies();
     result.steady = { subscribers: P.steadySubs, events, ratePerSec: P.steadyRate, deliveries: steadyDone.deliveries, timedOut: steadyDone.timedOut, ...latencySummary(latencies) };
     log(`${name}: steady p50 ${result.steady.p50Ms.toFixed(1)} ms, p99 ${result.steady.p99Ms.toFixed(1)} ms`);
 
-    await loadgen.call('reset', { latency: true });
+    await loadgen.reset({ latency: true });
     const t1 = nowUs();
     await pool(P.ownTriggers, 64, (i) => send(`own-${i % P.conns}`, 'own'));
-    const ownDone = await loadgen.call('waitFor', { target: P.ownTriggers, timeoutMs: 30000 });
-    const own = await loadgen.call('latencies', {});
+    const ownDone = await loadgen.waitFor({ expect: [{ from: 0, to: P.conns, per: P.ownTriggers / P.conns }], timeoutMs: 30000 });
+    const own = { latencies: await loadgen.latencies() };
     const ownSeconds = (ownDone.lastDeliveryUs - t1) / 1e6;
     result.perChannel = { connections: P.conns, triggers: P.ownTriggers, deliveries: ownDone.deliveries, timedOut: ownDone.timedOut, triggersPerSec: ownDone.deliveries / ownSeconds, ...latencySummary(own.latencies) };
     log(`${name}: per-channel ${Math.round(result.perChannel.triggersPerSec)} triggers/s, p99 ${result.perChannel.p99Ms.toFixed(1)} ms`);
-    await loadgen.call('closeAll', {});
+    await loadgen.closeAll();
 
     if (spec.xhr) {
       await sleep(quick ? 200 : 1000);
-      await loadgen.call('connect', { kind: 'xhr', base, count: P.xhrConns, localAddresses: LOCAL_ADDRESSES, concurrency: 100 });
-      await loadgen.call('subscribe', { groups: [{ channel: 'xhr', from: 0, to: P.xhrConns }] });
+      await loadgen.connect({ kind: 'xhr', base, count: P.xhrConns, localAddresses: LOCAL_ADDRESSES, concurrency: 100 });
+      await loadgen.subscribe({ groups: [{ channel: 'xhr', from: 0, to: P.xhrConns }] });
       result.xhr = await burst(loadgen, server, send, 'xhr', P.xhrConns, P.xhrEvents);
       log(`${name}: xhr-streaming ${Math.round(result.xhr.deliveriesPerSec)}/s, ${result.xhr.cpuUsPerDelivery.toFixed(2)} us CPU/delivery`);
-      await loadgen.call('closeAll', {});
+      await loadgen.closeAll();
     }
   } finally {
     send.close();

@@ -146,13 +146,17 @@ function openXhr(base, localAddress, resolve, reject) {
   req.end();
 }
 
-async function connect({ kind, base, count, localAddresses, concurrency = 200 }) {
+let offset = 0;
+
+/** Opens `count` clients; their global indexes start at `first` (several loadgens share a run). */
+async function connect({ kind, base, count, first = 0, localAddresses, concurrency = 200 }) {
+  offset = first;
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const i = next++;
       const client = await open(kind, base, localAddresses[i % localAddresses.length]);
-      client.index = clients.length;
+      client.index = offset + clients.length;
       clients.push(client);
     }
   };
@@ -184,9 +188,14 @@ async function subscribe({ groups, ownPrefix, timeoutMs = 60000 }) {
   return { subscribed: expected };
 }
 
-function waitFor({ target, timeoutMs }) {
+/** Waits until this loadgen's clients got what `expect` ([{ from, to, per }] by global index) says. */
+function waitFor({ expect, timeoutMs }) {
+  const first = offset;
+  const last = offset + clients.length;
+  let target = 0;
+  for (const { from, to, per } of expect) target += Math.max(0, Math.min(to, last) - Math.max(from, first)) * per;
   return new Promise((resolve) => {
-    const finish = () => resolve({ deliveries, lastDeliveryUs, timedOut: deliveries < target });
+    const finish = () => resolve({ deliveries, target, lastDeliveryUs, timedOut: deliveries < target });
     if (deliveries >= target) return finish();
     waiter = { target, resolve: finish, timer: setTimeout(() => ((waiter = undefined), finish()), timeoutMs) };
   });

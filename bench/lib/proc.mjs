@@ -123,3 +123,38 @@ export function freePort() {
 export const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Several loadgens acting as one: clients are split in contiguous index ranges, so that two
+ * processes can read sockets on both cores. Results are summed (deliveries), maxed (last
+ * delivery time) or concatenated (latencies).
+ */
+export function startLoadgenPool(script, size) {
+  const members = Array.from({ length: size }, () => startLoadgen(script));
+  const all = (cmd, args) => Promise.all(members.map((m, i) => m.call(cmd, typeof args === 'function' ? args(i) : args)));
+  return {
+    async connect(args) {
+      await all('connect', (i) => {
+        const first = Math.floor((args.count * i) / size);
+        const end = Math.floor((args.count * (i + 1)) / size);
+        return { ...args, first, count: end - first };
+      });
+    },
+    subscribe: (args) => all('subscribe', args),
+    reset: (args = {}) => all('reset', args),
+    closeAll: () => all('closeAll', {}),
+    async waitFor(args) {
+      const parts = await all('waitFor', args);
+      return {
+        deliveries: parts.reduce((sum, p) => sum + p.deliveries, 0),
+        timedOut: parts.some((p) => p.timedOut),
+        lastDeliveryUs: Math.max(...parts.map((p) => p.lastDeliveryUs)),
+      };
+    },
+    async latencies() {
+      const parts = await all('latencies', {});
+      return parts.flatMap((p) => p.latencies);
+    },
+    close: () => Promise.all(members.map((m) => m.close())),
+  };
+}
