@@ -111,6 +111,7 @@ async function fanoutRun(name) {
 
     await loadgen.reset({ latency: true });
     const events = P.steadyRate * P.steadySeconds;
+    const steadyCpu0 = cpuUs(server.pid);
     const t0 = Date.now();
     const sends = [];
     for (let k = 0; k < events; k++) {
@@ -120,8 +121,17 @@ async function fanoutRun(name) {
     }
     await Promise.all(sends);
     const steadyDone = await loadgen.waitFor({ expect: [{ from: 0, to: P.steadySubs, per: events }], timeoutMs: 30000 });
+    const steadyCpu = cpuUs(server.pid) - steadyCpu0;
     const latencies = await loadgen.latencies();
-    result.steady = { subscribers: P.steadySubs, events, ratePerSec: P.steadyRate, deliveries: steadyDone.deliveries, timedOut: steadyDone.timedOut, ...latencySummary(latencies) };
+    result.steady = {
+      subscribers: P.steadySubs,
+      events,
+      ratePerSec: P.steadyRate,
+      deliveries: steadyDone.deliveries,
+      timedOut: steadyDone.timedOut,
+      cpuUsPerDelivery: steadyCpu / steadyDone.deliveries,
+      ...latencySummary(latencies),
+    };
     log(`${name}: steady p50 ${result.steady.p50Ms.toFixed(1)} ms, p99 ${result.steady.p99Ms.toFixed(1)} ms`);
 
     await loadgen.reset({ latency: true });
@@ -159,13 +169,26 @@ async function triggerRun(name) {
   try {
     await sleep(300);
     const cpu0 = cpuUs(server.pid);
-    const client = spawnNode([path.join(here, 'lib', 'trigger-load.mjs'), base, SECRET, P.triggerRequests, P.triggerConcurrency]);
-    let out = '';
-    client.stdout.on('data', (chunk) => (out += chunk));
-    client.stderr.on('data', (chunk) => process.stderr.write(chunk));
-    await new Promise((resolve) => client.once('exit', resolve));
+    // Two client processes, so that the HTTP client is less of the bottleneck than the server.
+    const loads = await Promise.all(
+      [0, 1].map(async () => {
+        const client = spawnNode([path.join(here, 'lib', 'trigger-load.mjs'), base, SECRET, P.triggerRequests / 2, P.triggerConcurrency / 2]);
+        let out = '';
+        client.stdout.on('data', (chunk) => (out += chunk));
+        client.stderr.on('data', (chunk) => process.stderr.write(chunk));
+        await new Promise((resolve) => client.once('exit', resolve));
+        return JSON.parse(out);
+      }),
+    );
     const cpu = cpuUs(server.pid) - cpu0;
-    const load = JSON.parse(out);
+    const statuses = {};
+    for (const part of loads) for (const [code, n] of Object.entries(part.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
+    const load = {
+      count: loads.reduce((sum, part) => sum + part.count, 0),
+      elapsedUs: Math.max(...loads.map((part) => part.elapsedUs)),
+      errors: loads.reduce((sum, part) => sum + part.errors, 0),
+      statuses,
+    };
     const result = { ...load, requestsPerSec: load.count / (load.elapsedUs / 1e6), cpuUsPerRequest: cpu / load.count };
     log(`${name}: ${Math.round(result.requestsPerSec)} requests/s, ${result.cpuUsPerRequest.toFixed(1)} us CPU each, statuses ${JSON.stringify(load.statuses)}`);
     return result;

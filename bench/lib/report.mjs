@@ -21,6 +21,7 @@ export function buildRows(results) {
     { metric: 'Steady fan-out latency p50', unit: 'ms', better: 'lower', path: 'steady.p50Ms' },
     { metric: 'Steady fan-out latency p99', unit: 'ms', better: 'lower', path: 'steady.p99Ms', target: { vs: 'sockjs', op: '<=', ratio: 0.5 } },
     { metric: 'Steady fan-out latency max', unit: 'ms', better: 'lower', path: 'steady.maxMs' },
+    { metric: 'Steady CPU per delivery', unit: 'us', better: 'lower', path: 'steady.cpuUsPerDelivery' },
     { metric: 'Channel per connection triggers/s', unit: '/s', better: 'higher', path: 'perChannel.triggersPerSec' },
     { metric: 'Channel per connection latency p99', unit: 'ms', better: 'lower', path: 'perChannel.p99Ms' },
     { metric: 'Idle memory per WebSocket', unit: 'KiB', better: 'lower', path: 'idle.bytesPerConnection', scale: 1 / 1024, target: { vs: 'sockjs', op: '<=', ratio: 0.6 } },
