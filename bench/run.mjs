@@ -51,7 +51,9 @@ async function startPushy(port) {
   const file = path.join(configDir, `config-${port}.json`);
   writeFileSync(file, JSON.stringify({ port, host: '0.0.0.0', secretKey: SECRET, logLevel: 'warn' }));
   const profile = process.env.PUSHY_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PUSHY_BENCH_CPU_PROF}`] : [];
-  return startServerProcess([...profile, path.join(root, 'dist', 'pushy-server.js'), file], 'Pushy is listening');
+  // PUSHY_BENCH_SERVER: another build's entry point, to compare before/after a change.
+  const entry = process.env.PUSHY_BENCH_SERVER ?? path.join(root, 'dist', 'pushy-server.js');
+  return startServerProcess([...profile, entry, file], 'Pushy is listening');
 }
 
 function startBaseline(script, port) {
