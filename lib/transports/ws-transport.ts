@@ -12,7 +12,7 @@ export interface WsTransportOptions {
   httpServer: HttpServer;
   /** SockJS prefix, e.g. `/pushy/socket`. */
   prefix: string;
-  /** Milliseconds of silence after which a session gets an `h` frame (0: never). */
+  /** Milliseconds between heartbeats: `h` on idle sessions, and a ping that must be answered (0: none). */
   heartbeatDelay: number;
   logger: Logger;
   /** Called once per open session, right after its `o` frame. */
@@ -101,6 +101,7 @@ export class WsSession implements TransportSocket, FrameSink {
   private listeners: SessionListeners | undefined;
   private goneListeners: Array<() => void> = [];
   private sentSinceHeartbeat = false;
+  private awaitingPong = false;
   private closeTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -115,6 +116,9 @@ export class WsSession implements TransportSocket, FrameSink {
     this.writeFrame(OPEN);
     ws.on('message', (data: RawData) => this.receive(data));
     ws.on('error', (error: Error) => logger.debug('websocket error', { remote: remoteAddress, error: error.message }));
+    ws.on('pong', () => {
+      this.awaitingPong = false;
+    });
     ws.once('close', () => this.gone());
   }
 
@@ -147,13 +151,21 @@ export class WsSession implements TransportSocket, FrameSink {
     this.socket.write(frame);
   }
 
-  /** Sends `h` when nothing was sent since the previous heartbeat. */
+  /**
+   * Once per heartbeat delay: `h` when nothing was sent since the previous one, and a
+   * WebSocket ping; a peer that did not answer the previous ping is cut (as sockjs does).
+   */
   heartbeat(): void {
-    if (this.sentSinceHeartbeat) {
-      this.sentSinceHeartbeat = false;
-    } else if (this.ws.readyState === WebSocket.OPEN) {
-      this.socket.write(HEARTBEAT);
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.awaitingPong) {
+      this.logger.debug('websocket peer did not answer a heartbeat', { remote: this.remoteAddress });
+      this.ws.terminate();
+      return;
     }
+    this.awaitingPong = true;
+    this.ws.ping();
+    if (this.sentSinceHeartbeat) this.sentSinceHeartbeat = false;
+    else this.socket.write(HEARTBEAT);
   }
 
   /** Registers a listener for the end of the session (transport bookkeeping). */

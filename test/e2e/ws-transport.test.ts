@@ -163,3 +163,26 @@ describe('e2e: WebSocket transport shutdown', () => {
     expect(client.closeEvent).to.deep.equal({ code: 1001, reason: 'Server shutting down' });
   });
 });
+
+describe('e2e: WebSocket transport heartbeats', () => {
+  it('closes a session whose peer does not answer pings, and cleans up its subscriptions', async () => {
+    const srv = await startServer({ sockjs: { heartbeatDelay: 100 } });
+    try {
+      const ws = new WebSocket(`${srv.url.replace(/^http/, 'ws')}/pushy/socket/000/${randomBytes(6).toString('hex')}/websocket`, { autoPong: false });
+      const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+      await new Promise((resolve) => ws.once('open', resolve));
+      const subscribed = new Promise<void>((resolve) => ws.on('message', (data) => data.toString().includes('subscription-success') && resolve()));
+      ws.send(JSON.stringify([subscribeFrame('silent')]));
+      await subscribed;
+      expect(srv.server.channels.localSubscriberCount('silent')).to.equal(1);
+      await closed;
+      // Cleanup runs in the connection's frame chain (memory broker: microtasks only); one
+      // event-loop turn lets it finish.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(srv.server.sockjs.connections.size).to.equal(0);
+      expect(srv.server.channels.localSubscriberCount('silent')).to.equal(0);
+    } finally {
+      await srv.close();
+    }
+  });
+});
