@@ -20,16 +20,23 @@ export function triggerer(base, secret, maxSockets = 8) {
     const timestamp = Math.floor(Date.now() / 1000);
     const auth = secret ? signTrigger({ channel, event, timestamp, body, secretKey: secret }) : 'x';
     const url = `${base}/pushy/channel/${channel}/trigger?event=${event}&timestamp=${timestamp}&auth_key=${auth}`;
-    return new Promise((resolve, reject) => {
+    return post(url, body);
+  };
+  const post = (url, body, retried = false) =>
+    new Promise((resolve, reject) => {
       const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
       req.on('response', (res) => {
         res.resume();
         res.on('end', () => (res.statusCode < 300 ? resolve(res.statusCode) : reject(new Error(`trigger answered ${res.statusCode}`))));
       });
-      req.on('error', reject);
+      req.on('error', (error) => {
+        // A kept-alive socket the server closed as idle (its keepAliveTimeout) just as it was
+        // reused: send again once, as the Node docs advise.
+        if (!retried && req.reusedSocket && error.code === 'ECONNRESET') resolve(post(url, body, true));
+        else reject(error);
+      });
       req.end(body);
     });
-  };
   send.close = () => agent.destroy();
   return send;
 }
