@@ -27,6 +27,8 @@ const SECRET = 'bench-secret';
 const P = quick
   ? { conns: 200, burstSubs: 100, burstEvents: 20, steadySubs: 200, steadyRate: 10, steadySeconds: 1, ownTriggers: 200, triggerRequests: 500, triggerConcurrency: 16, xhrConns: 50, xhrEvents: 20 }
   : { conns: 10000, burstSubs: 5000, burstEvents: 100, steadySubs: 10000, steadyRate: 10, steadySeconds: 10, ownTriggers: 10000, triggerRequests: 20000, triggerConcurrency: 32, xhrConns: 1000, xhrEvents: 50 };
+// PUSHY_BENCH_PARAMS: JSON overriding any of these, for experiments.
+Object.assign(P, JSON.parse(process.env.PUSHY_BENCH_PARAMS ?? '{}'));
 // Client sockets are spread over several loopback source addresses so that 10,000 of them
 // (times several servers in one run) never run short of ephemeral ports.
 const LOCAL_ADDRESSES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 1}`);
