@@ -102,6 +102,8 @@ export class WsSession implements TransportSocket, FrameSink {
   private goneListeners: Array<() => void> = [];
   private sentSinceHeartbeat = false;
   private awaitingPong = false;
+  /** Text bytes waiting in this turn's batch. */
+  private queuedBytes = 0;
   private closeTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -129,13 +131,35 @@ export class WsSession implements TransportSocket, FrameSink {
 
   /** Queues one message; it leaves with the others due this turn, in order. */
   write(text: string): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.batcher.queue(this, text);
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.queuedBytes += text.length;
+    this.batcher.queue(this, text);
+  }
+
+  /** Bytes queued for this turn's frame plus what the socket has not flushed yet. */
+  bufferedBytes(): number {
+    return this.queuedBytes + this.socket.writableLength;
   }
 
   /** Sends what is queued, then `c[code,"reason"]`, then closes the WebSocket. */
   close(code: number, reason: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.batcher.flush(this);
+    this.closeNow(code, reason);
+  }
+
+  /**
+   * Like {@link close} but drops what is still queued (a client that does not read must not
+   * get more); the socket is cut if the close handshake does not finish in time.
+   */
+  terminate(code: number, reason: string): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.batch = undefined;
+    this.queuedBytes = 0;
+    this.closeNow(code, reason);
+  }
+
+  private closeNow(code: number, reason: string): void {
     this.writeFrame(webSocketTextFrame(closeFrame(code, reason)));
     this.ws.close(isValidCloseCode(code) ? code : 1000, reason);
     this.closeTimer = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
@@ -144,6 +168,7 @@ export class WsSession implements TransportSocket, FrameSink {
 
   /** Writes a whole pre-built frame (the batcher's path). */
   writeFrame(frame: Buffer): void {
+    this.queuedBytes = 0;
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.sentSinceHeartbeat = true;
     // Straight to the socket: with compression off, ws writes only whole frames and only when
