@@ -4,6 +4,7 @@ import type { CommandRegistry } from './command-registry.js';
 import type { ChannelManager } from './channels/channel-manager.js';
 import { Connection, type TransportSocket } from './connection.js';
 import type { PushyConfig } from './config.js';
+import { PushyError } from './errors.js';
 import type { Logger } from './logger.js';
 import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
 import { attachWsTransport, type SessionListeners } from './transports/ws-transport.js';
@@ -59,8 +60,12 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
     // One frame at a time: a subscribe must finish before the unsubscribe that follows it.
     let pending: Promise<void> = Promise.resolve();
     listen({
-      data: (text) => {
-        pending = pending.then(() => deps.commands().dispatch(connection, text));
+      data: (message) => {
+        if (typeof message !== 'string') {
+          connection.sendError(new PushyError('BOGUS_FRAME', 'Bogus frame: binary frames are not supported'));
+          return;
+        }
+        pending = pending.then(() => deps.commands().dispatch(connection, message));
       },
       close: () => {
         connection.markClosed();

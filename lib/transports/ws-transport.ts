@@ -26,8 +26,8 @@ export interface WsTransport {
 
 /** What the connection glue listens to on a session. */
 export interface SessionListeners {
-  /** One SockJS message (a client frame's text). */
-  data(text: string): void;
+  /** One SockJS message (a client frame's text), or a binary WebSocket frame as received. */
+  data(message: string | Buffer): void;
   /** The session is gone; called once. */
   close(): void;
 }
@@ -116,7 +116,7 @@ export class WsSession implements TransportSocket, FrameSink {
   ) {
     socket.setNoDelay(true);
     this.writeFrame(OPEN);
-    ws.on('message', (data: RawData) => this.receive(data));
+    ws.on('message', (data: RawData, isBinary: boolean) => this.receive(data, isBinary));
     ws.on('error', (error: Error) => logger.debug('websocket error', { remote: remoteAddress, error: error.message }));
     ws.on('pong', () => {
       this.awaitingPong = false;
@@ -198,9 +198,16 @@ export class WsSession implements TransportSocket, FrameSink {
     this.goneListeners.push(listener);
   }
 
-  private receive(data: RawData): void {
-    const payload = (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString();
-    if (payload.length === 0 || !this.listeners) return;
+  private receive(data: RawData, isBinary: boolean): void {
+    if (!this.listeners) return;
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    // SockJS has no binary messages: the glue refuses them, whatever they hold.
+    if (isBinary) {
+      this.listeners.data(bytes);
+      return;
+    }
+    const payload = bytes.toString();
+    if (payload.length === 0) return;
     const messages = parseIncoming(payload);
     if (!messages) {
       this.ws.close(3000, 'Broken framing.');

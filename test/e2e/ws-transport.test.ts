@@ -118,6 +118,16 @@ describe('e2e: SockJS WebSocket transport served by ws', () => {
     await client.nextFrame('pushy:subscription-success');
   });
 
+  it('refuses a binary frame with a bogus-frame error and keeps the session', async () => {
+    const client = await open();
+    await client.nextFrame('pushy:connect');
+    client.ws.send(Buffer.from(JSON.stringify([subscribeFrame('binary')])), { binary: true });
+    const error = await client.nextFrame('pushy:error');
+    expect(error.data).to.deep.equal({ code: '100', message: 'Bogus frame: binary frames are not supported' });
+    client.send(JSON.stringify([subscribeFrame('text-after-binary')]));
+    await client.nextFrame('pushy:subscription-success');
+  });
+
   it('closes a session that sends text that is not JSON, like sockjs ("Broken framing.")', async () => {
     const client = await open();
     await client.nextFrame('pushy:connect');
