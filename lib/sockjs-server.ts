@@ -82,7 +82,9 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
     // sockjs emits null for a session whose request already went away.
     if (!conn) return;
     accept(adaptSocket(conn), (listeners) => {
-      conn.on('data', listeners.data);
+      // sockjs hands over each element of a client's message array as parsed: usually a string,
+      // but `[1]` gives a number; as text it is refused like any other bogus frame.
+      conn.on('data', (data: unknown) => listeners.data(typeof data === 'string' ? data : String(JSON.stringify(data))));
       conn.once('close', () => {
         conn.removeAllListeners('data');
         listeners.close();
