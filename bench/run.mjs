@@ -6,7 +6,6 @@
  * table, writes <out>/latest.json and <out>/latest.svg.
  */
 import { mkdirSync, writeFileSync, rmSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +48,7 @@ function log(message) {
 
 let configDir;
 async function startPushy(port) {
-  configDir ??= mkdtempSync(path.join(tmpdir(), 'pushy-bench-'));
+  configDir ??= mkdtempSync(path.join(os.tmpdir(), 'pushy-bench-'));
   const file = path.join(configDir, `config-${port}.json`);
   writeFileSync(file, JSON.stringify({ port, host: '0.0.0.0', secretKey: SECRET, logLevel: 'warn' }));
   const profile = process.env.PUSHY_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PUSHY_BENCH_CPU_PROF}`] : [];
@@ -78,6 +77,7 @@ async function burst(loadgen, server, send, channel, subscribers, count) {
     deliveries: done.deliveries,
     expected: target,
     timedOut: done.timedOut,
+    clientErrors: done.clientErrors,
     seconds,
     deliveriesPerSec: done.deliveries / seconds,
     cpuUsPerDelivery: cpu / done.deliveries,
@@ -133,6 +133,7 @@ async function fanoutRun(name) {
       ratePerSec: P.steadyRate,
       deliveries: steadyDone.deliveries,
       timedOut: steadyDone.timedOut,
+      clientErrors: steadyDone.clientErrors,
       cpuUsPerDelivery: steadyCpu / steadyDone.deliveries,
       ...latencySummary(latencies),
     };
@@ -144,7 +145,7 @@ async function fanoutRun(name) {
     const ownDone = await loadgen.waitFor({ expect: [{ from: 0, to: P.conns, per: P.ownTriggers / P.conns }], timeoutMs: 30000 });
     const own = { latencies: await loadgen.latencies() };
     const ownSeconds = (ownDone.lastDeliveryUs - t1) / 1e6;
-    result.perChannel = { connections: P.conns, triggers: P.ownTriggers, deliveries: ownDone.deliveries, timedOut: ownDone.timedOut, triggersPerSec: ownDone.deliveries / ownSeconds, ...latencySummary(own.latencies) };
+    result.perChannel = { connections: P.conns, triggers: P.ownTriggers, deliveries: ownDone.deliveries, timedOut: ownDone.timedOut, clientErrors: ownDone.clientErrors, triggersPerSec: ownDone.deliveries / ownSeconds, ...latencySummary(own.latencies) };
     log(`${name}: per-channel ${Math.round(result.perChannel.triggersPerSec)} triggers/s, p99 ${result.perChannel.p99Ms.toFixed(1)} ms`);
     await loadgen.closeAll();
 

@@ -18,6 +18,11 @@ let acks = 0;
 let recordLatency = false;
 let latencies = [];
 let waiter;
+/** Socket and request errors after a client was up (reported with every wait). */
+let clientErrors = 0;
+const countError = () => {
+  clientErrors += 1;
+};
 
 /** Monotonic clock in microseconds, comparable across processes on one machine. */
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -103,7 +108,7 @@ function open(kind, base, localAddress) {
       wrap(raw);
       handle(buf);
     };
-    connectRaw({ host, port: Number(port), path, localAddress, onText }).then((raw) => {
+    connectRaw({ host, port: Number(port), path, localAddress, onText, onError: countError }).then((raw) => {
       wrap(raw);
       if (kind === 'ws') markReady();
     }, reject);
@@ -121,17 +126,17 @@ function openXhr(base, localAddress, resolve, reject) {
       const body = sockjsFrame(text);
       const send = http.request(`${base}${path}/xhr_send`, { method: 'POST', agent: xhrAgent, localAddress, headers: { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) } });
       send.on('response', (res) => res.resume());
-      send.on('error', () => {});
+      send.on('error', countError);
       send.end(body);
     },
     close: () => req.destroy(),
   };
   let ready = false;
   let rest = '';
-  req.on('error', (error) => (ready ? undefined : reject(error)));
+  req.on('error', (error) => (ready ? countError() : reject(error)));
   req.on('response', (res) => {
     res.setEncoding('utf8');
-    res.on('error', () => {});
+    res.on('error', countError);
     res.on('data', (chunk) => {
       const lines = (rest + chunk).split('\n');
       rest = lines.pop();
@@ -195,7 +200,7 @@ function waitFor({ expect, timeoutMs }) {
   let target = 0;
   for (const { from, to, per } of expect) target += Math.max(0, Math.min(to, last) - Math.max(from, first)) * per;
   return new Promise((resolve) => {
-    const finish = () => resolve({ deliveries, target, lastDeliveryUs, timedOut: deliveries < target });
+    const finish = () => resolve({ deliveries, target, lastDeliveryUs, timedOut: deliveries < target, errors: clientErrors });
     if (deliveries >= target) return finish();
     waiter = { target, resolve: finish, timer: setTimeout(() => ((waiter = undefined), finish()), timeoutMs) };
   });

@@ -148,6 +148,7 @@ export function startLoadgenPool(script, size) {
       return {
         deliveries: parts.reduce((sum, p) => sum + p.deliveries, 0),
         timedOut: parts.some((p) => p.timedOut),
+        clientErrors: parts.reduce((sum, p) => sum + p.errors, 0),
         lastDeliveryUs: Math.max(...parts.map((p) => p.lastDeliveryUs)),
       };
     },

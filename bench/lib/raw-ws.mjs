@@ -19,9 +19,10 @@ export function clientFrame(text, opcode = 0x1) {
 
 /**
  * Connects to ws://host:port<path>. Resolves with { socket, send(text), close() } after the
- * 101 answer; `onText(buffer, client)` gets every text message, `onClose()` the end.
+ * 101 answer; `onText(buffer, client)` gets every text message, `onError(error)` socket errors once
+ * connected, `onClose()` the end.
  */
-export function connectRaw({ host, port, path, localAddress, onText, onClose }) {
+export function connectRaw({ host, port, path, localAddress, onText, onClose, onError }) {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port, localAddress });
     socket.setNoDelay(true);
@@ -102,6 +103,7 @@ export function connectRaw({ host, port, path, localAddress, onText, onClose }) 
     });
     socket.on('error', (error) => {
       if (!upgraded) reject(error);
+      else onError?.(error);
     });
     socket.on('close', () => onClose?.());
   });
