@@ -19,11 +19,6 @@ export interface WsTransportOptions {
   onSession(session: WsSession): void;
 }
 
-/** The running transport. */
-export interface WsTransport {
-  readonly sessions: ReadonlySet<WsSession>;
-}
-
 /** What the connection glue listens to on a session. */
 export interface SessionListeners {
   /** One SockJS message (a client frame's text), or a binary WebSocket frame as received. */
@@ -51,7 +46,7 @@ const CLOSE_GRACE_MS = 2000;
  * tell. It takes the `upgrade` event for that path only; every other upgrade (the raw
  * `<prefix>/websocket` endpoint included) goes to the listeners that were there before.
  */
-export function attachWsTransport(options: WsTransportOptions): WsTransport {
+export function attachWsTransport(options: WsTransportOptions): void {
   const { httpServer, logger } = options;
   const sessions = new Set<WsSession>();
   const batcher = new FrameBatcher();
@@ -90,8 +85,6 @@ export function attachWsTransport(options: WsTransportOptions): WsTransport {
     for (const listener of previous) httpServer.on('upgrade', listener);
     wss.close();
   });
-
-  return { sessions };
 }
 
 /** One SockJS session over WebSocket; the {@link TransportSocket} a Connection writes to. */
