@@ -121,9 +121,11 @@ async function fanoutRun(name) {
     for (let k = 0; k < events; k++) {
       const due = t0 + (k * 1000) / P.steadyRate;
       if (due > Date.now()) await sleep(due - Date.now());
-      sends.push(send('steady', `steady-${k}`));
+      // Settled at once so that a failure waits for the loop to end instead of going unhandled.
+      sends.push(send('steady', `steady-${k}`).then(() => undefined, (error) => error));
     }
-    await Promise.all(sends);
+    const failure = (await Promise.all(sends)).find((outcome) => outcome !== undefined);
+    if (failure) throw failure;
     const steadyDone = await loadgen.waitFor({ expect: [{ from: 0, to: P.steadySubs, per: events }], timeoutMs: 30000 });
     const steadyCpu = cpuUs(server.pid) - steadyCpu0;
     const latencies = await loadgen.latencies();

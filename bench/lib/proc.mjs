@@ -5,6 +5,12 @@ import net from 'node:net';
 
 const CLK_TCK = 100;
 
+// Every child of a run, killed if the driver exits early (a crash must not leave servers up).
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 /**
  * Spawns `node <args>` through a shell that raises the open-files limit first (`exec` keeps the
  * pid, so /proc readings are the node process's own).
@@ -12,11 +18,14 @@ const CLK_TCK = 100;
 export function spawnNode(args, { ipc = false, cwd, env } = {}) {
   const quoted = args.map((a) => `'${String(a).replace(/'/g, `'\\''`)}'`).join(' ');
   const script = `ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "${process.execPath}" ${quoted}`;
-  return spawn('/bin/sh', ['-c', script], {
+  const child = spawn('/bin/sh', ['-c', script], {
     cwd,
     env: { ...process.env, ...env },
     stdio: ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
 }
 
 /** Starts a server process and resolves once its stdout contains `ready`. */
