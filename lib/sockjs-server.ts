@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import sockjs from 'sockjs';
 import type { CommandRegistry } from './command-registry.js';
 import type { ChannelManager } from './channels/channel-manager.js';
-import { Connection } from './connection.js';
+import { Connection, type TransportSocket } from './connection.js';
 import type { PushyConfig } from './config.js';
 import { CLOSES, PushyError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -10,6 +10,7 @@ import type { TrafficCounters } from './metrics/traffic.js';
 import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
 import { adaptSockjsConnection } from './sockjs-transport.js';
 import { TokenBucket } from './token-bucket.js';
+import { attachWsTransport, type SessionListeners } from './transports/ws-transport.js';
 
 /** The limits the SockJS endpoint enforces per connection and per node. */
 export type SockjsLimits = Pick<
@@ -43,9 +44,10 @@ export interface SockjsEndpoint {
 }
 
 /**
- * Attaches SockJS (every transport) to the HTTP server. Each socket becomes a
- * {@link Connection}; its frames are rate limited, then dispatched one at a time, in order, and
- * its subscriptions are dropped when it closes.
+ * Attaches SockJS (every transport) to the HTTP server, with the WebSocket session transport
+ * served by `transports/ws-transport.ts` and the others by the `sockjs` package. Each socket
+ * becomes a {@link Connection}; its frames are rate limited, then dispatched one at a time, in
+ * order, and its subscriptions are dropped when it closes.
  */
 export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
   const { options, logger, channels, limits } = deps;
@@ -62,16 +64,15 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
     },
   });
 
-  server.on('connection', (conn: sockjs.Connection | null) => {
-    // sockjs emits null for a session whose request already went away.
-    if (!conn) return;
+  /** Turns an open socket of any transport into a Connection with limits and in-order dispatch. */
+  const accept = (socket: TransportSocket, listen: (listeners: SessionListeners) => void): void => {
     const refusal = deps.accepting?.() ?? (connections.size >= limits.maxConnections ? CLOSES.TOO_MANY_CONNECTIONS : undefined);
     if (refusal) {
-      logger.warn('connection refused', { reason: refusal.reason, transport: conn.protocol, remote: conn.remoteAddress });
-      adaptSockjsConnection(conn).close(refusal.code, refusal.reason);
+      logger.warn('connection refused', { reason: refusal.reason, transport: socket.protocol, remote: socket.remoteAddress });
+      socket.close(refusal.code, refusal.reason);
       return;
     }
-    const connection = new Connection(adaptSockjsConnection(conn), { maxBufferedBytes: limits.maxBufferedBytes, logger, traffic: deps.traffic });
+    const connection = new Connection(socket, { maxBufferedBytes: limits.maxBufferedBytes, logger, traffic: deps.traffic });
     connections.add(connection);
     if (deps.traffic) deps.traffic.connectionsOpened += 1;
     logger.debug('connection open', { connectionId: connection.id, transport: connection.protocol, remote: connection.socket.remoteAddress });
@@ -102,30 +103,55 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
         queued -= 1;
       }
     };
-    conn.on('data', (data: unknown) => {
-      if (deps.traffic) deps.traffic.framesIn += 1;
-      if (!connection.isOpen || flooding) return;
-      if (!frames.take()) return refuse(new PushyError('RATE_LIMITED'));
-      if (queued >= limits.maxQueuedFrames) return refuse(new PushyError('TOO_MANY_QUEUED_FRAMES'));
-      if (typeof data !== 'string') {
-        connection.sendError(new PushyError('BOGUS_FRAME', 'Bogus frame: binary frames are not supported'));
-        return;
-      }
-      queued += 1;
-      pending = pending.then(() => dispatch(data));
+    listen({
+      data: (data) => {
+        if (deps.traffic) deps.traffic.framesIn += 1;
+        if (!connection.isOpen || flooding) return;
+        if (!frames.take()) return refuse(new PushyError('RATE_LIMITED'));
+        if (queued >= limits.maxQueuedFrames) return refuse(new PushyError('TOO_MANY_QUEUED_FRAMES'));
+        if (typeof data !== 'string') {
+          // A binary WebSocket frame, or a non-string element of a SockJS message array.
+          const what = Buffer.isBuffer(data) ? 'binary frames are not supported' : 'expected a text message';
+          connection.sendError(new PushyError('BOGUS_FRAME', `Bogus frame: ${what}`));
+          return;
+        }
+        queued += 1;
+        pending = pending.then(() => dispatch(data));
+      },
+      close: () => {
+        connection.markClosed();
+        pending = pending.then(async () => {
+          await channels.removeConnection(connection);
+          connections.delete(connection);
+          logger.debug('connection closed', { connectionId: connection.id, transport: connection.protocol });
+        });
+      },
     });
-    conn.once('close', () => {
-      connection.markClosed();
-      conn.removeAllListeners('data');
-      pending = pending.then(async () => {
-        await channels.removeConnection(connection);
-        connections.delete(connection);
-        logger.debug('connection closed', { connectionId: connection.id, transport: connection.protocol });
+  };
+
+  server.on('connection', (conn: sockjs.Connection | null) => {
+    // sockjs emits null for a session whose request already went away.
+    if (!conn) return;
+    accept(adaptSockjsConnection(conn), (listeners) => {
+      conn.on('data', (data: unknown) => listeners.data(data));
+      conn.once('close', () => {
+        conn.removeAllListeners('data');
+        listeners.close();
       });
     });
   });
 
   server.installHandlers(deps.httpServer, { prefix: options.prefix });
+  // Installed after sockjs so that it sees the WebSocket session path first (see ws-transport).
+  if (options.websocket) {
+    attachWsTransport({
+      httpServer: deps.httpServer,
+      prefix: options.prefix,
+      heartbeatDelay: options.heartbeatDelay,
+      logger,
+      onSession: (session) => accept(session, (listeners) => session.listen(listeners)),
+    });
+  }
 
   return {
     server,
