@@ -16,7 +16,7 @@ describe('README stays in sync with the code', () => {
 
   it('documents every socket error code', () => {
     const table = readmeBlock('error-table');
-    const socketErrors = ['BOGUS_FRAME', 'UNKNOWN_COMMAND', 'INVALID_CHANNEL', 'INVALID_DATA', 'NOT_SUBSCRIBED', 'CHANNEL_NOT_FOUND', 'FRAME_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL'] as const;
+    const socketErrors = ['BOGUS_FRAME', 'UNKNOWN_COMMAND', 'INVALID_CHANNEL', 'INVALID_DATA', 'NOT_SUBSCRIBED', 'CHANNEL_NOT_FOUND', 'FRAME_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE'] as const;
     for (const name of socketErrors) expect(table, name).to.contain(`| \`${ERRORS[name].code}\` |`);
   });
 });
