@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { Pushy, type PushyOptions } from 'pushy-server/client';
-import { fakeSockets, settle, type FakeSocket } from './fake-socket.js';
+import { settle, startFakeClient, type FakeSocket } from './fake-socket.js';
 
 /** A fake auth endpoint: records requests, answers with `answer(body)`. */
 function fakeAuth(answer: (fields: Record<string, string>) => { status: number; body: unknown }) {
@@ -27,11 +27,7 @@ describe('client: channels, auth and presence (fake socket)', () => {
     clock.restore();
   });
 
-  function start(options: PushyOptions = {}) {
-    const sockets = fakeSockets();
-    const pushy = new Pushy('http://push.example', { socketFactory: sockets.factory, reconnect: { jitter: 0 }, ...options });
-    return { pushy, sockets };
-  }
+  const start = startFakeClient;
 
   function succeed(socket: FakeSocket, channel: string, extra: Record<string, unknown> = {}): void {
     socket.frame({ event: 'pushy:subscription-success', data: { channel, memberId: 'm1', ...extra } });

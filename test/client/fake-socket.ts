@@ -1,4 +1,4 @@
-import type { SocketFactory, SocketLike } from 'pushy-server/client';
+import { Pushy, type PushyOptions, type SocketFactory, type SocketLike } from 'pushy-server/client';
 
 /**
  * A socket the test drives by hand: the client's state machine and timers are under test
@@ -68,4 +68,11 @@ export function fakeSockets(): { factory: SocketFactory; sockets: FakeSocket[]; 
 export async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
   await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A client on fake sockets with deterministic backoff (no jitter); `options` override. */
+export function startFakeClient(options: PushyOptions = {}): { pushy: Pushy; sockets: ReturnType<typeof fakeSockets> } {
+  const sockets = fakeSockets();
+  const pushy = new Pushy('http://push.example/', { socketFactory: sockets.factory, reconnect: { jitter: 0 }, ...options });
+  return { pushy, sockets };
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { Pushy, type Channel, type PushyOptions } from 'pushy-server/client';
-import { fakeSockets, settle, type FakeSocket } from './fake-socket.js';
+import { settle, startFakeClient, type FakeSocket, type fakeSockets } from './fake-socket.js';
 
 describe('client: recovery of missed events on resubscribe (fake socket)', () => {
   let clock: sinon.SinonFakeTimers;
@@ -12,11 +12,7 @@ describe('client: recovery of missed events on resubscribe (fake socket)', () =>
     clock.restore();
   });
 
-  function start(options: PushyOptions = {}) {
-    const sockets = fakeSockets();
-    const pushy = new Pushy('http://push.example', { socketFactory: sockets.factory, reconnect: { jitter: 0 }, ...options });
-    return { pushy, sockets };
-  }
+  const start = startFakeClient;
 
   /** Records a channel's triggered `msg` events (by offset) and its recovery notices. */
   function record(channel: Channel) {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { Pushy, PushyCommandError, type PushyOptions, type StateChange } from 'pushy-server/client';
-import { fakeSockets } from './fake-socket.js';
+import { startFakeClient } from './fake-socket.js';
 
 describe('client: connection state machine (fake timers, fake socket)', () => {
   let clock: sinon.SinonFakeTimers;
@@ -13,8 +13,7 @@ describe('client: connection state machine (fake timers, fake socket)', () => {
   });
 
   function start(options: PushyOptions = {}) {
-    const sockets = fakeSockets();
-    const pushy = new Pushy('http://push.example/', { socketFactory: sockets.factory, reconnect: { jitter: 0 }, ...options });
+    const { pushy, sockets } = startFakeClient(options);
     const states: StateChange[] = [];
     pushy.bind('state', (change: StateChange) => states.push(change));
     return { pushy, sockets, states, path: () => states.map((s) => s.current) };
