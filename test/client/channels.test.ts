@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { Pushy, type PushyOptions } from 'pushy-server/client';
 import { settle, startFakeClient, type FakeSocket } from './fake-socket.js';
 
 /** A fake auth endpoint: records requests, answers with `answer(body)`. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { Pushy, type Channel, type PushyOptions } from 'pushy-server/client';
+import type { Channel } from 'pushy-server/client';
 import { settle, startFakeClient, type FakeSocket, type fakeSockets } from './fake-socket.js';
 
 describe('client: recovery of missed events on resubscribe (fake socket)', () => {

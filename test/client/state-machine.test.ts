@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { Pushy, PushyCommandError, type PushyOptions, type StateChange } from 'pushy-server/client';
+import { PushyCommandError, type PushyOptions, type StateChange } from 'pushy-server/client';
 import { startFakeClient } from './fake-socket.js';
 
 describe('client: connection state machine (fake timers, fake socket)', () => {
