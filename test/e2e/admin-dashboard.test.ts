@@ -204,6 +204,11 @@ describe('e2e: admin dashboard node table on a Redis cluster, in Chromium', func
       clients.push(client);
       await waitForText(page, `#nodes tr[data-node="${b.nodeId}"] .connections`, '1');
       expect(await page.textContent(`#nodes tr[data-node="${a.nodeId}"] .connections`)).to.equal('0');
+      const table = page.locator('#nodes').locator('xpath=..');
+      const shots = path.resolve('test-results');
+      mkdirSync(shots, { recursive: true });
+      await table.screenshot({ path: path.join(shots, 'admin-nodes.png') });
+      if (UPDATE_DOCS) await table.screenshot({ path: path.resolve('docs/admin-nodes.png') });
 
       await b.srv.close();
       await page.locator(`#nodes tr[data-node="${b.nodeId}"]`).waitFor({ state: 'detached', timeout: 10000 });
