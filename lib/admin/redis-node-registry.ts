@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { RedisScript } from '../redis/redis-script.js';
@@ -97,7 +98,9 @@ export class RedisNodeRegistry implements NodeRegistry {
     try {
       stored = (await connection.run('admin node list', (redis) => listScript.run(redis, [connection.key()]))) as string[];
     } catch (error) {
-      this.deps.logger.warn('admin: cannot read the node list from redis', { error });
+      // An outage is logged once by the connection; anything else (a reply error) is news.
+      if (error instanceof PushyError) this.deps.logger.debug('admin: node list unavailable', { error });
+      else this.deps.logger.warn('admin: cannot read the node list from redis', { error });
       return { adapter: 'redis', redis: 'down', nodes: [self] };
     }
     const peers = stored
