@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const adapter = await createBrokerAdapter(config.adapter, logger);
   const shared = createSharedHistory(adapter.redis, config.history, logger);
-  const server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence, ...shared });
+  const server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes, ...shared });
   for (const failure of server.commandsReport.failed) {
     logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
   }

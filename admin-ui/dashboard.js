@@ -96,6 +96,47 @@
     drawChart();
   }
 
+  // ---- nodes ------------------------------------------------------------------------------
+
+  /** One row per live node: this one (bold) first, then its peers as they last reported. */
+  async function refreshNodes() {
+    const list = await api('/nodes');
+    $('node-count').textContent = `(${list.nodes.length})`;
+    const redis = $('cluster-redis');
+    redis.hidden = list.adapter !== 'redis';
+    redis.textContent = `redis ${list.redis}`;
+    redis.className = `pill ${list.redis === 'up' ? 'ready' : 'down'}`;
+    if (list.adapter === 'memory') $('nodes-note').textContent = 'Memory adapter: this process is the only node.';
+    else if (list.redis === 'down') $('nodes-note').textContent = 'Redis is unreachable: only this node is shown.';
+    else $('nodes-note').textContent = '';
+    const rows = list.nodes.map((node) => {
+      const tr = el('tr', node.self ? 'self' : '');
+      tr.dataset.node = node.nodeId;
+      const id = el('td');
+      const code = el('code', '', node.nodeId.slice(0, 8));
+      code.title = node.nodeId;
+      id.append(code);
+      if (node.self) id.append(el('span', 'muted', ' (this node)'));
+      const broker = el('td');
+      broker.append(el('span', `pill ${node.broker.ready ? 'ready' : 'down'}`, node.broker.state));
+      const age = Math.max(0, Math.round((Date.now() - node.updatedAt) / 1000));
+      tr.append(
+        id,
+        el('td', '', `${node.host} · pid ${node.pid}`),
+        broker,
+        el('td', 'num connections', formatCount(node.connections.total)),
+        el('td', 'muted', describeCounts(node.connections.byTransport)),
+        el('td', 'num', formatCount(node.subscriptions)),
+        el('td', 'num', formatCount(node.channels.total)),
+        el('td', 'num', formatCount(node.events.triggered)),
+        el('td', 'num', formatUptime(node.uptime)),
+        el('td', 'num muted', node.self ? 'now' : `${age}s ago`),
+      );
+      return tr;
+    });
+    $('nodes').tBodies[0].replaceChildren(...rows);
+  }
+
   function niceMax(value) {
     if (value <= 1) return 1;
     const power = 10 ** Math.floor(Math.log10(value));
@@ -337,7 +378,7 @@
 
   async function tick() {
     try {
-      await Promise.all([refreshStats(), refreshChannels()]);
+      await Promise.all([refreshStats(), refreshChannels(), refreshNodes()]);
       setStatus(`live · ${new Date().toLocaleTimeString()}`, 'live');
     } catch (error) {
       showError(error);

@@ -1,6 +1,8 @@
 import { adminRoutes } from './admin/admin-routes.js';
 import type { AdminCredentials } from './admin/basic-auth.js';
 import { TrafficHistory } from './admin/history.js';
+import type { NodeRegistry } from './admin/node-registry.js';
+import { nodeView } from './admin/snapshot.js';
 import type { Broker } from './broker/broker.js';
 import type { ChannelManager } from './channels/channel-manager.js';
 import { ConfigError, type PushyConfig } from './config.js';
@@ -24,6 +26,8 @@ export interface OperationsDeps {
   traffic: TrafficCounters;
   logger: Logger;
   secretKey: string;
+  /** Where this node publishes its view and finds its peers' (the admin per-node view). */
+  nodes: NodeRegistry;
 }
 
 /** Probes, metrics and the admin side of one server. */
@@ -32,13 +36,15 @@ export interface Operations {
   readonly routes: Route[];
   /** Wraps the trigger route: counts its refusals and times it for the latency histogram. */
   instrumentTrigger(route: Route): Route;
-  /** Call once listening: starts sampling the dashboard chart. */
+  /** Call once listening: starts sampling the dashboard chart and publishing this node's view. */
   start(): void;
   /**
    * Call first thing in a shutdown: readiness answers 503 from now on, and this resolves after
    * `health.drainDelay` so that load balancers can stop routing here while we still serve.
    */
   drain(): Promise<void>;
+  /** Call once the sockets are closed: removes this node from the node list. */
+  close(): Promise<void>;
 }
 
 /** The admin chart: one sample a second, five minutes of them. */
@@ -47,10 +53,11 @@ const HISTORY_SAMPLES = 300;
 
 /** Builds the operations side from the config; throws a ConfigError for half an admin credential. */
 export function createOperations(deps: OperationsDeps): Operations {
-  const { config, broker, channels, connections, traffic, logger } = deps;
+  const { config, broker, channels, connections, traffic, logger, nodes } = deps;
   const credentials = adminCredentials(config);
   const metrics = config.metrics.enabled ? createPrometheusMetrics({ traffic, channels, connections, broker }) : undefined;
   let shuttingDown = false;
+  const view = { broker, channels, connections, traffic, startedAt: Date.now() };
 
   const routes: Route[] = healthRoutes({ broker, isShuttingDown: () => shuttingDown });
   if (metrics) routes.push(metricsRoute(config.metrics.path, metrics.registry));
@@ -63,11 +70,8 @@ export function createOperations(deps: OperationsDeps): Operations {
     });
     const admin = adminRoutes({
       credentials,
-      broker,
-      channels,
-      connections,
-      traffic,
-      startedAt: Date.now(),
+      ...view,
+      nodes,
       history,
       logger,
       secretKey: deps.secretKey,
@@ -80,7 +84,10 @@ export function createOperations(deps: OperationsDeps): Operations {
   return {
     routes,
     instrumentTrigger: (route) => instrumentRoute(route, { traffic, observe: metrics?.observeTrigger }),
-    start: () => history?.start(),
+    start() {
+      history?.start();
+      nodes.start(() => nodeView(view));
+    },
     async drain() {
       shuttingDown = true;
       history?.stop();
@@ -89,6 +96,7 @@ export function createOperations(deps: OperationsDeps): Operations {
         await new Promise((resolve) => setTimeout(resolve, config.health.drainDelay));
       }
     },
+    close: () => nodes.close(),
   };
 }
 

@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { verifyChannelAuth } from './auth.js';
+import { MemoryNodeRegistry, type NodeRegistry } from './admin/node-registry.js';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory-broker.js';
 import { ChannelManager } from './channels/channel-manager.js';
@@ -40,6 +41,8 @@ export interface PushyServerOptions {
   history?: HistoryStore;
   /** Recent trigger idempotency keys (default: in memory). */
   idempotency?: IdempotencyStore;
+  /** Where the admin API finds this node's peers (default: none, this node alone). */
+  nodes?: NodeRegistry;
 }
 
 /** A running (or ready to listen) Pushy server. */
@@ -103,7 +106,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   });
   // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
-  const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey });
+  const nodes = options.nodes ?? new MemoryNodeRegistry();
+  const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey, nodes });
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
   const triggers = new DrainGate();
   const routes: Route[] = [
@@ -210,6 +214,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeAllConnections();
     await stopped;
+    await ops.close();
     // Presence first: a shared store announces this node's leaving members through the broker.
     await presence.close();
     await broker.close();

@@ -10,12 +10,15 @@ import type { Logger } from '../logger.js';
 import { channelKind, channelNameSchema } from '../protocol.js';
 import { signChannel } from '../signing.js';
 import type { TrafficHistory } from './history.js';
+import type { NodeList, NodeRegistry } from './node-registry.js';
 import { connectionCounts, nodeView, type NodeViewDeps } from './snapshot.js';
 
 /** What the admin API needs. */
 export interface AdminApiDeps extends NodeViewDeps {
   channels: ChannelManager;
   history: TrafficHistory;
+  /** This node's peers (just itself with the memory adapter). */
+  nodes: NodeRegistry;
   logger: Logger;
   secretKey: string;
   sockjsPrefix: string;
@@ -59,10 +62,12 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
     {
       methods: ['GET'],
       path: /^\/pushy\/admin\/api\/stats\/?$/,
-      handle({ res, url }) {
+      async handle({ res, url }) {
         const { since } = parseQuery(statsQuery, url.searchParams);
+        const node = nodeView(deps);
         sendJson(res, 200, {
-          node: nodeView(deps),
+          node,
+          cluster: clusterTotals(await deps.nodes.list(node)),
           sockjsPrefix: deps.sockjsPrefix,
           sampleIntervalMs: deps.history.intervalMs,
           history: deps.history.since(since),
@@ -79,9 +84,8 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
     {
       methods: ['GET'],
       path: /^\/pushy\/admin\/api\/nodes\/?$/,
-      handle({ res }) {
-        // One node per process today; a broker that can see its peers will add theirs here.
-        sendJson(res, 200, { nodes: [nodeView(deps)] });
+      async handle({ res }) {
+        sendJson(res, 200, await deps.nodes.list(nodeView(deps)));
       },
     },
     {
@@ -137,6 +141,19 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       },
     },
   ];
+}
+
+/** What the stats endpoint says about the whole cluster: sums over the live nodes. */
+function clusterTotals(list: NodeList): Record<string, unknown> {
+  const sum = (read: (node: NodeList['nodes'][number]) => number): number => list.nodes.reduce((total, node) => total + read(node), 0);
+  return {
+    adapter: list.adapter,
+    ...(list.redis ? { redis: list.redis } : {}),
+    nodes: list.nodes.length,
+    connections: sum((node) => node.connections.total),
+    subscriptions: sum((node) => node.subscriptions),
+    events: { triggered: sum((node) => node.events.triggered), delivered: sum((node) => node.events.delivered) },
+  };
 }
 
 /**

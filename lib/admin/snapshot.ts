@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { brokerReady, brokerState, type Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import type { Connection } from '../connection.js';
@@ -27,7 +28,12 @@ export interface NodeView {
   nodeId: string;
   /** This is the node that answered. */
   self: boolean;
+  /** Machine and process it runs as. */
+  host: string;
+  pid: number;
   startedAt: number;
+  /** When these counts were read, ms epoch (the node's clock): a peer's are up to a heartbeat old. */
+  updatedAt: number;
   uptime: number;
   broker: { ready: boolean; state: string };
   connections: ConnectionCounts;
@@ -58,7 +64,10 @@ export function nodeView(deps: NodeViewDeps): NodeView {
   return {
     nodeId: broker.nodeId,
     self: true,
+    host: hostname(),
+    pid: process.pid,
     startedAt: deps.startedAt,
+    updatedAt: now,
     uptime: Math.round((now - deps.startedAt) / 1000),
     broker: { ready: brokerReady(broker), state: brokerState(broker) },
     connections: connectionCounts(deps),

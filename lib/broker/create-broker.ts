@@ -1,3 +1,5 @@
+import { MemoryNodeRegistry, type NodeRegistry } from '../admin/node-registry.js';
+import { RedisNodeRegistry } from '../admin/redis-node-registry.js';
 import type { AdapterConfig } from '../config.js';
 import { MemoryPresenceStore, type PresenceStore } from '../channels/presence-store.js';
 import { RedisPresenceStore } from '../channels/redis-presence-store.js';
@@ -7,10 +9,12 @@ import type { Broker } from './broker.js';
 import { MemoryBroker } from './memory-broker.js';
 import { RedisBroker } from './redis-broker.js';
 
-/** The parts a node shares with the others: hand `broker` and `presence` to createServer. */
+/** The parts a node shares with the others: hand `broker`, `presence` and `nodes` to createServer. */
 export interface BrokerAdapter {
   broker: Broker;
   presence: PresenceStore;
+  /** Where nodes publish their views for the admin API's node list. */
+  nodes: NodeRegistry;
   /** The Redis clients, for other Redis-backed features (absent with the memory adapter). */
   redis?: RedisConnection;
   /** Releases what the adapter holds (the Redis clients); call after the server closed. */
@@ -27,7 +31,7 @@ const STARTUP_WAIT_MS = 5000;
  */
 export async function createBrokerAdapter(adapter: AdapterConfig, logger: Logger): Promise<BrokerAdapter> {
   if (adapter.type === 'memory') {
-    return { broker: new MemoryBroker(), presence: new MemoryPresenceStore(), close: async () => {} };
+    return { broker: new MemoryBroker(), presence: new MemoryPresenceStore(), nodes: new MemoryNodeRegistry(), close: async () => {} };
   }
   const redis = new RedisConnection({
     url: adapter.url,
@@ -45,9 +49,16 @@ export async function createBrokerAdapter(adapter: AdapterConfig, logger: Logger
     nodeTimeout: adapter.nodeTimeout,
   });
   presence.start();
+  const nodes = new RedisNodeRegistry({
+    connection: redis,
+    nodeId: broker.nodeId,
+    logger,
+    heartbeatInterval: adapter.heartbeatInterval,
+    nodeTimeout: adapter.nodeTimeout,
+  });
   logger.info('redis adapter', { nodeId: broker.nodeId, redis: redis.address, keyPrefix: adapter.keyPrefix });
   if (!(await redis.waitUntilReady(STARTUP_WAIT_MS))) {
     logger.warn('redis is not reachable yet: starting anyway and reconnecting in the background', { redis: redis.address });
   }
-  return { broker, presence, redis, close: () => redis.close() };
+  return { broker, presence, nodes, redis, close: () => redis.close() };
 }

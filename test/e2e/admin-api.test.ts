@@ -150,9 +150,16 @@ describe('e2e: admin API', () => {
       expect(stats.body.sockjsPrefix).to.equal('/pushy/socket');
       expect(stats.body.history).to.be.an('array').with.length.greaterThan(0);
 
+      expect(stats.body.cluster).to.deep.include({ adapter: 'memory', nodes: 1, connections: 2, subscriptions: 3 });
+
+      // The memory adapter has no peers: the node list is this node alone.
       const nodes = await get('/pushy/admin/api/nodes');
+      expect(nodes.body.adapter).to.equal('memory');
+      expect(nodes.body).to.not.have.property('redis');
       expect(nodes.body.nodes).to.have.length(1);
-      expect(nodes.body.nodes[0].nodeId).to.equal(stats.body.node.nodeId);
+      expect(nodes.body.nodes[0]).to.deep.include({ nodeId: stats.body.node.nodeId, self: true, pid: process.pid, subscriptions: 3 });
+      expect(nodes.body.nodes[0].connections.total).to.equal(2);
+      expect(nodes.body.nodes[0].host).to.be.a('string').and.not.equal('');
 
       await b.close();
       await eventually(async () => expect((await get('/pushy/admin/api/channels/presence-lobby')).status).to.equal(404));

@@ -2,8 +2,12 @@ import { expect } from 'chai';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { createBrokerAdapter, type BrokerAdapter } from '../../lib/broker/create-broker.js';
+import { loadConfig } from '../../lib/config.js';
+import { createLogger } from '../../lib/logger.js';
 import { signChannel } from '../../lib/signing.js';
 import { TestClient } from '../helpers/client.js';
+import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { requireService } from '../helpers/services.js';
 import { trigger } from '../helpers/trigger.js';
@@ -76,6 +80,11 @@ describe('e2e: admin dashboard in Chromium', function () {
       expect(response?.status()).to.equal(200);
       await page.locator('#status.live').waitFor();
       expect(await page.textContent('#total-connections')).to.equal('0');
+      // The memory adapter: the node table is this node alone.
+      expect(await page.locator('#nodes tbody tr').count()).to.equal(1);
+      expect(await page.locator('#nodes tbody tr.self').count()).to.equal(1);
+      expect(await page.textContent('#nodes-note')).to.include('Memory adapter');
+      expect(await page.isHidden('#cluster-redis')).to.equal(true);
 
       // Another client connects and subscribes: the dashboard shows it on its next refresh.
       const client = await TestClient.connect(srv.url, 'websocket');
@@ -141,6 +150,73 @@ describe('e2e: admin dashboard in Chromium', function () {
     }
     await page.locator('#console-log li[data-event="story"]').first().waitFor();
   }
+});
+
+describe('e2e: admin dashboard node table on a Redis cluster, in Chromium', function () {
+  this.timeout(60000);
+  let redis: RedisServer;
+  let browser: Browser;
+  const servers: Array<{ srv: TestServer; adapter: BrokerAdapter }> = [];
+  const clients: TestClient[] = [];
+
+  /** An in-process node on the suite's Redis, with the admin side on. */
+  async function startNode(): Promise<{ srv: TestServer; adapter: BrokerAdapter; nodeId: string }> {
+    const { adapter: adapterConfig } = loadConfig({
+      env: {},
+      overrides: { adapter: { type: 'redis', url: redis.url, keyPrefix: `dashboard-nodes-${process.pid}:`, commandTimeout: 1000, maxReconnectDelay: 200, heartbeatInterval: 200, nodeTimeout: 1500 } },
+    });
+    const adapter = await createBrokerAdapter(adapterConfig, createLogger('silent'));
+    const srv = await startServer({ admin: ADMIN, adapter: adapterConfig }, { broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes });
+    servers.push({ srv, adapter });
+    return { srv, adapter, nodeId: adapter.broker.nodeId };
+  }
+
+  before(async function () {
+    requireService(this, 'chromium', existsSync(CHROMIUM));
+    requireService(this, 'redis-server', REDIS_AVAILABLE);
+    redis = await RedisServer.create();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await browser?.close();
+    for (const { srv, adapter } of servers.splice(0)) {
+      await srv.close();
+      await adapter.close();
+    }
+    await redis?.destroy();
+  });
+
+  it('lists every node with its connections, and drops a node that closes', async () => {
+    const a = await startNode();
+    const b = await startNode();
+    const context = await browser.newContext({ httpCredentials: ADMIN, viewport: { width: 1280, height: 1000 } });
+    try {
+      const page = await context.newPage();
+      expect((await page.goto(`${a.srv.url}/pushy/admin`))?.status()).to.equal(200);
+      await page.locator('#status.live').waitFor();
+      await waitForText(page, '#cluster-redis', 'redis up');
+      await page.locator(`#nodes tr.self[data-node="${a.nodeId}"]`).waitFor();
+      await page.locator(`#nodes tr[data-node="${b.nodeId}"]:not(.self)`).waitFor();
+
+      // A client on node b: node a's dashboard shows it on b's row (after b's next heartbeat).
+      const client = await TestClient.connect(b.srv.url, 'websocket');
+      clients.push(client);
+      await waitForText(page, `#nodes tr[data-node="${b.nodeId}"] .connections`, '1');
+      expect(await page.textContent(`#nodes tr[data-node="${a.nodeId}"] .connections`)).to.equal('0');
+      const table = page.locator('#nodes').locator('xpath=..');
+      const shots = path.resolve('test-results');
+      mkdirSync(shots, { recursive: true });
+      await table.screenshot({ path: path.join(shots, 'admin-nodes.png') });
+      if (UPDATE_DOCS) await table.screenshot({ path: path.resolve('docs/admin-nodes.png') });
+
+      await b.srv.close();
+      await page.locator(`#nodes tr[data-node="${b.nodeId}"]`).waitFor({ state: 'detached', timeout: 10000 });
+      expect(await page.locator('#nodes tbody tr').count()).to.equal(1);
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 /** Waits until the element's text is exactly `text` (the dashboard refreshes every second). */

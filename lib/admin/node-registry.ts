@@ -1,0 +1,35 @@
+import type { NodeView } from './snapshot.js';
+
+/** What the admin API says about the nodes of a cluster. */
+export interface NodeList {
+  /** Which adapter the nodes share. */
+  adapter: 'memory' | 'redis';
+  /** With the Redis adapter: whether Redis answered (when `down`, `nodes` holds only this node). */
+  redis?: 'up' | 'down';
+  /** Every live node, this one (`self: true`) first, the others oldest first. */
+  nodes: NodeView[];
+}
+
+/**
+ * Where nodes tell each other what they are doing, for the admin API's per-node view. Each node
+ * publishes its own view now and then; a node that stops publishing drops out of the list.
+ */
+export interface NodeRegistry {
+  /** Starts publishing this node's view, read from `view` each time. Call once, when listening. */
+  start(view: () => NodeView): void;
+  /** Every live node. `self` is this node's view as of now: it replaces its own published one. */
+  list(self: NodeView): Promise<NodeList>;
+  /** Stops publishing and removes this node from the list at once. */
+  close(): Promise<void>;
+}
+
+/** One process, no peers: the list is this node alone. */
+export class MemoryNodeRegistry implements NodeRegistry {
+  start(): void {}
+
+  async list(self: NodeView): Promise<NodeList> {
+    return { adapter: 'memory', nodes: [self] };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import type { NodeList } from '../../lib/admin/node-registry.js';
+import { RedisNodeRegistry } from '../../lib/admin/redis-node-registry.js';
+import type { NodeView } from '../../lib/admin/snapshot.js';
+import type { RedisConnection } from '../../lib/redis/redis-connection.js';
+import { eventually } from '../helpers/http.js';
+import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
+import { recordLogs, RedisConnections } from '../helpers/redis-node.js';
+import { requireService } from '../helpers/services.js';
+
+const HEARTBEAT_INTERVAL = 100;
+const NODE_TIMEOUT = 600;
+
+/** A node's view with `total` connections. */
+function view(nodeId: string, total: number, startedAt = Date.now()): NodeView {
+  return {
+    nodeId,
+    self: true,
+    host: 'test-host',
+    pid: 1234,
+    startedAt,
+    updatedAt: Date.now(),
+    uptime: 0,
+    broker: { ready: true, state: 'ready' },
+    connections: { total, byTransport: { websocket: total }, opened: total },
+    channels: { total: 0, byKind: {} },
+    subscriptions: 0,
+    presenceMembers: 0,
+    events: { triggered: 0, delivered: 0 },
+    frames: { in: 0, out: 0 },
+    errors: { socket: {}, http: {} },
+  };
+}
+
+/** One node: its registry, connection and a mutable connection count it publishes. */
+interface TestNode {
+  id: string;
+  registry: RedisNodeRegistry;
+  connection: RedisConnection;
+  total: number;
+  startedAt: number;
+  list(): Promise<NodeList>;
+}
+
+describe('RedisNodeRegistry', () => {
+  let redis: RedisServer;
+  let keyPrefix: string;
+  let connections: RedisConnections;
+  const registries: RedisNodeRegistry[] = [];
+
+  async function node(startedAt = Date.now()): Promise<TestNode> {
+    const connection = await connections.connect(recordLogs().logger);
+    const id = randomUUID();
+    const registry = new RedisNodeRegistry({ connection, nodeId: id, logger: recordLogs().logger, heartbeatInterval: HEARTBEAT_INTERVAL, nodeTimeout: NODE_TIMEOUT });
+    registries.push(registry);
+    const test: TestNode = { id, registry, connection, total: 0, startedAt, list: () => registry.list(view(id, test.total, startedAt)) };
+    registry.start(() => view(id, test.total, startedAt));
+    return test;
+  }
+
+  const summary = (list: NodeList): Array<[string, boolean, number]> => list.nodes.map((n) => [n.nodeId, n.self, n.connections.total]);
+
+  before(async function () {
+    requireService(this, 'redis-server', REDIS_AVAILABLE);
+    redis = await RedisServer.create();
+  });
+
+  beforeEach(() => {
+    // A fresh key prefix per test: each starts with an empty node list.
+    keyPrefix = `nodes-${randomUUID()}:`;
+    connections = new RedisConnections(() => redis.url, keyPrefix);
+  });
+
+  afterEach(async () => {
+    await Promise.all(registries.splice(0).map((registry) => registry.close()));
+    await connections.closeAll();
+  });
+
+  after(async () => {
+    await redis?.destroy();
+  });
+
+  it('lists every live node, this one first and fresh, the others oldest first with what they published', async () => {
+    const a = await node(1000);
+    const b = await node(2000);
+    const c = await node(3000);
+    a.total = 2;
+    b.total = 1;
+    await eventually(async () => expect(summary(await c.list())).to.deep.equal([[c.id, true, 0], [a.id, false, 2], [b.id, false, 1]]));
+    const fromA = await a.list();
+    expect(fromA).to.deep.include({ adapter: 'redis', redis: 'up' });
+    expect(summary(fromA)).to.deep.equal([[a.id, true, 2], [b.id, false, 1], [c.id, false, 0]]);
+    expect(fromA.nodes[1]).to.deep.include({ host: 'test-host', pid: 1234, startedAt: 2000 });
+
+    // Counts follow within a heartbeat.
+    b.total = 5;
+    await eventually(async () => expect(summary(await a.list())[1]).to.deep.equal([b.id, false, 5]));
+  });
+
+  it('a closed node leaves the list at once', async () => {
+    const a = await node(1000);
+    const b = await node(2000);
+    await eventually(async () => expect((await a.list()).nodes).to.have.length(2));
+    await b.registry.close();
+    expect(summary(await a.list())).to.deep.equal([[a.id, true, 0]]);
+  });
+
+  it('a node that stops writing (killed) leaves the list when its entry expires', async () => {
+    const a = await node(1000);
+    const b = await node(2000);
+    await eventually(async () => expect((await a.list()).nodes).to.have.length(2));
+    // Its Redis connection gone without a goodbye: no more writes, no removal.
+    b.connection.commands.disconnect();
+    b.connection.subscriber.disconnect();
+    await eventually(async () => expect(summary(await a.list())).to.deep.equal([[a.id, true, 0]]), NODE_TIMEOUT + 5000);
+  });
+
+  it('while Redis is down, answers at once with this node alone and redis "down"; republishes when Redis is back', async () => {
+    const a = await node(1000);
+    const b = await node(2000);
+    await eventually(async () => expect((await a.list()).nodes).to.have.length(2));
+    await redis.stop();
+    try {
+      await eventually(() => expect(a.connection.isUp).to.equal(false));
+      const list = await a.list();
+      expect(list).to.deep.include({ adapter: 'redis', redis: 'down' });
+      expect(summary(list)).to.deep.equal([[a.id, true, 0]]);
+    } finally {
+      await redis.start();
+    }
+    // The restarted Redis is empty: both nodes write themselves back as soon as they reconnect.
+    await eventually(async () => expect(summary(await a.list()).map(([id]) => id)).to.deep.equal([a.id, b.id]), 10000);
+  });
+});
