@@ -77,7 +77,8 @@ function prematureClose(): Error {
  */
 export function parseEventBody(raw: string, contentType: string | undefined): unknown {
   if (raw.trim() === '') return {};
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  // The usual header needs no splitting.
+  const type = contentType === 'application/json' ? contentType : (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') {
     const json = tryJson(raw);
     if (json.ok && typeof json.value === 'object' && json.value !== null) return json.value;
