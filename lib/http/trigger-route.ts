@@ -56,7 +56,10 @@ export function channelFromPath(encoded: string | undefined, maxLength = MAX_CHA
 /** Reads the query's first value of each parameter and validates it with `schema`. */
 export function parseQuery<S extends z.ZodType>(schema: S, params: URLSearchParams): z.output<S> {
   const first: Record<string, string> = {};
-  for (const [key, value] of params) if (!(key in first)) first[key] = value;
+  // forEach: no iterator result and entry array per parameter.
+  params.forEach((value, key) => {
+    if (!(key in first)) first[key] = value;
+  });
   const parsed = schema.safeParse(first);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
