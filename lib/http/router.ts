@@ -9,7 +9,10 @@ export interface RouteContext {
   res: ServerResponse;
   /** The request URL, parsed (when first read: the trigger path does without it). */
   readonly url: URL;
-  /** The query string without its `?` ('' when none); it reads as the same parameters as `url.searchParams`. */
+  /**
+   * The query string with its leading `?` ('' when none), for `new URLSearchParams(search)`
+   * (which drops that one `?`): the same parameters as `url.searchParams`.
+   */
   readonly search: string;
   /** Named groups of the route's path pattern, still percent-encoded (a null-prototype object). */
   params: Record<string, string>;
@@ -64,7 +67,7 @@ export function createRouter(routes: readonly Route[], logger: Logger): (req: In
     if (PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target)) {
       const mark = target.indexOf('?');
       pathname = mark === -1 ? target : target.slice(0, mark);
-      search = mark === -1 ? '' : target.slice(mark + 1);
+      search = mark === -1 ? '' : target.slice(mark);
     } else {
       try {
         url = new URL(target, BASE_URL);
@@ -73,7 +76,7 @@ export function createRouter(routes: readonly Route[], logger: Logger): (req: In
         return;
       }
       pathname = url.pathname;
-      search = url.search.slice(1);
+      search = url.search;
     }
     const method = req.method ?? 'GET';
     // The first route whose path and method match; whether any path matched, for 404 vs 405.
