@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [--out <dir>] [--only pushy,sockjs,...]`: runs every scenario
+ * `npm run bench [-- --quick] [--out <dir>] [--only pushy,sockjs,...|triggers]`: runs every scenario
  * against the built Pushy server and the baselines (plain sockjs, naive ws, socket.io, bare http),
  * each server in its own process, the clients in two others (bench/lib/loadgen.mjs). Prints a
  * table, writes <out>/latest.json and <out>/latest.svg.
@@ -224,7 +224,8 @@ try {
     results.fanout[name] = await fanoutRun(name);
   }
   for (const name of ['pushy', 'bare']) {
-    if (only && !only.includes(name) && !(name === 'bare' && only.includes('pushy'))) continue;
+    // `--only triggers` runs this pair alone (scenario 4).
+    if (only && !only.includes(name) && !only.includes('triggers') && !(name === 'bare' && only.includes('pushy'))) continue;
     results.triggers[name] = await triggerRun(name);
   }
 } finally {

@@ -4,6 +4,8 @@ import { signChannel, signTrigger } from './signing.js';
 
 /** Compares two signatures in constant time (for equal lengths; lengths are not secret). */
 export function safeEqual(given: string, expected: string): boolean {
+  // Equal UTF-8 bytes means equal UTF-16 lengths, so a length mismatch needs no encoding.
+  if (given.length !== expected.length) return false;
   const a = Buffer.from(given, 'utf8');
   const b = Buffer.from(expected, 'utf8');
   return a.length === b.length && timingSafeEqual(a, b);
@@ -48,8 +50,9 @@ export interface TriggerAuthInput {
 export function verifyTrigger(secretKey: string, tolerance: number, input: TriggerAuthInput, nowMs = Date.now()): void {
   const skew = Math.abs(Math.floor(nowMs / 1000) - Number(input.timestamp));
   if (!(skew <= tolerance)) throw new PushyError('TIMESTAMP_OUT_OF_BOUNDS');
-  const base = { channel: input.channel, event: input.event, timestamp: input.timestamp, secretKey };
-  if (safeEqual(input.authKey, signTrigger({ ...base, body: input.rawBody }))) return;
-  if (safeEqual(input.authKey, signTrigger({ ...base, body: JSON.stringify(input.parsedBody) }))) return;
+  const { channel, event, timestamp } = input;
+  if (safeEqual(input.authKey, signTrigger({ channel, event, timestamp, secretKey, body: input.rawBody }))) return;
+  // The v1 form is computed only when the raw body's signature did not match.
+  if (safeEqual(input.authKey, signTrigger({ channel, event, timestamp, secretKey, body: JSON.stringify(input.parsedBody) }))) return;
   throw new PushyError('INVALID_CREDENTIALS');
 }

@@ -27,8 +27,10 @@ export function createLogger(level: LogLevel, sink: LogSink = (line) => process.
     const suffix = fields && Object.keys(fields).length > 0 ? ' ' + safeJson(fields) : '';
     sink(`${new Date().toISOString()} ${lineLevel.toUpperCase()} ${message}${suffix}`);
   };
+  const debugOff = LOG_LEVELS.indexOf('debug') < threshold;
   return {
-    debug: (message, fields) => write('debug', message, fields),
+    // Off (the usual case), a debug line costs one empty call.
+    debug: debugOff ? () => undefined : (message, fields) => write('debug', message, fields),
     info: (message, fields) => write('info', message, fields),
     warn: (message, fields) => write('warn', message, fields),
     error: (message, fields) => write('error', message, fields),

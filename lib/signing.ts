@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Signing helpers for backends (and for Pushy itself). Every signature is the lowercase hex
@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 
 /** Lowercase hex SHA-256 of a UTF-8 text. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  // The one-shot form: no Hash object per signature.
+  return hash('sha256', text, 'hex');
 }
 
 /** What a trigger signature covers. */

@@ -226,7 +226,9 @@ export class ChannelManager {
       await this.deps.broker.publish(message);
       throw failure;
     }
-    return this.deps.broker.publish({ ...message, offset: position.offset, epoch: position.epoch });
+    // Spelled out: an object spread here cost more than the rest of the publish.
+    const { type, channel, event, data, excludeSocketId } = message;
+    return this.deps.broker.publish({ type, channel, event, data, excludeSocketId, offset: position.offset, epoch: position.epoch });
   }
 
   /** The channel's position and the retained events after `since`. */

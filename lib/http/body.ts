@@ -15,25 +15,60 @@ const DRAIN_CAP_BYTES = 16 * 1024 * 1024;
 /**
  * Reads a request body of at most `limit` bytes. An oversized body is refused with 413 after
  * draining it (so the client reads the answer), or by cutting the socket when it is enormous.
+ * Listeners rather than an async iterator: no promise per chunk, and cheaper per request.
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit + DRAIN_CAP_BYTES) {
     req.destroy();
-    throw new PushyError('BODY_TOO_LARGE');
+    return Promise.reject(new PushyError('BODY_TOO_LARGE'));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit + DRAIN_CAP_BYTES) {
-      req.destroy();
-      throw new PushyError('BODY_TOO_LARGE');
-    }
-    if (size <= limit) chunks.push(chunk);
-  }
-  if (size > limit) throw new PushyError('BODY_TOO_LARGE');
-  return Buffer.concat(chunks).toString('utf8');
+  // Read already (nothing left) or cut before its end: as the stream's async iterator would say.
+  if (req.readableEnded) return Promise.resolve('');
+  if (req.destroyed) return Promise.reject(req.errored ?? prematureClose());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit + DRAIN_CAP_BYTES) {
+        settle();
+        req.destroy();
+        reject(new PushyError('BODY_TOO_LARGE'));
+        return;
+      }
+      if (size <= limit) chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      settle();
+      if (size > limit) reject(new PushyError('BODY_TOO_LARGE'));
+      else resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (error: Error): void => {
+      settle();
+      reject(error);
+    };
+    // 'close' after 'end' finds the listeners gone; before it, the body was cut short.
+    const onClose = (): void => {
+      settle();
+      reject(prematureClose());
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/** What Node's stream helpers reject with when a stream closes before its end. */
+function prematureClose(): Error {
+  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
 /**
@@ -42,7 +77,8 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
  */
 export function parseEventBody(raw: string, contentType: string | undefined): unknown {
   if (raw.trim() === '') return {};
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  // The usual header needs no splitting.
+  const type = contentType === 'application/json' ? contentType : (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') {
     const json = tryJson(raw);
     if (json.ok && typeof json.value === 'object' && json.value !== null) return json.value;

@@ -18,7 +18,7 @@ export function instrumentRoute(route: Route, instruments: RouteInstruments): Ro
   return {
     ...route,
     async handle(ctx) {
-      const started = process.hrtime.bigint();
+      const started = performance.now();
       let status = 500;
       try {
         await route.handle(ctx);
@@ -32,7 +32,7 @@ export function instrumentRoute(route: Route, instruments: RouteInstruments): Ro
         }
         throw error;
       } finally {
-        observe?.(Number(process.hrtime.bigint() - started) / 1e9, status);
+        observe?.((performance.now() - started) / 1000, status);
       }
     },
   };

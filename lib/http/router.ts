@@ -7,8 +7,14 @@ import { sendError } from './respond.js';
 export interface RouteContext {
   req: IncomingMessage;
   res: ServerResponse;
-  url: URL;
-  /** Named groups of the route's path pattern, still percent-encoded. */
+  /** The request URL, parsed (when first read: the trigger path does without it). */
+  readonly url: URL;
+  /**
+   * The query string with its leading `?` ('' when none), for `new URLSearchParams(search)`
+   * (which drops that one `?`): the same parameters as `url.searchParams`.
+   */
+  readonly search: string;
+  /** Named groups of the route's path pattern, still percent-encoded (a null-prototype object). */
   params: Record<string, string>;
 }
 
@@ -21,40 +27,84 @@ export interface Route {
   handle(ctx: RouteContext): Promise<void> | void;
 }
 
+const BASE_URL = 'http://pushy.invalid';
+
+/**
+ * A request target that `new URL` would leave as it is: an absolute path (not `//`), with only
+ * characters it neither escapes nor rewrites, no dot segment (plain or escaped) and no fragment.
+ * Such a target is split by hand; anything else goes through `new URL`.
+ */
+const PLAIN_TARGET = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
+const DOT_SEGMENT = /\/\.|%2e/i;
+
+/** A route's context; the URL is parsed when first asked for. */
+class RequestContext implements RouteContext {
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    private readonly target: string,
+    private parsed: URL | undefined,
+    readonly search: string,
+    readonly params: Record<string, string>,
+  ) {}
+
+  get url(): URL {
+    this.parsed ??= new URL(this.target, BASE_URL);
+    return this.parsed;
+  }
+}
+
 /**
  * The HTTP error boundary: finds the route, answers 404/405, and turns thrown catalogue errors
  * into JSON error bodies. Anything unexpected is logged with the path and answered 500.
  */
 export function createRouter(routes: readonly Route[], logger: Logger): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    void handle(req, res);
-  };
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', 'http://pushy.invalid');
-    } catch {
-      sendError(res, new PushyError('BAD_REQUEST', 'Malformed request URL'));
+    const target = req.url ?? '/';
+    let pathname: string;
+    let search: string;
+    let url: URL | undefined;
+    if (PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target)) {
+      const mark = target.indexOf('?');
+      pathname = mark === -1 ? target : target.slice(0, mark);
+      search = mark === -1 ? '' : target.slice(mark);
+    } else {
+      try {
+        url = new URL(target, BASE_URL);
+      } catch {
+        sendError(res, new PushyError('BAD_REQUEST', 'Malformed request URL'));
+        return;
+      }
+      pathname = url.pathname;
+      search = url.search;
+    }
+    const method = req.method ?? 'GET';
+    // The first route whose path and method match; whether any path matched, for 404 vs 405.
+    let pathMatched = false;
+    for (const route of routes) {
+      const match = route.path.exec(pathname);
+      if (!match) continue;
+      pathMatched = true;
+      if (!route.methods.includes(method)) continue;
+      // The match's own groups object: copying it (a dictionary) cost more than the rest of routing.
+      void run(route, new RequestContext(req, res, target, url, search, match.groups ?? {}), method, pathname);
       return;
     }
-    const matching = routes.map((route) => ({ route, match: route.path.exec(url.pathname) })).filter((m) => m.match);
-    if (matching.length === 0) {
+    if (!pathMatched) {
       sendError(res, new PushyError('NOT_FOUND'));
       return;
     }
-    const method = req.method ?? 'GET';
-    const found = matching.find((m) => m.route.methods.includes(method));
-    if (!found || !found.match) {
-      const allow = [...new Set(matching.flatMap((m) => m.route.methods))].join(', ');
-      sendError(res, new PushyError('METHOD_NOT_ALLOWED'), { Allow: allow });
-      return;
-    }
+    const allow = [...new Set(routes.filter((route) => route.path.test(pathname)).flatMap((route) => route.methods))].join(', ');
+    sendError(res, new PushyError('METHOD_NOT_ALLOWED'), { Allow: allow });
+  };
+
+  async function run(route: Route, ctx: RouteContext, method: string, pathname: string): Promise<void> {
+    const { res } = ctx;
     try {
-      await found.route.handle({ req, res, url, params: { ...found.match.groups } });
+      await route.handle(ctx);
     } catch (error) {
       if (res.headersSent) {
-        logger.error('HTTP handler failed after answering', { path: url.pathname, error });
+        logger.error('HTTP handler failed after answering', { path: pathname, error });
         res.destroy();
         return;
       }
@@ -63,7 +113,7 @@ export function createRouter(routes: readonly Route[], logger: Logger): (req: In
         sendError(res, error, error.status === 413 || error.status === 503 ? { Connection: 'close' } : {});
         return;
       }
-      logger.error('HTTP handler failed', { method, path: url.pathname, error });
+      logger.error('HTTP handler failed', { method, path: pathname, error });
       sendError(res, new PushyError('INTERNAL'));
     }
   }

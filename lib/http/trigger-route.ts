@@ -6,7 +6,7 @@ import type { IdempotencyStore } from '../history/idempotency-store.js';
 import type { Logger } from '../logger.js';
 import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName } from '../protocol.js';
 import { parseEventBody, readBody } from './body.js';
-import { sendJson } from './respond.js';
+import { sendOk } from './respond.js';
 import type { DrainGate } from './drain-gate.js';
 import type { Route, RouteContext } from './router.js';
 
@@ -56,7 +56,10 @@ export function channelFromPath(encoded: string | undefined, maxLength = MAX_CHA
 /** Reads the query's first value of each parameter and validates it with `schema`. */
 export function parseQuery<S extends z.ZodType>(schema: S, params: URLSearchParams): z.output<S> {
   const first: Record<string, string> = {};
-  for (const [key, value] of params) if (!(key in first)) first[key] = value;
+  // forEach: no iterator result and entry array per parameter.
+  params.forEach((value, key) => {
+    if (!(key in first)) first[key] = value;
+  });
   const parsed = schema.safeParse(first);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
@@ -84,9 +87,9 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
     },
   };
 
-  async function handleTrigger({ req, res, url, params }: RouteContext): Promise<void> {
+  async function handleTrigger({ req, res, search, params }: RouteContext): Promise<void> {
     const channel = channelFromPath(params.channel, deps.maxChannelNameLength);
-    const query = parseQuery(querySchema, url.searchParams);
+    const query = parseQuery(querySchema, new URLSearchParams(search));
     const raw = await readBody(req, deps.maxBodyBytes);
     const data = parseEventBody(raw, req.headers['content-type']);
     verifyTrigger(
@@ -102,7 +105,7 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
         // A retry of a trigger already taken: the same success, and no second publish.
         const code = claim.status ?? 200;
         deps.logger.debug('trigger repeated', { channel, event: query.event });
-        sendJson(res, code, { status: { code, message: 'Ok' } }, { 'Idempotent-Replayed': 'true' });
+        sendOk(res, code, { 'Idempotent-Replayed': 'true' });
         return;
       }
     }
@@ -126,6 +129,6 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
       });
     }
     deps.logger.debug('trigger', { channel, event: query.event, delivered: nodes > 0 });
-    sendJson(res, code, { status: { code, message: 'Ok' } });
+    sendOk(res, code);
   }
 }

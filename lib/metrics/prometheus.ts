@@ -130,9 +130,15 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): Prometheus
   });
 
   const registry = deps.processMetrics === false ? own : Registry.merge([processMetricsRegistry(), own]);
+  // One label object per status seen (a handful), not one per request.
+  const statusLabels = new Map<number, { status: string }>();
   return {
     registry,
-    observeTrigger: (seconds, status) => triggerDuration.observe({ status: String(status) }, seconds),
+    observeTrigger: (seconds, status) => {
+      let labels = statusLabels.get(status);
+      if (!labels) statusLabels.set(status, (labels = { status: String(status) }));
+      triggerDuration.observe(labels, seconds);
+    },
   };
 }
 
