@@ -37,6 +37,17 @@ const BASE_URL = 'http://pushy.invalid';
 const PLAIN_TARGET = /^\/(?!\/)[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
 const DOT_SEGMENT = /\/\.|%2e/i;
 
+/**
+ * Splits a plain request target (see {@link PLAIN_TARGET}) into path and query by hand, which
+ * the trigger hot path needs instead of a `new URL`; undefined for any other target. For a plain
+ * target it gives the same pathname as `new URL` and a search with the same parameters.
+ */
+export function splitPlainTarget(target: string): { pathname: string; search: string } | undefined {
+  if (!PLAIN_TARGET.test(target) || DOT_SEGMENT.test(target)) return undefined;
+  const mark = target.indexOf('?');
+  return mark === -1 ? { pathname: target, search: '' } : { pathname: target.slice(0, mark), search: target.slice(mark) };
+}
+
 /** A route's context; the URL is parsed when first asked for. */
 class RequestContext implements RouteContext {
   constructor(
@@ -61,23 +72,18 @@ class RequestContext implements RouteContext {
 export function createRouter(routes: readonly Route[], logger: Logger): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const target = req.url ?? '/';
-    let pathname: string;
-    let search: string;
     let url: URL | undefined;
-    if (PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target)) {
-      const mark = target.indexOf('?');
-      pathname = mark === -1 ? target : target.slice(0, mark);
-      search = mark === -1 ? '' : target.slice(mark);
-    } else {
+    let parts = splitPlainTarget(target);
+    if (!parts) {
       try {
         url = new URL(target, BASE_URL);
       } catch {
         sendError(res, new PushyError('BAD_REQUEST', 'Malformed request URL'));
         return;
       }
-      pathname = url.pathname;
-      search = url.search;
+      parts = { pathname: url.pathname, search: url.search };
     }
+    const { pathname, search } = parts;
     const method = req.method ?? 'GET';
     // The first route whose path and method match; whether any path matched, for 404 vs 405.
     let pathMatched = false;
