@@ -1,10 +1,7 @@
 import type { Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import type sockjs from 'sockjs';
-import type { TransportSocket } from './connection.js';
-
-/** How long a terminated client gets to take its close frame before its socket is dropped. */
-export const TERMINATE_GRACE_MS = 2000;
+import { TERMINATE_GRACE_MS, type TransportSocket } from './connection.js';
 
 /**
  * The parts of `sockjs` 0.3's session objects that measure unflushed output. They are not public

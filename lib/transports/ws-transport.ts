@@ -2,7 +2,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { TransportSocket } from '../connection.js';
+import { TERMINATE_GRACE_MS, type TransportSocket } from '../connection.js';
 import type { Logger } from '../logger.js';
 import { FrameBatcher, type BatchNode, type FrameSink } from './frame-batcher.js';
 import { HEARTBEAT_FRAME, OPEN_FRAME, closeFrame, parseIncoming, webSocketTextFrame } from './sockjs-framing.js';
@@ -35,8 +35,6 @@ const EXPOSED_HEADERS = [
 
 const OPEN = webSocketTextFrame(OPEN_FRAME);
 const HEARTBEAT = webSocketTextFrame(HEARTBEAT_FRAME);
-/** How long a closing session may wait for the client's close handshake before it is cut. */
-const CLOSE_GRACE_MS = 2000;
 
 /**
  * Serves SockJS's WebSocket transport (`<prefix>/<server>/<session>/websocket`) with `ws`:
@@ -155,7 +153,7 @@ export class WsSession implements TransportSocket, FrameSink {
   private closeNow(code: number, reason: string): void {
     this.writeFrame(webSocketTextFrame(closeFrame(code, reason)));
     this.ws.close(isValidCloseCode(code) ? code : 1000, reason);
-    this.closeTimer = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
+    this.closeTimer = setTimeout(() => this.ws.terminate(), TERMINATE_GRACE_MS);
     this.closeTimer.unref();
   }
 
