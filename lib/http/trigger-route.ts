@@ -55,10 +55,11 @@ export function channelFromPath(encoded: string | undefined, maxLength = MAX_CHA
 
 /** Reads the query's first value of each parameter and validates it with `schema`. */
 export function parseQuery<S extends z.ZodType>(schema: S, params: URLSearchParams): z.output<S> {
-  const first: Record<string, string> = {};
-  // forEach: no iterator result and entry array per parameter.
+  // No prototype: a parameter named like an Object.prototype member (`constructor`, `__proto__`)
+  // is a key like any other. forEach: no iterator result and entry array per parameter.
+  const first: Record<string, string> = Object.create(null) as Record<string, string>;
   params.forEach((value, key) => {
-    if (!(key in first)) first[key] = value;
+    if (first[key] === undefined) first[key] = value;
   });
   const parsed = schema.safeParse(first);
   if (parsed.success) return parsed.data;

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { z } from 'zod';
 import { splitPlainTarget } from '../../lib/http/router.js';
+import { parseQuery } from '../../lib/http/trigger-route.js';
 
 /** The parameters a search string gives, as URLSearchParams reads them. */
 const params = (search: string): Array<[string, string]> => [...new URLSearchParams(search)];
@@ -35,5 +37,15 @@ describe('router: request targets split by hand', () => {
       }),
       { numRuns: 20_000 },
     );
+  });
+});
+
+describe('trigger query parsing', () => {
+  it('takes the first value of each parameter, also for names like Object.prototype members', () => {
+    const schema = z.object({ constructor: z.string(), toString: z.string(), event: z.string() });
+    const parsed = parseQuery(schema, new URLSearchParams('event=a&event=b&constructor=c&toString=t&__proto__=p'));
+    expect(parsed.event).to.equal('a');
+    expect(parsed.constructor).to.equal('c');
+    expect(parsed.toString).to.equal('t');
   });
 });
