@@ -130,6 +130,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
       secretKey,
       timestampTolerance: config.timestampTolerance,
       maxLimit: config.history.maxReadLimit,
+      maxChannelNameLength: limits.maxChannelNameLength,
     }),
     sockjsClientRoute(),
     browserClientRoute(),

@@ -19,6 +19,8 @@ export interface HistoryRouteDeps {
   timestampTolerance: number;
   /** Most events one request returns; a larger `limit` is capped to it. */
   maxLimit: number;
+  /** Longest channel name accepted (default: the protocol's 200), as on the trigger. */
+  maxChannelNameLength?: number;
   /** Clock in ms (tests pass a fake one). */
   now?: () => number;
 }
@@ -42,7 +44,7 @@ export function historyRoute(deps: HistoryRouteDeps): Route {
     methods: ['GET'],
     path: /^\/pushy\/channel\/(?<channel>[^/]*)\/history\/?$/,
     async handle({ res, url, params }) {
-      const channel = channelFromPath(params.channel);
+      const channel = channelFromPath(params.channel, deps.maxChannelNameLength);
       const query = parseQuery(querySchema, url.searchParams);
       verifyTrigger(
         deps.secretKey,

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../../lib/config.js';
 import { CLOSES } from '../../lib/errors.js';
 import { signChannel } from '../../lib/signing.js';
 import { TestClient } from '../helpers/client.js';
+import { getJson, historyUrl } from '../helpers/history.js';
 import { RawWsClient } from '../helpers/raw-ws.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { trigger } from '../helpers/trigger.js';
@@ -188,7 +189,7 @@ describe('e2e: limits', () => {
       await stillServes(srv);
     });
 
-    it('refuses channel names over maxChannelNameLength: 300 on subscribe, HTTP 400 on trigger', async () => {
+    it('refuses channel names over maxChannelNameLength: 300 on subscribe, HTTP 400 on trigger and history', async () => {
       const client = await TestClient.connect(srv.url, 'websocket');
       const refused = await client.subscribe('elevenchars');
       expect(refused.event).to.equal('pushy:error');
@@ -196,6 +197,10 @@ describe('e2e: limits', () => {
       const answer = await trigger(srv.url, 'elevenchars', 'x', {}, { secret: srv.secret });
       expect(answer.status).to.equal(400);
       expect(answer.body.error.code).to.equal('400');
+      const history = await getJson(historyUrl({ baseUrl: srv.url, channel: 'elevenchars', secret: srv.secret }));
+      expect(history.status).to.equal(400);
+      expect(history.body.error.code).to.equal('400');
+      expect((await getJson(historyUrl({ baseUrl: srv.url, channel: 'tenchars10', secret: srv.secret }))).status).to.equal(200);
       expect((await client.subscribe('tenchars10')).event).to.equal('pushy:subscription-success');
       await client.close();
     });
