@@ -22,7 +22,7 @@ import { createRouter, type Route } from './http/router.js';
 import { browserClientRoute } from './http/client-route.js';
 import { sockjsClientRoute } from './http/static-route.js';
 import { triggerRoute } from './http/trigger-route.js';
-import { silentLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { createTrafficCounters } from './metrics/traffic.js';
 import { createOperations } from './operations.js';
 import { attachSockjs, type SockjsEndpoint } from './sockjs-server.js';
@@ -32,6 +32,10 @@ import unsubscribe from '../commands/unsubscribe.js';
 /** What {@link createServer} takes. Only `config` is required. */
 export interface PushyServerOptions {
   config: PushyConfig;
+  /**
+   * Where log lines go. Default: stderr, at `config.logLevel` (so an embedded server logs like
+   * the command line one; `logLevel: "silent"` turns it off).
+   */
   logger?: Logger;
   /** How events reach other nodes (default: one process, in memory). */
   broker?: Broker;
@@ -81,7 +85,9 @@ const TRIGGER_DRAIN_MS = 10_000;
 /** Builds a server from its parts; nothing listens until {@link PushyServer.listen}. */
 export async function createServer(options: PushyServerOptions): Promise<PushyServer> {
   const { config } = options;
-  const logger = options.logger ?? silentLogger;
+  // Without a logger of the embedder's own, honour the configured level rather than drop
+  // everything: a `logLevel` that silently does nothing is a trap (issue #20, snag 6).
+  const logger = options.logger ?? createLogger(config.logLevel);
   const secretKeyGenerated = config.secretKey === '';
   const secretKey = secretKeyGenerated ? generateSecretKey() : config.secretKey;
   const broker = options.broker ?? new MemoryBroker();
