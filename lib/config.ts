@@ -41,7 +41,7 @@ const schema = {
   port: { doc: 'TCP port to listen on (0 picks a free one).', format: 'port', default: 8123, env: 'PUSHY_PORT' },
   host: { doc: 'Interface to bind to.', format: String, default: '0.0.0.0', env: 'PUSHY_HOST' },
   secretKey: {
-    doc: 'Secret shared with your backends; signs triggers and channel auth. Empty: a random one per run.',
+    doc: 'Secret shared with your backends; signs triggers and channel auth. Empty: a random one per run, printed once at start.',
     format: String,
     default: '',
     env: 'PUSHY_SECRET_KEY',
@@ -54,7 +54,7 @@ const schema = {
     env: 'PUSHY_TIMESTAMP_TOLERANCE',
   },
   logLevel: {
-    doc: 'Least severe level that is logged.',
+    doc: 'Least severe level that is logged: debug (adds a line per connection opened and closed), info, warn, error or silent.',
     format: [...LOG_LEVELS],
     default: 'info' as LogLevel,
     env: 'PUSHY_LOG_LEVEL',
@@ -67,12 +67,12 @@ const schema = {
   },
   sockjs: {
     prefix: { doc: 'URL path of the SockJS endpoint.', format: String, default: '/pushy/socket', env: 'PUSHY_SOCKJS_PREFIX' },
-    heartbeatDelay: { doc: 'Milliseconds between heartbeat frames on idle connections.', format: 'nat', default: 25000, env: 'PUSHY_SOCKJS_HEARTBEAT_DELAY' },
+    heartbeatDelay: { doc: 'Milliseconds between heartbeat frames on idle connections (keeps proxies from timing them out).', format: 'nat', default: 25000, env: 'PUSHY_SOCKJS_HEARTBEAT_DELAY' },
     disconnectDelay: { doc: 'Milliseconds a polling session may be without a receiving request before it is closed.', format: 'nat', default: 5000, env: 'PUSHY_SOCKJS_DISCONNECT_DELAY' },
     responseLimit: { doc: 'Bytes a streaming response may carry before the client must open a new one.', format: 'nat', default: 131072, env: 'PUSHY_SOCKJS_RESPONSE_LIMIT' },
-    websocket: { doc: 'Offer the WebSocket transport.', format: Boolean, default: true, env: 'PUSHY_SOCKJS_WEBSOCKET' },
+    websocket: { doc: 'Offer the WebSocket transport (turn it off behind proxies that break upgrades).', format: Boolean, default: true, env: 'PUSHY_SOCKJS_WEBSOCKET' },
     clientUrl: {
-      doc: 'URL of sockjs-client that the iframe transports load; Pushy serves its own copy at the default.',
+      doc: 'URL of sockjs-client that the iframe transports load; Pushy serves its own copy at the default, so no CDN is needed.',
       format: String,
       default: '/pushy/sockjs.min.js',
       env: 'PUSHY_SOCKJS_CLIENT_URL',
@@ -85,7 +85,7 @@ const schema = {
     },
   },
   ssl: {
-    key: { doc: 'Path of the PEM private key; with cert, serve HTTPS and secure WebSocket.', format: String, default: '', env: 'PUSHY_SSL_KEY' },
+    key: { doc: 'Path of the PEM private key; with ssl.cert, serve HTTPS and secure WebSocket.', format: String, default: '', env: 'PUSHY_SSL_KEY' },
     cert: { doc: 'Path of the PEM certificate chain.', format: String, default: '', env: 'PUSHY_SSL_CERT' },
   },
   limits: {
@@ -137,7 +137,7 @@ const schema = {
       env: 'PUSHY_HISTORY_RULES',
     },
     maxMemoryBytes: {
-      doc: 'Bound on the estimated memory of the in-memory history of all channels; the oldest events of the least recently used channels go first.',
+      doc: 'Bound on the estimated memory of the in-memory history of all channels; the oldest events of the least recently used channels go first, then the counters of idle channels (whose epoch then changes).',
       format: 'nat',
       default: 67108864,
       env: 'PUSHY_HISTORY_MAX_MEMORY_BYTES',
@@ -163,8 +163,8 @@ const schema = {
     path: { doc: 'URL path of the Prometheus metrics.', format: urlPath, default: '/metrics', env: 'PUSHY_METRICS_PATH' },
   },
   admin: {
-    username: { doc: 'Admin API and dashboard user (HTTP Basic). Empty, or no password: the admin side is off (404).', format: String, default: '', env: 'PUSHY_ADMIN_USERNAME' },
-    password: { doc: 'Admin API and dashboard password.', format: String, default: '', env: 'PUSHY_ADMIN_PASSWORD', sensitive: true },
+    username: { doc: 'Admin API and dashboard user (HTTP Basic). Empty, with an empty password: the admin side is off (404); set both or neither.', format: String, default: '', env: 'PUSHY_ADMIN_USERNAME' },
+    password: { doc: 'Admin API and dashboard password (set both or neither).', format: String, default: '', env: 'PUSHY_ADMIN_PASSWORD', sensitive: true },
   },
   adapter: {
     type: {
@@ -174,7 +174,7 @@ const schema = {
       env: 'PUSHY_ADAPTER',
     },
     url: {
-      doc: 'Redis URL (redis://[:password@]host:port[/db], rediss:// for TLS); used when type is "redis".',
+      doc: 'Redis URL (redis://[:password@]host:port[/db], rediss:// for TLS); used when type is "redis". Never logged (only host and port are).',
       format: String,
       default: 'redis://127.0.0.1:6379',
       env: 'PUSHY_REDIS_URL',
@@ -183,9 +183,9 @@ const schema = {
     keyPrefix: { doc: 'Prefix of every Redis key and channel Pushy uses, so that several clusters can share one Redis.', format: String, default: 'pushy:', env: 'PUSHY_REDIS_KEY_PREFIX' },
     commandTimeout: { doc: 'Milliseconds a Redis command may take before it fails (a trigger then answers 503).', format: 'nat', default: 2000, env: 'PUSHY_REDIS_COMMAND_TIMEOUT' },
     maxReconnectDelay: { doc: 'Longest wait, in milliseconds, between reconnection attempts after Redis goes away.', format: 'nat', default: 5000, env: 'PUSHY_REDIS_MAX_RECONNECT_DELAY' },
-    heartbeatInterval: { doc: 'Milliseconds between a node\'s heartbeats in Redis.', format: 'nat', default: 5000, env: 'PUSHY_REDIS_HEARTBEAT_INTERVAL' },
+    heartbeatInterval: { doc: 'Milliseconds between a node\'s heartbeats in Redis (each also looks for dead nodes).', format: 'nat', default: 5000, env: 'PUSHY_REDIS_HEARTBEAT_INTERVAL' },
     nodeTimeout: {
-      doc: 'Milliseconds without a heartbeat after which a node counts as dead and the others remove its presence members (they notice within one more heartbeatInterval).',
+      doc: 'Milliseconds without a heartbeat after which a node counts as dead and the others remove its presence members (they notice within one more heartbeatInterval); must be longer than heartbeatInterval.',
       format: 'nat',
       default: 20000,
       env: 'PUSHY_REDIS_NODE_TIMEOUT',
