@@ -7,7 +7,7 @@ import { startServer, type TestServer } from '../helpers/server.js';
 const CYCLES = 20_000;
 const WARM_UP_CYCLES = 1_000;
 const CONCURRENCY = 40;
-/** Heap used after GC may end this much above where it started (README, "Limits and security"). */
+/** Heap used after GC may end this much above where it started (docs/security.md, "Limits"). */
 export const HEAP_GROWTH_BOUND_BYTES = 4 * 1024 * 1024;
 
 type Kind = { lib: 'ws'; mode: RawMode } | { lib: 'sockjs-client'; transport: NodeTransport };

@@ -11,7 +11,7 @@ import { trigger } from '../helpers/trigger.js';
 
 /**
  * Peak resident memory a server process may gain over its idle size while 50 MB of events go to
- * a client that never reads (README, "Limits and security"). Without the buffer bound the
+ * a client that never reads (docs/security.md, "Limits"). Without the buffer bound the
  * stalled client alone would pin the whole 50 MB.
  */
 export const SLOW_CONSUMER_MEMORY_BOUND_BYTES = 40 * 1024 * 1024;
