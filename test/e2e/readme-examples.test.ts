@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -17,7 +18,7 @@ import { findExecutable, requireService } from '../helpers/services.js';
 const run = promisify(execFile);
 
 /** The README's code blocks, in order; each is run below. */
-const README_SNIPPETS = ['quickstart-start', 'quickstart-page', 'quickstart-trigger', 'quickstart-config', 'quickstart-config-start'];
+const README_SNIPPETS = ['quickstart-start', 'quickstart-page', 'quickstart-trigger', 'quickstart-config', 'quickstart-config-start', 'tests'];
 
 /** What the quick start shows: Pushy on its default port. */
 const SHOWN_URL = 'http://localhost:8123';
@@ -36,6 +37,12 @@ describe('e2e: the README runs as written', function () {
       const owner = named.find((candidate) => candidate.start < block.index && block.index < candidate.end);
       expect(owner, `README code block at ${block.index} (${block.code.slice(0, 40)}...) is not in a tested <!-- name --> block`).to.not.equal(undefined);
     }
+  });
+
+  it('runs the tests with the package script that CI runs', async () => {
+    expect(docCode('README.md', 'tests').trim()).to.equal('npm test');
+    const ci = await readFile(path.join(PROJECT_ROOT, '.ci/run'), 'utf8');
+    expect(ci).to.match(/^npm test$/m);
   });
 
   describe('quick start: npm start, a page from disk, a trigger with curl', () => {
