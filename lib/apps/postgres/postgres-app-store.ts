@@ -5,7 +5,7 @@ import type { Logger } from '../../logger.js';
 import { AppIndex, type KeyMatch } from '../app-index.js';
 import { rotateKeys, rotateOptionsSchema } from '../app-keys.js';
 import type { AppChange, AppStore, CreatedApp, RotatedKey, RotateOptions } from '../app-store.js';
-import { appCreateSchema, appUpdateSchema, describeIssue, toApp, type App, type AppCreateInput, type AppUpdate } from '../app.js';
+import { appCreateSchema, appIdSchema, appUpdateSchema, describeIssue, toApp, type App, type AppCreateInput, type AppUpdate } from '../app.js';
 import { generateAppId, generateAppKey } from '../generate.js';
 import { PgListener } from './listener.js';
 import { APPS_NOTIFY_CHANNEL, migrate, rollback } from './migrations.js';
@@ -50,6 +50,8 @@ export class PostgresAppStore implements AppStore {
   private readonly address: string;
   private readonly logger: Logger;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Announced app ids (or `*`) whose read is queued and not started yet. */
+  private readonly pending = new Set<string>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -265,14 +267,24 @@ export class PostgresAppStore implements AppStore {
       throw toStoreError(error, this.address, true);
     }
     let broken = false;
+    // A checked-out client has no error listener of the pool's: when its backend is ended
+    // between two queries it emits 'error', which would otherwise end the process. The query
+    // in progress or the next one fails on its own and says so.
+    const onError = (error: Error): void => {
+      broken = true;
+      this.logger.debug('app store: PostgreSQL connection failed during a request', { address: this.address, error: error.message });
+    };
+    client.on('error', onError);
     try {
       return await work(client);
     } catch (error) {
       const mapped = toStoreError(error, this.address);
       // A connection that failed for a reason other than a refusal is not handed out again.
-      broken = !(mapped instanceof PushyError) || mapped.errorName === 'UNAVAILABLE';
+      broken ||= !(mapped instanceof PushyError) || mapped.errorName === 'UNAVAILABLE';
       throw mapped;
     } finally {
+      // A broken client keeps the listener: it may still emit while the pool closes it.
+      if (!broken) client.removeListener('error', onError);
       client.release(broken);
     }
   }
@@ -300,10 +312,23 @@ export class PostgresAppStore implements AppStore {
     return run;
   }
 
-  /** A trigger announced a change: re-read that app (or, for `*`, everything). */
+  /**
+   * A trigger announced a change: re-read that app (or, for `*`, everything). An app already
+   * waiting in the queue is not queued again, so a burst of changes costs one read per app and
+   * the queue stays as long as the number of apps at most.
+   */
   private announced(payload: string): void {
+    // Anyone who may write the database may NOTIFY too: only an app id or `*` means something.
+    if (payload !== '*' && !appIdSchema.safeParse(payload).success) {
+      this.logger.debug('app store: ignored a notification that names no app', { length: payload.length });
+      return;
+    }
+    if (this.pending.has(payload)) return;
+    this.pending.add(payload);
     const task = payload === '*' ? () => this.reloadAll() : () => this.refresh(payload);
     void this.serial(async () => {
+      // From here on a new announcement queues another read: this one may miss that change.
+      this.pending.delete(payload);
       try {
         await task();
       } catch (error) {

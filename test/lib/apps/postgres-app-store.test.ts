@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Client } from 'pg';
 import type { App } from '../../../lib/apps/app.js';
 import { PostgresAppStore } from '../../../lib/apps/postgres/postgres-app-store.js';
 import { PushyError } from '../../../lib/errors.js';
@@ -143,6 +144,9 @@ describe('PostgresAppStore', function () {
     it('sees an update, a key change, a delete and a truncate made with plain SQL', async () => {
       const watched = await startStore({ seed: [app({ id: 'a', key: 'ka', secret: 'sa' }), app({ id: 'b', key: 'kb', secret: 'sb' })] });
       const changes = new Changes(watched);
+      // Notifications that name no app are ignored.
+      await db.query(`NOTIFY pushy_apps, 'not an id'`);
+      await db.query(`SELECT pg_notify('pushy_apps', repeat('x', 7000))`);
       await db.query("UPDATE pushy_apps SET enabled = false WHERE id = 'a'");
       await changes.next((c) => c.type === 'updated' && c.app.id === 'a' && !c.app.enabled);
       await db.query("UPDATE pushy_app_keys SET secret = 'sa2' WHERE key = 'ka'");
@@ -220,6 +224,39 @@ describe('PostgresAppStore', function () {
       await seenByA.next((c) => c.type === 'created' && c.app.id === created.app.id);
       // Its pool replaced the ended connections too.
       await a.update(created.app.id, { name: 'from A' });
+    });
+  });
+
+  describe('when its connection is ended in the middle of a write', () => {
+    beforeEach(empty);
+
+    it('fails that write with UNAVAILABLE and keeps the process running; the next write works', async () => {
+      const a = await startStore({ seed: [app({ id: 'locked', key: 'locked-key', secret: 's' })] });
+      const name = `pushy-test-node-${nodes}`;
+      // Another session holds the app's row, so A's update waits inside its transaction...
+      const holder = new Client({ connectionString: db.url });
+      await holder.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query("SELECT id FROM pushy_apps WHERE id = 'locked' FOR UPDATE");
+        const refused = refusal(a.update('locked', { name: 'never' }), 'UNAVAILABLE');
+        // The server shows the wait; there is no event to wait on, so look until it does.
+        const waiting = async (): Promise<boolean> =>
+          (await db.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [name])).length > 0;
+        const deadline = Date.now() + 10_000;
+        while (!(await waiting())) {
+          if (Date.now() > deadline) throw new Error('the update never waited for the row lock');
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        // ...when its connection is ended under it.
+        await db.terminate(name);
+        await refused;
+      } finally {
+        await holder.query('ROLLBACK');
+        await holder.end();
+      }
+      await waitUntil(() => a.isUp, 10_000, 'store to reconnect');
+      expect((await a.update('locked', { name: 'after' })).name).to.equal('after');
     });
   });
 
