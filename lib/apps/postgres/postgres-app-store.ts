@@ -329,6 +329,8 @@ export class PostgresAppStore implements AppStore {
     void this.serial(async () => {
       // From here on a new announcement queues another read: this one may miss that change.
       this.pending.delete(payload);
+      // Announcements still queued when the store closes have no cache left to update.
+      if (this.closed) return;
       try {
         await task();
       } catch (error) {
@@ -342,6 +344,7 @@ export class PostgresAppStore implements AppStore {
   /** After the LISTEN connection came back: notifications may have been lost, reload all. */
   private resync(): void {
     void this.serial(async () => {
+      if (this.closed) return;
       try {
         await this.reloadAll();
       } catch (error) {

@@ -154,10 +154,14 @@ describe('CLI: pushy-server apps', function () {
         expect(listed.stdout).to.match(new RegExp(`shop  Shop  \\[enabled, client events\\]\\n  key shop-key expires \\S+\\n  key ${newKey} \\(current\\)\\n`));
         expect(listed.stdout).not.to.contain(secret!);
 
-        expect((await apps('disable', 'shop', '--config', file)).stdout).to.equal('Disabled app shop\n');
+        const disabled = await apps('disable', 'shop', '--config', file);
+        expect(disabled.stdout).to.equal('Disabled app shop\n');
+        expect(disabled.stderr, 'a change notified after the command closed its store is not a warning').to.equal('');
         await seen.next((c) => c.type === 'updated' && c.app.id === 'shop' && !c.app.enabled);
         expect((await apps('list', '--config', file)).stdout).to.contain('shop  Shop  [DISABLED, client events]');
-        expect((await apps('enable', 'shop', '--config', file)).stdout).to.equal('Enabled app shop\n');
+        const enabled = await apps('enable', 'shop', '--config', file);
+        expect(enabled.stdout).to.equal('Enabled app shop\n');
+        expect(enabled.stderr).to.equal('');
         await seen.next((c) => c.type === 'updated' && c.app.id === 'shop' && c.app.enabled && c.previous.enabled === false);
 
         expect((await apps('remove', 'shop', '--config', file)).stdout).to.equal('Removed app shop\n');
