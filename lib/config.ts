@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import convict from 'convict';
+import { MAX_ROTATION_GRACE } from './apps/app-keys.js';
+import type { AppStoreType } from './apps/app-store.js';
+import { appInputSchema, describeIssue, type App } from './apps/app.js';
+import { readEnvApp } from './apps/env-app.js';
 import type { RetentionRule } from './history/retention.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
 import { MAX_CHANNEL_NAME_LENGTH } from './protocol.js';
@@ -20,11 +25,23 @@ convict.addFormat({
       }
     });
   },
-  coerce: parseRulesText,
+  coerce: parseJsonText,
 });
 
-/** Parses rules given as JSON text; text that is not JSON stays a string, which validation refuses. */
-function parseRulesText(value: unknown): unknown {
+/**
+ * `apps.list`: a list of apps; from the environment, as JSON text. Here only its shape: each app
+ * is parsed with the app schema after convict (see `checkApps`), for errors that name the field.
+ */
+convict.addFormat({
+  name: 'apps-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be an array of apps [{"id", "key", "secret", ...}]');
+  },
+  coerce: parseJsonText,
+});
+
+/** Parses a list given as JSON text; text that is not JSON stays a string, which validation refuses. */
+function parseJsonText(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   try {
     return JSON.parse(value);
@@ -166,6 +183,36 @@ const schema = {
     username: { doc: 'Admin API and dashboard user (HTTP Basic). Empty, with an empty password: the admin side is off (404); set both or neither.', format: String, default: '', env: 'PUSHY_ADMIN_USERNAME' },
     password: { doc: 'Admin API and dashboard password (set both or neither).', format: String, default: '', env: 'PUSHY_ADMIN_PASSWORD', sensitive: true },
   },
+  apps: {
+    store: {
+      type: {
+        doc: 'Where apps live: "config" (apps.list and the PUSHY_APP_* app, read-only) or "postgres" (managed live in PostgreSQL, shared by every node).',
+        format: ['config', 'postgres'],
+        default: 'config' as AppStoreType,
+        env: 'PUSHY_APPS_STORE',
+      },
+      url: {
+        doc: 'PostgreSQL URL (postgres://user:password@host:5432/database) when apps.store.type is "postgres"; never logged.',
+        format: String,
+        default: '',
+        env: 'PUSHY_APPS_STORE_URL',
+        sensitive: true,
+      },
+    },
+    list: {
+      doc: 'Apps besides the default one: [{"id", "key", "secret", "name", ...}]. With the postgres store, each is created in the database at start when its id is not there yet.',
+      format: 'apps-list',
+      default: [] as unknown[],
+      env: 'PUSHY_APPS_LIST',
+      sensitive: true,
+    },
+    rotationGrace: {
+      doc: 'Seconds an app\'s old key/secret pairs keep working after a key rotation.',
+      format: 'nat',
+      default: 86400,
+      env: 'PUSHY_APPS_ROTATION_GRACE',
+    },
+  },
   adapter: {
     type: {
       doc: 'How nodes share events and presence: "memory" (one process) or "redis" (many nodes on one Redis).',
@@ -235,7 +282,19 @@ export type PushyConfig = {
   health: { drainDelay: number };
   metrics: { enabled: boolean; path: string };
   admin: { username: string; password: string };
+  apps: AppsConfig;
   adapter: AdapterConfig;
+};
+
+/**
+ * The `apps` options, normalised: in the file `apps` may also be just a list (the shorthand for
+ * `{"list": [...]}`), and `list` also holds the app of the `PUSHY_APP_*` variables.
+ */
+export type AppsConfig = {
+  store: { type: AppStoreType; url: string };
+  /** Every configured app, parsed and checked: ids and keys unique, none reserved. */
+  list: App[];
+  rotationGrace: number;
 };
 
 /** The `history` options: retention by channel pattern and the memory store's bounds. */
@@ -286,16 +345,70 @@ export interface LoadConfigOptions {
  */
 export function loadConfig(options: LoadConfigOptions = {}): PushyConfig {
   const source = options.file ? `config file ${options.file}` : 'configuration';
-  const config = convict(schema, { env: options.env ?? process.env, args: [] });
+  const env = options.env ?? process.env;
+  const config = convict(schema, { env, args: [] });
+  let apps: AppsConfig;
   try {
-    if (options.file) config.loadFile(options.file);
+    if (options.file) config.load(readConfigFile(options.file));
     if (options.overrides) config.load(options.overrides);
     config.validate({ allowed: 'strict' });
     checkAdapter(config.get('adapter') as AdapterConfig);
+    apps = checkApps(config.get('apps') as { store: AppsConfig['store']; list: unknown[]; rotationGrace: number }, env);
   } catch (error) {
     throw new ConfigError(`Invalid ${source}: ${describeConvictError(error)}`);
   }
-  return config.getProperties() as PushyConfig;
+  return { ...(config.getProperties() as PushyConfig), apps };
+}
+
+/**
+ * The config file as an object for convict, with the one shorthand convict cannot express:
+ * `"apps": [...]` means `"apps": {"list": [...]}`.
+ */
+function readConfigFile(file: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  // An empty document (`null`) loads nothing, as convict's loadFile does.
+  if (parsed === null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the file must hold a JSON object');
+  const content = parsed as Record<string, unknown>;
+  const apps = content.apps;
+  if (Array.isArray(apps)) return { ...content, apps: { list: apps } };
+  if (apps !== undefined && (typeof apps !== 'object' || apps === null)) {
+    throw new Error('apps: must be a list of apps, or {"store": {...}, "list": [...], "rotationGrace": seconds}');
+  }
+  return content;
+}
+
+/**
+ * Parses every configured app (the list and the environment's) and checks what convict cannot:
+ * unique ids and keys, and a URL for the postgres store. Errors name the key (`apps.list[1].key`)
+ * or the variable, never a secret.
+ */
+function checkApps(raw: { store: AppsConfig['store']; list: unknown[]; rotationGrace: number }, env: NodeJS.ProcessEnv): AppsConfig {
+  const list: App[] = raw.list.map((entry, index) => {
+    const parsed = appInputSchema.safeParse(entry);
+    if (!parsed.success) throw new Error(describeIssue(parsed.error, `apps.list[${index}]`));
+    return parsed.data;
+  });
+  const fromEnv = readEnvApp(env);
+  if (fromEnv) list.push(fromEnv);
+  const where = (index: number): string => (fromEnv && index === list.length - 1 ? 'PUSHY_APP_ID' : `apps.list[${index}]`);
+  const ids = new Map<string, number>();
+  const keys = new Map<string, number>();
+  list.forEach((app, index) => {
+    const sameId = ids.get(app.id);
+    if (sameId !== undefined) throw new Error(`${where(index)}: app id "${app.id}" is also the id of ${where(sameId)}`);
+    ids.set(app.id, index);
+    for (const pair of app.keys) {
+      const sameKey = keys.get(pair.key);
+      if (sameKey !== undefined && sameKey !== index) throw new Error(`${where(index)}: key "${pair.key}" is also a key of ${where(sameKey)}; keys are unique across apps`);
+      keys.set(pair.key, index);
+    }
+  });
+  if (raw.store.type === 'postgres' && !/^postgres(ql)?:$/.test(URL.canParse(raw.store.url) ? new URL(raw.store.url).protocol : '')) {
+    throw new Error('apps.store.url: must be a postgres:// URL when apps.store.type is "postgres"');
+  }
+  if (raw.rotationGrace > MAX_ROTATION_GRACE) throw new Error(`apps.rotationGrace: must be at most ${MAX_ROTATION_GRACE} (ten years)`);
+  return { store: raw.store, list, rotationGrace: raw.rotationGrace };
 }
 
 /** Every option path with its default and environment variable, for docs and tests. */

@@ -28,6 +28,15 @@ export const ERRORS = {
   UNAVAILABLE: { code: '503', status: 503, message: 'Service unavailable' },
   UNAUTHORIZED: { code: '401', status: 401, message: 'Admin credentials required' },
   ORIGIN_NOT_ALLOWED: { code: '403', status: 403, message: 'Origin not allowed' },
+
+  APP_NOT_FOUND: { code: '404', status: 404, message: 'App not found' },
+  APP_DISABLED: { code: '403', status: 403, message: 'App is disabled' },
+  APP_KEY_EXPIRED: { code: '403', status: 403, message: 'App key has expired' },
+  INVALID_APP: { code: '400', status: 400, message: 'Invalid app settings' },
+  APP_ID_TAKEN: { code: '409', status: 409, message: 'App id is already taken' },
+  APP_KEY_TAKEN: { code: '409', status: 409, message: 'App key is already used by another app' },
+  APP_TOO_MANY_KEYS: { code: '409', status: 409, message: 'App has too many live keys' },
+  APPS_READ_ONLY: { code: '409', status: 409, message: 'Apps come from the config file here (apps.store.type "config"): edit apps.list and restart, or use the postgres store' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;
 
 /** A key of the catalogue, e.g. `'INVALID_CHANNEL'`. */

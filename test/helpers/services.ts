@@ -13,12 +13,13 @@ export function findExecutable(name: string): string | undefined {
 }
 
 /**
- * Call in a `before` hook of a suite that needs an external program (redis-server, chromium).
- * Without it: under PUSHY_REQUIRE_SERVICES=1 the suite fails; otherwise it is skipped, loudly.
+ * Call in a `before` hook of a suite that needs an external program (redis-server, chromium) or
+ * service (PostgreSQL). Without it: under PUSHY_REQUIRE_SERVICES=1 the suite fails; otherwise it
+ * is skipped, loudly. `problem` says what is wrong, e.g. "is not reachable".
  */
-export function requireService(ctx: Mocha.Context, name: string, available: boolean): void {
+export function requireService(ctx: Mocha.Context, name: string, available: boolean, problem = 'is not installed'): void {
   if (available) return;
-  if (SERVICES_REQUIRED) throw new Error(`${name} is required (PUSHY_REQUIRE_SERVICES=1) but is not installed`);
-  process.stderr.write(`\n  !!! SKIPPING "${ctx.test?.parent?.title ?? 'suite'}": ${name} is not installed (CI installs it)\n`);
+  if (SERVICES_REQUIRED) throw new Error(`${name} is required (PUSHY_REQUIRE_SERVICES=1) but ${problem}`);
+  process.stderr.write(`\n  !!! SKIPPING "${ctx.test?.parent?.title ?? 'suite'}": ${name} ${problem} (CI provides it)\n`);
   ctx.skip();
 }
