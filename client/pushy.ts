@@ -4,6 +4,7 @@ import type { Channel } from './channel.js';
 import { CommandQueue } from './commands.js';
 import { Connection, type ConnectionState, type StateChange } from './connection.js';
 import { Emitter, type Listener } from './emitter.js';
+import { sockjsEndpoint } from './endpoint.js';
 import type { ServerFrame } from './frames.js';
 import { sockjsFactory, type SocketFactory } from './socket.js';
 import { Subscriptions } from './subscriptions.js';
@@ -18,7 +19,7 @@ export interface PushyOptions {
   authTransport?: AuthTransport;
   /** SockJS transports to allow, e.g. `['websocket', 'xhr-streaming']` (default: all). */
   transports?: string[];
-  /** Path of the SockJS endpoint on the server (default `/pushy/socket`). */
+  /** Path of the SockJS endpoint on the server (default `/pushy/socket`); a `url` already ending in it is kept. */
   prefix?: string;
   /** Connect at once (default true); otherwise call {@link Pushy.connect}. */
   autoConnect?: boolean;
@@ -56,10 +57,12 @@ export class Pushy {
   private readonly commands: CommandQueue;
   private readonly subscriptions: Subscriptions;
 
-  /** `url` is the Pushy server, e.g. `https://push.example.com` (the SockJS prefix is added). */
+  /**
+   * `url` is the Pushy server, e.g. `https://push.example.com` (the SockJS prefix is added), or
+   * its SockJS endpoint, e.g. `https://push.example.com/pushy/socket`, as the v1 client took it.
+   */
   constructor(url: string, options: PushyOptions = {}) {
-    const prefix = options.prefix ?? '/pushy/socket';
-    this.url = url.replace(/\/+$/, '') + (prefix.startsWith('/') ? prefix : `/${prefix}`);
+    this.url = sockjsEndpoint(url, options.prefix);
     this.connection = new Connection({
       url: this.url,
       createSocket: options.socketFactory ?? sockjsFactory(options.transports),
