@@ -1,4 +1,4 @@
-import { requestChannelAuth, type AuthTransport, type ChannelAuth } from './auth.js';
+import { requestChannelAuth, runAuthorizer, type Authorizer, type AuthTransport, type ChannelAuth } from './auth.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Channel } from './channel.js';
 import { CommandQueue } from './commands.js';
@@ -17,6 +17,11 @@ export interface PushyOptions {
   authHeaders?: Record<string, string>;
   /** Auth request body: `'form'` (default, as the v1 client) or `'json'`. */
   authTransport?: AuthTransport;
+  /**
+   * Signs private and presence channels in the page instead of POSTing to `authEndpoint`:
+   * called with the channel and socket id, resolves with `{auth, data?}`; a throw refuses.
+   */
+  authorizer?: Authorizer;
   /** SockJS transports to allow, e.g. `['websocket', 'xhr-streaming']` (default: all). */
   transports?: string[];
   /** Path of the SockJS endpoint on the server (default `/pushy/socket`); a `url` already ending in it is kept. */
@@ -179,7 +184,8 @@ export class Pushy {
   }
 
   private authorize(options: PushyOptions, channel: string, socketId: string): Promise<ChannelAuth> {
-    if (!options.authEndpoint) return Promise.reject(new Error('No authEndpoint configured for private and presence channels'));
+    if (options.authorizer) return runAuthorizer(options.authorizer, channel, socketId);
+    if (!options.authEndpoint) return Promise.reject(new Error('No authEndpoint or authorizer configured for private and presence channels'));
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     return requestChannelAuth({
       endpoint: options.authEndpoint,

@@ -105,7 +105,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
           .map(([name, count]) => ({ name, kind: channelKind(name), subscribers: count }))
           .sort((a, b) => b.subscribers - a.subscribers || a.name.localeCompare(b.name));
         const shown: Array<(typeof rows)[number] & { members?: number }> = rows.slice(0, limit);
-        const withMembers = shown.filter((row) => row.kind !== 'public');
+        const withMembers = shown.filter((row) => row.kind === 'presence');
         // While Redis is away the member counts are unknown: the rows go without them.
         const counts = await memberCountsIfUp(countMembers, withMembers.map((row) => row.name));
         if (counts) withMembers.forEach((row, i) => (row.members = counts[i]!));

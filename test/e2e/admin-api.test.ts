@@ -101,7 +101,8 @@ describe('e2e: admin API', () => {
       expect(page.status).to.equal(200);
       expect(page.headers.get('content-type')).to.equal('text/html; charset=utf-8');
       expect(page.headers.get('content-security-policy')).to.include("default-src 'none'");
-      expect(page.text).to.include('/pushy/admin/dashboard.js').and.include('/pushy/sockjs.min.js');
+      // The debug console uses the browser client Pushy serves, not a hand-written protocol.
+      expect(page.text).to.include('/pushy/admin/dashboard.js').and.include('<script src="/pushy/client.js"').and.not.include('sockjs.min.js');
       const script = await request(`${srv.url}/pushy/admin/dashboard.js`, { headers: { authorization: GOOD } });
       expect(script.status).to.equal(200);
       expect(script.headers.get('content-type')).to.match(/^application\/javascript/);
