@@ -364,7 +364,7 @@ describe('e2e: admin dashboard node table on a Redis cluster, in Chromium', func
       await waitForText(page, '#total-subscriptions', '1');
       await waitForText(page, '#channels tr[data-channel="cluster-news"] .subscribers', '1');
       expect(await page.textContent('#totals-scope')).to.include('whole cluster, 2 nodes');
-      const table = page.locator('#nodes').locator('xpath=..');
+      const table = page.locator('section:has(#nodes)');
       const shots = path.resolve('test-results');
       mkdirSync(shots, { recursive: true });
       await table.screenshot({ path: path.join(shots, 'admin-nodes.png') });
