@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { normaliseChannelName } from '../protocol.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { RedisScript } from '../redis/redis-script.js';
 import type { ClusterChannels, LocalChannels, NodeList, NodeRegistry } from './node-registry.js';
@@ -159,9 +160,10 @@ export class RedisNodeRegistry implements NodeRegistry {
     }
     for (const hash of hashes) {
       for (let i = 0; i + 1 < hash.length; i += 2) {
-        // Written by a peer (or anyone with access to Redis): counts that are not counts are skipped.
-        const count = /^\d{1,9}$/.test(hash[i + 1]!) ? Number(hash[i + 1]) : 0;
-        if (count > 0) subscribers.set(hash[i]!, (subscribers.get(hash[i]!) ?? 0) + count);
+        // Written by a peer (or anyone with access to Redis): what is not a channel and a count is skipped.
+        const [name, text] = [hash[i]!, hash[i + 1]!];
+        const count = /^\d{1,9}$/.test(text) ? Number(text) : 0;
+        if (count > 0 && normaliseChannelName(name) === name) subscribers.set(name, (subscribers.get(name) ?? 0) + count);
       }
     }
     return { adapter: 'redis', redis: 'up', subscribers };

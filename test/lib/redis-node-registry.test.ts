@@ -180,12 +180,12 @@ describe('RedisNodeRegistry', () => {
     await eventually(async () => expect(new Map(await b.clusterChannels())).to.deep.equal(a.channels));
   });
 
-  it('skips channel entries that are not counts (Redis is open to more than Pushy)', async () => {
+  it('skips channel entries that are not channels with counts (Redis is open to more than Pushy)', async () => {
     const a = await node(1000);
     const b = await node(2000);
     b.channels = new Map([['news', 2]]);
     await eventually(async () => expect(await a.clusterChannels()).to.deep.equal([['news', 2]]));
-    await b.connection.commands.hset(b.connection.key('admin', 'node', b.id, 'channels'), 'bogus', 'many', 'negative', '-3');
+    await b.connection.commands.hset(b.connection.key('admin', 'node', b.id, 'channels'), 'bogus', 'many', 'negative', '-3', 'not a channel!', '1', 'UPPER', '1');
     expect(await a.clusterChannels()).to.deep.equal([['news', 2]]);
   });
 
