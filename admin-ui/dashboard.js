@@ -1,13 +1,16 @@
 // Pushy admin dashboard: polls the admin API once a second and draws what it gets; the debug
-// console talks the Pushy protocol over the sockjs-client that Pushy serves. Everything shown is
-// inserted as text, never as markup, because channel names and event data come from outside.
+// console is a client of this Pushy through the browser client it serves (/pushy/client.js).
+// Everything shown is inserted as text, never as markup, because channel names and event data
+// come from outside.
 'use strict';
 
 (() => {
   const API = '/pushy/admin/api';
   const REFRESH_MS = 1000;
   const CHART_WINDOW_MS = 5 * 60 * 1000;
+  const CHART_HEIGHT = 170;
   const LOG_LIMIT = 200;
+  const SVG = 'http://www.w3.org/2000/svg';
 
   const $ = (id) => document.getElementById(id);
   const state = {
@@ -16,6 +19,8 @@
     lastSampleAt: 0,
     selectedChannel: undefined,
     filter: '',
+    /** Channel table rows by channel name, kept across refreshes (so focus stays put). */
+    channelRows: new Map(),
   };
 
   /** Calls the admin API; the browser sends the admin credential it logged in with. */
@@ -40,8 +45,15 @@
     return node;
   }
 
+  function svg(tag, attributes, text) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
   function formatCount(n) {
-    return Number(n).toLocaleString('en-US');
+    return Number(n).toLocaleString('en-US', { maximumFractionDigits: 2 });
   }
 
   function formatUptime(seconds) {
@@ -64,11 +76,11 @@
     status.className = `status ${kind}`;
   }
 
-  // ---- totals and chart ------------------------------------------------------------------
+  // ---- totals and charts: the whole cluster -----------------------------------------------
 
   async function refreshStats() {
     const stats = await api(`/stats?since=${state.lastSampleAt}`);
-    const node = stats.node;
+    const { node, cluster } = stats;
     state.sockjsPrefix = stats.sockjsPrefix;
     $('node-id').textContent = node.nodeId.slice(0, 8);
     $('node-id').title = node.nodeId;
@@ -77,14 +89,15 @@
     broker.textContent = node.broker.state;
     broker.className = `pill ${node.broker.ready ? 'ready' : 'down'}`;
 
-    $('total-connections').textContent = formatCount(node.connections.total);
-    $('by-transport').textContent = describeCounts(node.connections.byTransport);
-    $('total-channels').textContent = formatCount(node.channels.total);
-    $('by-kind').textContent = describeCounts(node.channels.byKind);
-    $('total-subscriptions').textContent = formatCount(node.subscriptions);
-    $('total-members').textContent = formatCount(node.presenceMembers);
-    $('events-total').textContent = formatCount(node.events.triggered);
-    $('delivered-total').textContent = `${formatCount(node.events.delivered)} delivered`;
+    $('totals-scope').textContent = describeScope(cluster);
+    $('total-connections').textContent = formatCount(cluster.connections);
+    $('by-transport').textContent = describeCounts(cluster.byTransport);
+    $('total-channels').textContent = formatCount(cluster.channels.total);
+    $('by-kind').textContent = describeCounts(cluster.channels.byKind);
+    $('total-subscriptions').textContent = formatCount(cluster.subscriptions);
+    $('total-members').textContent = formatCount(cluster.presenceMembers);
+    $('events-total').textContent = formatCount(cluster.events.triggered);
+    $('delivered-total').textContent = `${formatCount(cluster.events.delivered)} delivered`;
 
     state.samples.push(...stats.history);
     if (stats.history.length > 0) state.lastSampleAt = stats.history[stats.history.length - 1].t;
@@ -93,10 +106,77 @@
     const latest = state.samples[state.samples.length - 1];
     $('events-rate').textContent = latest ? formatCount(latest.triggeredPerSec) : '0';
     $('delivered-rate').textContent = latest ? `${formatCount(latest.deliveredPerSec)} delivered / s` : '';
-    drawChart();
+    drawCharts();
   }
 
-  // ---- nodes ------------------------------------------------------------------------------
+  /** Says what the tiles count: every node, or (Redis away) this one alone. */
+  function describeScope(cluster) {
+    if (cluster.adapter === 'memory') return '(this server: memory adapter, one node)';
+    if (cluster.redis === 'down') return '(this node only: Redis is unreachable)';
+    const nodes = `${cluster.nodes} node${cluster.nodes === 1 ? '' : 's'}`;
+    return `(whole cluster, ${nodes}; each node's share is in the Nodes table)`;
+  }
+
+  /** The smallest "round" number at or above `value` (1, 2, 2.5, 5 times a power of ten). */
+  function niceMax(value) {
+    if (value <= 1) return 1;
+    const power = 10 ** Math.floor(Math.log10(value));
+    for (const step of [1, 2, 2.5, 5, 10]) if (value <= step * power) return step * power;
+    return 10 * power;
+  }
+
+  function drawCharts() {
+    const end = state.samples.length > 0 ? state.samples[state.samples.length - 1].t : Date.now();
+    const shown = state.samples.filter((s) => s.t >= end - CHART_WINDOW_MS);
+    const latest = shown[shown.length - 1];
+    drawChart($('chart-connections'), shown, end, 'connections', (s) => s.connections);
+    drawChart($('chart-events'), shown, end, 'events', (s) => s.triggeredPerSec);
+    $('chart-now-connections').textContent = latest ? `now ${formatCount(latest.connections)}` : '';
+    $('chart-now-events').textContent = latest ? `now ${formatCount(latest.triggeredPerSec)}` : '';
+  }
+
+  /** One series on its own plot: y axis with labelled ticks from 0 to a round maximum, time on x. */
+  function drawChart(box, samples, end, series, read) {
+    // Drawn at the element's own size, so lines and labels are never stretched.
+    const width = Math.max(200, Math.round(box.clientWidth || 600));
+    const height = CHART_HEIGHT;
+    const max = niceMax(Math.max(0, ...samples.map(read)));
+    // Labelled at 0, half and the top (round numbers for every nice maximum); unlabelled grid between.
+    const ticks = [0, max / 2, max];
+    const grid = [max / 4, (3 * max) / 4];
+    const labels = ticks.map(formatCount);
+    const left = 10 + 7 * Math.max(...labels.map((label) => label.length));
+    const top = 8;
+    const bottom = height - 20;
+    const start = end - CHART_WINDOW_MS;
+    const x = (t) => (left + ((t - start) / CHART_WINDOW_MS) * (width - left - 6)).toFixed(1);
+    const y = (value) => (bottom - (value / max) * (bottom - top)).toFixed(1);
+    box.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    const yAxis = svg('g', { class: 'y-axis' });
+    for (const value of grid) yAxis.append(svg('line', { class: 'grid', x1: left, x2: width - 6, y1: y(value), y2: y(value) }));
+    ticks.forEach((tick, i) => {
+      yAxis.append(
+        svg('line', { class: 'grid', x1: left, x2: width - 6, y1: y(tick), y2: y(tick) }),
+        svg('text', { class: 'axis-label y-label', x: left - 5, y: Number(y(tick)) + 4, 'text-anchor': 'end' }, labels[i]),
+      );
+    });
+    const xAxis = svg('g', { class: 'x-axis' });
+    xAxis.append(svg('line', { class: 'axis', x1: left, x2: width - 6, y1: bottom, y2: bottom }));
+    for (const [text, anchor, at] of [['5 min ago', 'start', left], ['now', 'end', width - 6]]) {
+      xAxis.append(svg('text', { class: 'axis-label x-label', x: at, y: height - 5, 'text-anchor': anchor }, text));
+    }
+    const line = svg('polyline', { class: `line ${series}`, points: samples.map((s) => `${x(s.t)},${y(read(s))}`).join(' ') });
+    box.replaceChildren(yAxis, xAxis, line);
+  }
+
+  // ---- nodes: one row each ------------------------------------------------------------------
+
+  /** A table cell that names its column, for the stacked layout of narrow screens. */
+  function cell(label, className, text) {
+    const td = el('td', className, text);
+    td.dataset.label = label;
+    return td;
+  }
 
   /** One row per live node: this one (bold) first, then its peers as they last reported. */
   async function refreshNodes() {
@@ -112,86 +192,70 @@
     const rows = list.nodes.map((node) => {
       const tr = el('tr', node.self ? 'self' : '');
       tr.dataset.node = node.nodeId;
-      const id = el('td');
+      const id = cell('Node');
+      // One value element per cell: the stacked layout puts it opposite the column name.
+      const name = el('span');
       const code = el('code', '', node.nodeId.slice(0, 8));
       code.title = node.nodeId;
-      id.append(code);
-      if (node.self) id.append(el('span', 'muted', ' (this node)'));
-      const broker = el('td');
+      name.append(code);
+      if (node.self) name.append(el('span', 'muted', ' (this node)'));
+      id.append(name);
+      const broker = cell('Broker');
       broker.append(el('span', `pill ${node.broker.ready ? 'ready' : 'down'}`, node.broker.state));
       const age = Math.max(0, Math.round((Date.now() - node.updatedAt) / 1000));
       tr.append(
         id,
-        el('td', '', `${node.host} · pid ${node.pid}`),
+        cell('Host', '', `${node.host} · pid ${node.pid}`),
         broker,
-        el('td', 'num connections', formatCount(node.connections.total)),
-        el('td', 'muted', describeCounts(node.connections.byTransport)),
-        el('td', 'num', formatCount(node.subscriptions)),
-        el('td', 'num', formatCount(node.channels.total)),
-        el('td', 'num', formatCount(node.events.triggered)),
-        el('td', 'num', formatUptime(node.uptime)),
-        el('td', 'num muted', node.self ? 'now' : `${age}s ago`),
+        cell('Connections', 'num connections', formatCount(node.connections.total)),
+        cell('Transports', 'muted', describeCounts(node.connections.byTransport)),
+        cell('Subscriptions', 'num', formatCount(node.subscriptions)),
+        cell('Channels', 'num', formatCount(node.channels.total)),
+        cell('Events', 'num', formatCount(node.events.triggered)),
+        cell('Up', 'num', formatUptime(node.uptime)),
+        cell('Updated', 'num muted', node.self ? 'now' : `${age}s ago`),
       );
       return tr;
     });
     $('nodes').tBodies[0].replaceChildren(...rows);
   }
 
-  function niceMax(value) {
-    if (value <= 1) return 1;
-    const power = 10 ** Math.floor(Math.log10(value));
-    for (const step of [1, 2, 2.5, 5, 10]) if (value <= step * power) return step * power;
-    return 10 * power;
+  // ---- channels and members: the whole cluster ----------------------------------------------
+
+  /** `#channel=<name>` opens a channel's members: a real link, so keyboards and history work. */
+  function channelHref(name) {
+    return `#channel=${encodeURIComponent(name)}`;
   }
 
-  function drawChart() {
-    const svg = $('chart');
-    // Drawn at the element's own size, so lines and labels are never stretched.
-    const width = Math.max(200, Math.round(svg.clientWidth || 800));
-    const height = 180;
-    svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    const end = state.samples.length > 0 ? state.samples[state.samples.length - 1].t : Date.now();
-    const start = end - CHART_WINDOW_MS;
-    const shown = state.samples.filter((s) => s.t >= start);
-    const maxConnections = niceMax(Math.max(0, ...shown.map((s) => s.connections)));
-    const maxEvents = niceMax(Math.max(0, ...shown.map((s) => s.triggeredPerSec)));
-    const x = (t) => (((t - start) / CHART_WINDOW_MS) * width).toFixed(1);
-    const y = (value, max) => (height - 18 - (value / max) * (height - 24)).toFixed(1);
-    const ns = 'http://www.w3.org/2000/svg';
-    svg.replaceChildren();
-    for (let i = 0; i <= 4; i += 1) {
-      const line = document.createElementNS(ns, 'line');
-      const gy = String(6 + (i * (height - 24)) / 4);
-      line.setAttribute('class', 'grid');
-      line.setAttribute('x1', '0');
-      line.setAttribute('x2', String(width));
-      line.setAttribute('y1', gy);
-      line.setAttribute('y2', gy);
-      svg.appendChild(line);
+  function channelFromHash() {
+    const match = /^#channel=(.+)$/.exec(location.hash);
+    if (!match) return undefined;
+    try {
+      return decodeURIComponent(match[1]);
+    } catch {
+      return undefined;
     }
-    for (const [series, read, max] of [
-      ['connections', (s) => s.connections, maxConnections],
-      ['events', (s) => s.triggeredPerSec, maxEvents],
-    ]) {
-      const line = document.createElementNS(ns, 'polyline');
-      line.setAttribute('class', series);
-      line.setAttribute('points', shown.map((s) => `${x(s.t)},${y(read(s), max)}`).join(' '));
-      svg.appendChild(line);
-    }
-    for (const [text, anchor, at] of [['5 min ago', 'start', 4], ['now', 'end', width - 4]]) {
-      const label = document.createElementNS(ns, 'text');
-      label.setAttribute('class', 'axis');
-      label.setAttribute('x', String(at));
-      label.setAttribute('y', String(height - 4));
-      label.setAttribute('text-anchor', anchor);
-      label.textContent = text;
-      svg.appendChild(label);
-    }
-    $('chart-max-connections').textContent = `(scale 0–${formatCount(maxConnections)})`;
-    $('chart-max-events').textContent = `(scale 0–${formatCount(maxEvents)})`;
   }
 
-  // ---- channels and members --------------------------------------------------------------
+  function channelRow(name) {
+    let row = state.channelRows.get(name);
+    if (!row) {
+      row = el('tr');
+      row.dataset.channel = name;
+      const link = el('a', '', name);
+      link.href = channelHref(name);
+      link.dataset.channel = name;
+      // The hash changes (and hashchange selects) unless it already names this channel.
+      link.addEventListener('click', () => {
+        if (location.hash === link.getAttribute('href')) selectChannel(name);
+      });
+      const first = el('td');
+      first.append(link);
+      row.append(first, el('td', 'kind'), el('td', 'num subscribers'), el('td', 'num members'));
+      state.channelRows.set(name, row);
+    }
+    return row;
+  }
 
   async function refreshChannels() {
     const query = state.filter ? `?prefix=${encodeURIComponent(state.filter)}` : '';
@@ -199,17 +263,26 @@
     $('channel-count').textContent = list.total > list.channels.length ? `(${list.channels.length} of ${list.total})` : `(${list.total})`;
     $('no-channels').hidden = list.channels.length > 0;
     const rows = list.channels.map((channel) => {
-      const row = el('tr');
-      row.dataset.channel = channel.name;
-      if (channel.name === state.selectedChannel) row.classList.add('selected');
-      const name = el('td');
-      const link = el('a', '', channel.name);
-      link.addEventListener('click', () => selectChannel(channel.name));
-      name.appendChild(link);
-      row.append(name, el('td', '', channel.kind), el('td', 'num subscribers', formatCount(channel.subscribers)), el('td', 'num members', channel.members === undefined ? '' : formatCount(channel.members)));
+      const row = channelRow(channel.name);
+      const selected = channel.name === state.selectedChannel;
+      row.classList.toggle('selected', selected);
+      const link = row.cells[0].firstChild;
+      if (selected) link.setAttribute('aria-current', 'true');
+      else link.removeAttribute('aria-current');
+      row.cells[1].textContent = channel.kind;
+      row.cells[2].textContent = formatCount(channel.subscribers);
+      row.cells[3].textContent = channel.members === undefined ? '' : formatCount(channel.members);
       return row;
     });
-    document.querySelector('#channels tbody').replaceChildren(...rows);
+    const shown = new Set(list.channels.map((channel) => channel.name));
+    for (const name of state.channelRows.keys()) if (!shown.has(name)) state.channelRows.delete(name);
+    const body = document.querySelector('#channels tbody');
+    // Rows are moved only when the order changed; the link that had focus gets it back.
+    if (rows.length !== body.rows.length || rows.some((row, i) => body.rows[i] !== row)) {
+      const focused = document.activeElement?.closest?.('#channels') ? document.activeElement.dataset.channel : undefined;
+      body.replaceChildren(...rows);
+      if (focused !== undefined) state.channelRows.get(focused)?.cells[0].firstChild.focus();
+    }
     if (state.selectedChannel) await refreshMembers();
   }
 
@@ -217,6 +290,11 @@
     state.selectedChannel = name;
     $('trigger-channel').value = name;
     $('console-channel').value = name;
+    for (const [rowName, row] of state.channelRows) {
+      row.classList.toggle('selected', rowName === name);
+      if (rowName === name) row.cells[0].firstChild.setAttribute('aria-current', 'true');
+      else row.cells[0].firstChild.removeAttribute('aria-current');
+    }
     refreshMembers().catch(showError);
   }
 
@@ -227,14 +305,16 @@
     try {
       detail = await api(`/channels/${encodeURIComponent(name)}`);
     } catch (error) {
-      if (error.status !== 404) throw error;
-      // The channel emptied since it was picked: stop showing it.
-      state.selectedChannel = undefined;
+      if (error.status !== 404 && error.status !== 400) throw error;
+      // The channel emptied since it was picked (or the link was mistyped): stop showing it.
+      if (state.selectedChannel === name) state.selectedChannel = undefined;
       box.hidden = true;
       return;
     }
+    if (state.selectedChannel !== name) return;
     box.hidden = false;
-    $('members-channel').textContent = `${detail.name} (${detail.subscribers} subscribers here)`;
+    $('members-channel').textContent = detail.name;
+    $('members-subscribers').textContent = `(${formatCount(detail.subscribers)} subscriber${detail.subscribers === 1 ? '' : 's'} on all nodes)`;
     const items = detail.members.map((member) => {
       const { memberId, subscribed, idle, ...data } = member;
       const item = el('li');
@@ -245,9 +325,17 @@
     $('members-list').replaceChildren(...items);
   }
 
-  // ---- debug console ---------------------------------------------------------------------
+  // ---- debug console: a Pushy client of this server -----------------------------------------
 
-  const consoleSocket = { sock: undefined, socketId: undefined, ready: undefined, watched: new Map() };
+  const consoleClient = {
+    pushy: undefined,
+    /** channel -> 'pending' | 'watching' */
+    watched: new Map(),
+    /** Presence data to sign per presence channel, as typed when it was watched. */
+    presence: new Map(),
+    /** Channels whose client events are already bound (the client keeps its channel objects). */
+    bound: new Set(),
+  };
 
   function log(kind, event, channel, data) {
     const item = el('li', kind);
@@ -261,99 +349,91 @@
     while (list.children.length > LOG_LIMIT) list.lastChild.remove();
   }
 
-  /** Opens the console's own Pushy connection on first use; resolves with its socket id. */
-  function connectConsole() {
-    if (consoleSocket.ready) return consoleSocket.ready;
-    consoleSocket.ready = new Promise((resolve, reject) => {
-      const sock = new window.SockJS(state.sockjsPrefix);
-      consoleSocket.sock = sock;
-      sock.onmessage = (message) => {
-        const frame = JSON.parse(message.data);
-        if (frame.event === 'pushy:connect') {
-          consoleSocket.socketId = frame.data.socketId;
-          log('system', 'connected', undefined, { socketId: frame.data.socketId, transport: frame.data.protocol });
-          resolve(frame.data.socketId);
-          return;
-        }
-        onConsoleFrame(frame);
-      };
-      sock.onclose = (event) => {
-        log('system', 'disconnected', undefined, { code: event.code, reason: event.reason });
-        reject(new Error('console connection closed'));
-        consoleSocket.ready = undefined;
-        consoleSocket.socketId = undefined;
-        for (const channel of consoleSocket.watched.keys()) markWatched(channel, 'failed');
-        consoleSocket.watched.clear();
-        renderWatched();
-      };
+  /** The console's own client, created on first use so that merely looking adds no connection. */
+  function pushyClient() {
+    if (consoleClient.pushy) return consoleClient.pushy;
+    const pushy = new window.Pushy(location.origin, { prefix: state.sockjsPrefix, authorizer: signForConsole });
+    pushy.bind('state', (change) => {
+      const pill = $('console-state');
+      pill.textContent = change.current;
+      pill.className = `pill ${change.current === 'connected' ? 'ready' : change.current === 'connecting' ? '' : 'down'}`;
     });
-    return consoleSocket.ready;
+    pushy.bind('connect', (info) => log('system', 'connected', undefined, { socketId: info.socketId, transport: info.protocol }));
+    pushy.bind('disconnect', (info) => {
+      log('system', 'disconnected', undefined, info);
+      // The client resubscribes by itself once it is back.
+      for (const channel of consoleClient.watched.keys()) consoleClient.watched.set(channel, 'pending');
+      renderWatched();
+    });
+    pushy.bind('error', (data) => log('system', 'error', undefined, data));
+    pushy.bind('message', (frame) => {
+      // Events on watched channels; the client handles the protocol's own frames.
+      if (typeof frame.channel !== 'string' || frame.event.startsWith('pushy:') || !consoleClient.watched.has(frame.channel)) return;
+      log('event', frame.event, frame.channel, frame.data);
+    });
+    consoleClient.pushy = pushy;
+    return pushy;
   }
 
-  function onConsoleFrame(frame) {
-    const channel = frame.channel ?? frame.data?.channel;
-    switch (frame.event) {
-      case 'pushy:subscription-success':
-        markWatched(channel, 'watching');
-        log('system', 'watching', channel, frame.data.presence ? { presence: frame.data.presence } : undefined);
-        return;
-      case 'pushy:subscription-failed':
-      case 'pushy:subscription-needauth':
-        markWatched(channel, 'failed');
-        log('system', frame.event, channel, frame.data);
-        return;
-      case 'pushy:subscription-end':
-        consoleSocket.watched.delete(channel);
-        renderWatched();
-        log('system', 'stopped watching', channel);
-        return;
-      case 'pushy:error':
-        // Refusals carry no channel: whatever was still waiting for an answer was refused.
-        for (const [name, status] of consoleSocket.watched) if (status === 'pending') consoleSocket.watched.delete(name);
-        renderWatched();
-        log('system', 'error', undefined, frame.data);
-        return;
-      default:
-        log('event', frame.event, frame.channel, frame.data);
-    }
+  /** The client's authorizer: the admin API signs, with the presence data typed for the channel. */
+  async function signForConsole(channel, socketId) {
+    const presence = consoleClient.presence.get(channel);
+    const body = presence === undefined ? { socketId, channel } : { socketId, channel, data: presence };
+    const answer = await api('/auth', { method: 'POST', body: JSON.stringify(body) });
+    return presence === undefined ? { auth: answer.auth } : { auth: answer.auth, data: presence };
   }
 
-  function markWatched(channel, status) {
-    if (!channel) return;
-    if (status === 'failed') consoleSocket.watched.delete(channel);
-    else consoleSocket.watched.set(channel, status);
+  function bindChannel(channel) {
+    const name = channel.name;
+    if (consoleClient.bound.has(name)) return;
+    consoleClient.bound.add(name);
+    channel.bind('pushy:subscription-success', (data) => {
+      if (!consoleClient.watched.has(name)) return;
+      consoleClient.watched.set(name, 'watching');
+      renderWatched();
+      log('system', 'watching', name, data.presence ? { presence: data.presence } : undefined);
+    });
+    channel.bind('subscription-error', (error) => {
+      consoleClient.watched.delete(name);
+      renderWatched();
+      log('system', 'subscription-error', name, error);
+    });
+    channel.bind('pushy:member-added', (member) => log('system', 'member added', name, member));
+    channel.bind('pushy:member-quit', (member) => log('system', 'member quit', name, member));
+  }
+
+  function watch(rawChannel, presenceText) {
+    const channel = pushyClient().channel(rawChannel.trim());
+    const name = channel.name;
+    if (consoleClient.watched.has(name)) return;
+    if (name.startsWith('presence-')) consoleClient.presence.set(name, presenceText);
+    else consoleClient.presence.delete(name);
+    bindChannel(channel);
+    consoleClient.watched.set(name, 'pending');
     renderWatched();
+    channel.subscribe();
+  }
+
+  function stopWatching(name) {
+    consoleClient.pushy?.channel(name).unsubscribe();
+    consoleClient.watched.delete(name);
+    renderWatched();
+    log('system', 'stopped watching', name);
   }
 
   function renderWatched() {
-    const items = [...consoleSocket.watched].map(([channel, status]) => {
+    const items = [...consoleClient.watched].map(([channel, status]) => {
       const item = el('li', status, channel);
       item.dataset.channel = channel;
       const stop = el('button', '', '×');
       stop.type = 'button';
       stop.title = `Stop watching ${channel}`;
-      stop.addEventListener('click', () => consoleSocket.sock.send(JSON.stringify({ command: 'unsubscribe', data: { channel } })));
+      stop.setAttribute('aria-label', `Stop watching ${channel}`);
+      stop.addEventListener('click', () => stopWatching(channel));
       item.appendChild(stop);
       return item;
     });
     $('watching').replaceChildren(...items);
-  }
-
-  async function watch(rawChannel, presenceText) {
-    const channel = rawChannel.trim().toLowerCase();
-    if (consoleSocket.watched.has(channel)) return;
-    const socketId = await connectConsole();
-    consoleSocket.watched.set(channel, 'pending');
-    renderWatched();
-    const data = { channel };
-    const isPresence = channel.startsWith('presence-');
-    if (isPresence || channel.startsWith('private-')) {
-      const signed = { socketId, channel };
-      if (isPresence) signed.data = presenceText;
-      data.auth = (await api('/auth', { method: 'POST', body: JSON.stringify(signed) })).auth;
-      if (isPresence) data.data = presenceText;
-    }
-    consoleSocket.sock.send(JSON.stringify({ command: 'subscribe', data }));
   }
 
   async function triggerFromForm() {
@@ -389,9 +469,11 @@
 
   $('subscribe-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    watch($('console-channel').value, $('console-presence').value).catch((error) => {
+    try {
+      watch($('console-channel').value, $('console-presence').value);
+    } catch (error) {
       log('system', 'watch failed', $('console-channel').value, { message: error.message });
-    });
+    }
   });
   $('trigger-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -405,6 +487,13 @@
     refreshChannels().catch(showError);
   });
   $('clear-log').addEventListener('click', () => $('console-log').replaceChildren());
+  window.addEventListener('hashchange', () => {
+    const name = channelFromHash();
+    if (name !== undefined) selectChannel(name);
+  });
+  window.addEventListener('resize', drawCharts);
 
+  const linked = channelFromHash();
+  if (linked !== undefined) selectChannel(linked);
   tick();
 })();

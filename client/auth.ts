@@ -56,8 +56,27 @@ export async function requestChannelAuth(request: AuthRequest): Promise<ChannelA
   } catch {
     throw new AuthError('Auth endpoint did not answer JSON', response.status);
   }
+  return channelAuthFrom(answer, 'Auth endpoint', response.status);
+}
+
+/** Signs a channel in the page instead of asking an auth endpoint (see `PushyOptions.authorizer`). */
+export type Authorizer = (channel: string, socketId: string) => Promise<ChannelAuth> | ChannelAuth;
+
+/** Runs the app's own authorizer; a throw, or an answer without `auth`, is an {@link AuthError}. */
+export async function runAuthorizer(authorizer: Authorizer, channel: string, socketId: string): Promise<ChannelAuth> {
+  let answer: unknown;
+  try {
+    answer = await authorizer(channel, socketId);
+  } catch (error) {
+    throw new AuthError(`Authorizer failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return channelAuthFrom(answer, 'Authorizer');
+}
+
+/** `{auth, data?}` from what an endpoint or authorizer answered. */
+function channelAuthFrom(answer: unknown, source: string, status?: number): ChannelAuth {
   const { auth, data } = (answer ?? {}) as { auth?: unknown; data?: unknown };
-  if (typeof auth !== 'string' || auth === '') throw new AuthError('Auth endpoint answered no "auth"', response.status);
+  if (typeof auth !== 'string' || auth === '') throw new AuthError(`${source} answered no "auth"`, status);
   if (data === undefined || data === null) return { auth };
   // The signature covers the exact text; an object is sent as its JSON, as the server signs it.
   return { auth, data: typeof data === 'string' ? data : JSON.stringify(data) };

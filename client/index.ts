@@ -5,7 +5,7 @@
 export { Pushy, type PushyOptions, type ConnectInfo } from './pushy.js';
 export { Channel, type ChannelPosition, type ChannelState } from './channel.js';
 export { PushyCommandError } from './commands.js';
-export { AuthError, type AuthTransport, type ChannelAuth } from './auth.js';
+export { AuthError, type Authorizer, type AuthTransport, type ChannelAuth } from './auth.js';
 export type { ConnectionState, StateChange } from './connection.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export type { SocketLike, SocketFactory } from './socket.js';

@@ -1,9 +1,10 @@
-import { requestChannelAuth, type AuthTransport, type ChannelAuth } from './auth.js';
+import { requestChannelAuth, runAuthorizer, type Authorizer, type AuthTransport, type ChannelAuth } from './auth.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Channel } from './channel.js';
 import { CommandQueue } from './commands.js';
 import { Connection, type ConnectionState, type StateChange } from './connection.js';
 import { Emitter, type Listener } from './emitter.js';
+import { sockjsEndpoint } from './endpoint.js';
 import type { ServerFrame } from './frames.js';
 import { sockjsFactory, type SocketFactory } from './socket.js';
 import { Subscriptions } from './subscriptions.js';
@@ -16,9 +17,14 @@ export interface PushyOptions {
   authHeaders?: Record<string, string>;
   /** Auth request body: `'form'` (default, as the v1 client) or `'json'`. */
   authTransport?: AuthTransport;
+  /**
+   * Signs private and presence channels in the page instead of POSTing to `authEndpoint`:
+   * called with the channel and socket id, resolves with `{auth, data?}`; a throw refuses.
+   */
+  authorizer?: Authorizer;
   /** SockJS transports to allow, e.g. `['websocket', 'xhr-streaming']` (default: all). */
   transports?: string[];
-  /** Path of the SockJS endpoint on the server (default `/pushy/socket`). */
+  /** Path of the SockJS endpoint on the server (default `/pushy/socket`); a `url` already ending in it is kept. */
   prefix?: string;
   /** Connect at once (default true); otherwise call {@link Pushy.connect}. */
   autoConnect?: boolean;
@@ -56,10 +62,12 @@ export class Pushy {
   private readonly commands: CommandQueue;
   private readonly subscriptions: Subscriptions;
 
-  /** `url` is the Pushy server, e.g. `https://push.example.com` (the SockJS prefix is added). */
+  /**
+   * `url` is the Pushy server, e.g. `https://push.example.com` (the SockJS prefix is added), or
+   * its SockJS endpoint, e.g. `https://push.example.com/pushy/socket`, as the v1 client took it.
+   */
   constructor(url: string, options: PushyOptions = {}) {
-    const prefix = options.prefix ?? '/pushy/socket';
-    this.url = url.replace(/\/+$/, '') + (prefix.startsWith('/') ? prefix : `/${prefix}`);
+    this.url = sockjsEndpoint(url, options.prefix);
     this.connection = new Connection({
       url: this.url,
       createSocket: options.socketFactory ?? sockjsFactory(options.transports),
@@ -176,7 +184,8 @@ export class Pushy {
   }
 
   private authorize(options: PushyOptions, channel: string, socketId: string): Promise<ChannelAuth> {
-    if (!options.authEndpoint) return Promise.reject(new Error('No authEndpoint configured for private and presence channels'));
+    if (options.authorizer) return runAuthorizer(options.authorizer, channel, socketId);
+    if (!options.authEndpoint) return Promise.reject(new Error('No authEndpoint or authorizer configured for private and presence channels'));
     const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     return requestChannelAuth({
       endpoint: options.authEndpoint,

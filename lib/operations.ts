@@ -47,7 +47,7 @@ export interface Operations {
   close(): Promise<void>;
 }
 
-/** The admin chart: one sample a second, five minutes of them. */
+/** The admin chart: one sample of the cluster a second, five minutes of them. */
 const HISTORY_INTERVAL_MS = 1000;
 const HISTORY_SAMPLES = 300;
 
@@ -66,7 +66,8 @@ export function createOperations(deps: OperationsDeps): Operations {
     history = new TrafficHistory({
       intervalMs: HISTORY_INTERVAL_MS,
       capacity: HISTORY_SAMPLES,
-      read: () => ({ connections: connections().size, eventsTriggered: traffic.eventsTriggered, eventsDelivered: traffic.eventsDelivered }),
+      logger,
+      read: async () => (await nodes.list(nodeView(view))).nodes,
     });
     const admin = adminRoutes({
       credentials,
@@ -86,7 +87,10 @@ export function createOperations(deps: OperationsDeps): Operations {
     instrumentTrigger: (route) => instrumentRoute(route, { traffic, observe: metrics?.observeTrigger }),
     start() {
       history?.start();
-      nodes.start(() => nodeView(view));
+      nodes.start(
+        () => nodeView(view),
+        () => channels.localSubscriberCounts(),
+      );
     },
     async drain() {
       shuttingDown = true;

@@ -35,7 +35,7 @@ export async function startChatExample(options: ChatExampleOptions): Promise<Cha
   const pushy: PushyServer = await createServer({
     config: loadConfig({ env: {}, overrides: { port: options.pushyPort, host: options.host, secretKey: options.secretKey, logLevel: 'warn' } }),
   });
-  const pushyAddress = await pushy.listen();
+  const pushyAddress = await listenOrExplain('Pushy', 'EXAMPLE_PUSHY_PORT', options.pushyPort, options.host, () => pushy.listen());
 
   const auth = channelAuthHandler({
     secretKey: options.secretKey,
@@ -90,7 +90,12 @@ export async function startChatExample(options: ChatExampleOptions): Promise<Cha
     res.writeHead(answer.ok ? 204 : 502).end();
   }
 
-  await new Promise<void>((resolve) => app.listen(options.appPort, options.host, resolve));
+  try {
+    await listenOrExplain('the chat app', 'EXAMPLE_PORT', options.appPort, options.host, () => listen(app, options.appPort, options.host));
+  } catch (error) {
+    await pushy.close();
+    throw error;
+  }
   const appPort = (app.address() as AddressInfo).port;
   const shownHost = options.host === '0.0.0.0' ? 'localhost' : options.host;
   return {
@@ -113,4 +118,25 @@ async function readSmallBody(req: http.IncomingMessage): Promise<string> {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** Runs `start`; a failure to listen becomes one line saying which server, where, and what to change. */
+async function listenOrExplain<T>(what: string, variable: string, port: number, host: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EACCES' ? 'permission denied' : error instanceof Error ? error.message : String(error);
+    throw new Error(`${what} cannot listen on ${host}:${port}: ${why} (set ${variable} to another port)`, { cause: error });
+  }
 }

@@ -9,8 +9,9 @@ import { channelFromPath, parseQuery } from '../http/trigger-route.js';
 import type { Logger } from '../logger.js';
 import { channelKind, channelNameSchema } from '../protocol.js';
 import { signChannel } from '../signing.js';
+import { clusterTotals, memberCountsIfUp } from './cluster-view.js';
 import type { TrafficHistory } from './history.js';
-import type { NodeList, NodeRegistry } from './node-registry.js';
+import type { NodeRegistry } from './node-registry.js';
 import { connectionCounts, nodeView, type NodeViewDeps } from './snapshot.js';
 
 /** What the admin API needs. */
@@ -54,10 +55,13 @@ const authBody = z.object({
 
 /**
  * The admin JSON API under `/pushy/admin/api/`. Callers must already have passed the admin
- * credential check (see admin-routes.ts); these handlers only read and validate.
+ * credential check (see admin-routes.ts); these handlers only read and validate. Stats, channels
+ * and channel details count the whole cluster (peers as of their last heartbeat); the node list
+ * gives each node's own counts.
  */
 export function adminApiRoutes(deps: AdminApiDeps): Route[] {
   const { channels } = deps;
+  const countMembers = (names: readonly string[]): Promise<number[]> => channels.memberCounts(names);
   return [
     {
       methods: ['GET'],
@@ -65,9 +69,10 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       async handle({ res, url }) {
         const { since } = parseQuery(statsQuery, url.searchParams);
         const node = nodeView(deps);
+        const [list, clusterChannels] = await Promise.all([deps.nodes.list(node), deps.nodes.channels(channels.localSubscriberCounts())]);
         sendJson(res, 200, {
           node,
-          cluster: clusterTotals(await deps.nodes.list(node)),
+          cluster: await clusterTotals(list, clusterChannels, countMembers),
           sockjsPrefix: deps.sockjsPrefix,
           sampleIntervalMs: deps.history.intervalMs,
           history: deps.history.since(since),
@@ -94,14 +99,16 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       async handle({ res, url }) {
         const { prefix, limit } = parseQuery(channelsQuery, url.searchParams);
         const lowerPrefix = prefix?.toLowerCase() ?? '';
-        const rows = channels
-          .channelNames()
-          .filter((name) => name.startsWith(lowerPrefix))
-          .map((name) => ({ name, kind: channelKind(name), subscribers: channels.localSubscriberCount(name) }))
+        const { subscribers } = await deps.nodes.channels(channels.localSubscriberCounts());
+        const rows = [...subscribers]
+          .filter(([name]) => name.startsWith(lowerPrefix))
+          .map(([name, count]) => ({ name, kind: channelKind(name), subscribers: count }))
           .sort((a, b) => b.subscribers - a.subscribers || a.name.localeCompare(b.name));
-        const shown = await Promise.all(
-          rows.slice(0, limit).map(async (row) => (row.kind === 'public' ? row : { ...row, members: (await channels.members(row.name)).length })),
-        );
+        const shown: Array<(typeof rows)[number] & { members?: number }> = rows.slice(0, limit);
+        const withMembers = shown.filter((row) => row.kind === 'presence');
+        // While Redis is away the member counts are unknown: the rows go without them.
+        const counts = await memberCountsIfUp(countMembers, withMembers.map((row) => row.name));
+        if (counts) withMembers.forEach((row, i) => (row.members = counts[i]!));
         sendJson(res, 200, { total: rows.length, channels: shown });
       },
     },
@@ -110,7 +117,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       path: /^\/pushy\/admin\/api\/channels\/(?<channel>[^/]+)\/?$/,
       async handle({ res, params }) {
         const name = channelFromPath(params.channel);
-        const subscribers = channels.localSubscriberCount(name);
+        const subscribers = (await deps.nodes.channels(channels.localSubscriberCounts())).subscribers.get(name) ?? 0;
         const kind = channelKind(name);
         const members = kind === 'public' ? [] : await channels.members(name);
         if (subscribers === 0 && members.length === 0) throw new PushyError('CHANNEL_NOT_FOUND');
@@ -141,19 +148,6 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       },
     },
   ];
-}
-
-/** What the stats endpoint says about the whole cluster: sums over the live nodes. */
-function clusterTotals(list: NodeList): Record<string, unknown> {
-  const sum = (read: (node: NodeList['nodes'][number]) => number): number => list.nodes.reduce((total, node) => total + read(node), 0);
-  return {
-    adapter: list.adapter,
-    ...(list.redis ? { redis: list.redis } : {}),
-    nodes: list.nodes.length,
-    connections: sum((node) => node.connections.total),
-    subscriptions: sum((node) => node.subscriptions),
-    events: { triggered: sum((node) => node.events.triggered), delivered: sum((node) => node.events.delivered) },
-  };
 }
 
 /**

@@ -10,15 +10,33 @@ export interface NodeList {
   nodes: NodeView[];
 }
 
+/** Subscribers per channel over the whole cluster, for the admin channel list. */
+export interface ClusterChannels {
+  adapter: 'memory' | 'redis';
+  /** With the Redis adapter: whether Redis answered (when `down`, only this node's channels count). */
+  redis?: 'up' | 'down';
+  /** channel -> subscribers on every live node: this node's now, its peers' as of their last heartbeat. */
+  subscribers: Map<string, number>;
+}
+
+/** A node's subscribers per channel (channels without local subscribers are left out). */
+export type LocalChannels = () => ReadonlyMap<string, number>;
+
 /**
- * Where nodes tell each other what they are doing, for the admin API's per-node view. Each node
- * publishes its own view now and then; a node that stops publishing drops out of the list.
+ * Where nodes tell each other what they are doing, for the admin API's cluster and per-node
+ * views. Each node publishes its own view and its subscribers per channel now and then; a node
+ * that stops publishing drops out.
  */
 export interface NodeRegistry {
-  /** Starts publishing this node's view, read from `view` each time. Call once, when listening. */
-  start(view: () => NodeView): void;
+  /**
+   * Starts publishing this node's view and channels, read from `view` and `channels` each time.
+   * Call once, when listening.
+   */
+  start(view: () => NodeView, channels: LocalChannels): void;
   /** Every live node. `self` is this node's view as of now: it replaces its own published one. */
   list(self: NodeView): Promise<NodeList>;
+  /** Subscribers per channel over every live node; `self` (this node's, now) replaces its published ones. */
+  channels(self: ReadonlyMap<string, number>): Promise<ClusterChannels>;
   /** Stops publishing and removes this node from the list at once. */
   close(): Promise<void>;
 }
@@ -29,6 +47,10 @@ export class MemoryNodeRegistry implements NodeRegistry {
 
   async list(self: NodeView): Promise<NodeList> {
     return { adapter: 'memory', nodes: [self] };
+  }
+
+  async channels(self: ReadonlyMap<string, number>): Promise<ClusterChannels> {
+    return { adapter: 'memory', subscribers: new Map(self) };
   }
 
   async close(): Promise<void> {}

@@ -257,6 +257,18 @@ export class ChannelManager {
     return this.deps.presence.members(channel);
   }
 
+  /** How many presence members each channel has (every node's), in the order asked. */
+  memberCounts(channels: readonly string[]): Promise<number[]> {
+    return this.deps.presence.memberCounts(channels);
+  }
+
+  /** This node's subscribers per channel (channels without local subscribers are left out). */
+  localSubscriberCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [name, channel] of this.channels) if (channel.subscribers.size > 0) counts.set(name, channel.subscribers.size);
+    return counts;
+  }
+
   /** Names of the channels with local subscribers. */
   channelNames(): string[] {
     return [...this.channels.keys()];

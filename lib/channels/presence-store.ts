@@ -45,6 +45,8 @@ export interface PresenceStore {
   join(channel: string, memberKey: string, member: Member, connectionId: string): Promise<JoinResult>;
   leave(channel: string, memberKey: string, connectionId: string): Promise<LeaveResult>;
   members(channel: string): Promise<Member[]>;
+  /** How many members each channel has (every node's), in the order asked; for the admin views. */
+  memberCounts(channels: readonly string[]): Promise<number[]>;
   /** Members across all channels (leak checks, metrics); a shared store counts this node's. */
   memberCount(): number;
   /**
@@ -92,6 +94,10 @@ export class MemoryPresenceStore implements PresenceStore {
 
   async members(channel: string): Promise<Member[]> {
     return [...(this.channels.get(channel)?.values() ?? [])].map((e) => e.member);
+  }
+
+  async memberCounts(channels: readonly string[]): Promise<number[]> {
+    return channels.map((channel) => this.channels.get(channel)?.size ?? 0);
   }
 
   memberCount(): number {

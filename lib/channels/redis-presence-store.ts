@@ -96,6 +96,22 @@ export class RedisPresenceStore implements PresenceStore {
     return values.map(parseMember);
   }
 
+  /** One pipelined HLEN per channel: a round trip for the lot, and no member data read. */
+  async memberCounts(channels: readonly string[]): Promise<number[]> {
+    if (channels.length === 0) return [];
+    const { connection } = this.deps;
+    const answers = await connection.run('presence member counts', async (redis) => {
+      const pipeline = redis.pipeline();
+      for (const channel of channels) pipeline.hlen(connection.key('presence', channel, 'members'));
+      return (await pipeline.exec()) ?? [];
+    });
+    return channels.map((_, i) => {
+      const [error, count] = answers[i] ?? [new Error('no answer'), 0];
+      if (error) throw error;
+      return Number(count);
+    });
+  }
+
   /** Distinct members with a connection on this node. */
   memberCount(): number {
     let count = 0;

@@ -161,6 +161,56 @@ describe('client: channels, auth and presence (fake socket)', () => {
     expect(auth.requests).to.have.length(1);
   });
 
+  it('signs through the app\'s own authorizer when given one, for each new socket id', async () => {
+    const calls: Array<[string, string]> = [];
+    const { pushy, sockets } = start({
+      authEndpoint: '/never-asked',
+      fetch: () => Promise.reject(new Error('the endpoint must not be asked')),
+      authorizer: async (channel, socketId) => {
+        calls.push([channel, socketId]);
+        return { auth: `sig-${socketId}`, data: { id: 'ops' } as unknown as string };
+      },
+    });
+    const channel = pushy.subscribe('presence-Ops');
+    sockets.last().hello('s1');
+    sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'presence-ops' } });
+    await settle();
+    // An object is sent as the JSON text the server signs.
+    expect(sockets.last().commands('subscribe').at(-1).data).to.deep.equal({ channel: 'presence-ops', auth: 'sig-s1', data: '{"id":"ops"}' });
+    succeed(sockets.last(), 'presence-ops');
+    expect(channel.subscribed).to.equal(true);
+    sockets.last().drop();
+    clock.tick(500);
+    sockets.last().hello('s2');
+    sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'presence-ops' } });
+    await settle();
+    expect(calls).to.deep.equal([
+      ['presence-ops', 's1'],
+      ['presence-ops', 's2'],
+    ]);
+  });
+
+  it('an authorizer that throws or answers no auth gives one subscription-error', async () => {
+    const answers: Array<() => unknown> = [
+      () => {
+        throw new Error('not allowed here');
+      },
+      () => ({ signature: 'wrong field' }),
+    ];
+    const reasons: string[] = [];
+    for (const answer of answers) {
+      const { pushy, sockets } = start({ authorizer: async () => answer() as never });
+      const channel = pushy.subscribe('private-q');
+      channel.bind('subscription-error', (e: { reason: string }) => reasons.push(e.reason));
+      sockets.last().hello('s1');
+      sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'private-q' } });
+      await settle();
+      expect(channel.state).to.equal('failed');
+      expect(sockets.last().commands('subscribe')).to.have.length(1);
+    }
+    expect(reasons).to.deep.equal(['Authorizer failed: not allowed here', 'Authorizer answered no "auth"']);
+  });
+
   it('fails a private channel at once when no authEndpoint is configured', async () => {
     const { pushy, sockets } = start();
     const channel = pushy.subscribe('private-z');

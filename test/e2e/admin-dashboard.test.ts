@@ -1,29 +1,21 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createBrokerAdapter, type BrokerAdapter } from '../../lib/broker/create-broker.js';
 import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { signChannel } from '../../lib/signing.js';
+import { chromiumAvailable, launchBrowser } from '../helpers/browser.js';
 import { TestClient } from '../helpers/client.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { requireService } from '../helpers/services.js';
 import { trigger } from '../helpers/trigger.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ADMIN = { username: 'ops', password: 'dashboard-test-password' };
+/** Long enough to wrap: a narrow screen must not scroll sideways for it. */
+const LONG_CHANNEL = 'market-data.europe-west.instruments.equities.level-two-order-book-updates-0123456789';
 /** With PUSHY_UPDATE_SCREENSHOTS=1 the screenshot also replaces the one the README shows. */
 const UPDATE_DOCS = process.env.PUSHY_UPDATE_SCREENSHOTS === '1';
 
@@ -34,9 +26,9 @@ describe('e2e: admin dashboard in Chromium', function () {
   const clients: TestClient[] = [];
 
   before(async function () {
-    requireService(this, 'chromium', existsSync(CHROMIUM));
+    requireService(this, 'chromium', chromiumAvailable);
     srv = await startServer({ admin: ADMIN });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchBrowser();
   });
   after(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -126,18 +118,179 @@ describe('e2e: admin dashboard in Chromium', function () {
     }
   });
 
+  it('opens a channel from the keyboard: Tab reaches the channel links (focus shown, and kept across refreshes), Enter shows its members', async () => {
+    await sceneryClients();
+    const { page, problems, close } = await openDashboard(1280);
+    try {
+      const lobby = '#channels a[data-channel="presence-lobby"]';
+      await page.locator(lobby).waitFor();
+      await page.focus('#channel-filter');
+      let tabs = 0;
+      while (!(await page.evaluate((selector) => (globalThis as any).document.activeElement.matches(selector), lobby))) {
+        expect(++tabs, 'Tab presses to reach the presence-lobby link').to.be.below(20);
+        await page.keyboard.press('Tab');
+      }
+      const outline = await page.evaluate(() => {
+        const style = (globalThis as any).getComputedStyle((globalThis as any).document.activeElement);
+        return { style: style.outlineStyle as string, width: parseFloat(style.outlineWidth) };
+      });
+      expect(outline.style).to.not.equal('none');
+      expect(outline.width).to.be.at.least(2);
+
+      // A new channel moves the rows around on the next refresh: the focus stays on the link.
+      const newcomer = await TestClient.connect(srv.url, 'websocket');
+      clients.push(newcomer);
+      await newcomer.subscribe('aaa-keyboard');
+      await page.locator('#channels tr[data-channel="aaa-keyboard"]').waitFor();
+      expect(await page.evaluate((selector) => (globalThis as any).document.activeElement.matches(selector), lobby)).to.equal(true);
+
+      await page.keyboard.press('Enter');
+      await waitForText(page, '#members-channel', 'presence-lobby');
+      expect(await page.isVisible('#members')).to.equal(true);
+      await page.locator('#members-list li', { hasText: 'Cy' }).waitFor();
+      expect(await page.evaluate(() => (globalThis as any).location.hash)).to.equal('#channel=presence-lobby');
+      expect(await page.getAttribute(lobby, 'aria-current')).to.equal('true');
+      expect(problems).to.deep.equal([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('watches a presence channel from the console through the served browser client, signed by the admin API', async () => {
+    await sceneryClients();
+    const requests: string[] = [];
+    const { page, problems, close } = await openDashboard(1280);
+    page.on('request', (request) => requests.push(new URL(request.url()).pathname));
+    try {
+      // The page has the Pushy client and no bare SockJS to hand-write the protocol with.
+      expect(await page.evaluate(() => [typeof (globalThis as any).Pushy, typeof (globalThis as any).SockJS])).to.deep.equal(['function', 'undefined']);
+      await page.fill('#console-channel', 'presence-lobby');
+      await page.fill('#console-presence', '{"id":"ops-console","name":"Ops"}');
+      await page.click('#subscribe-form button[type=submit]');
+      await page.locator('#watching li.watching[data-channel="presence-lobby"]').waitFor();
+      expect(await page.textContent('#console-state')).to.equal('connected');
+      const watching = page.locator('#console-log li[data-event="watching"][data-channel="presence-lobby"]');
+      expect(await watching.textContent()).to.include('"id":"ops-console"').and.include('"id":"user-1"');
+      expect(requests).to.include('/pushy/admin/api/auth');
+      await waitForText(page, '#channels tr[data-channel="presence-lobby"] .members', '4');
+
+      await trigger(srv.url, 'presence-lobby', 'standup', { at: '9:30' }, { secret: srv.secret });
+      const event = page.locator('#console-log li[data-event="standup"][data-channel="presence-lobby"]');
+      await event.waitFor();
+      expect(await event.textContent()).to.include('{"at":"9:30"}');
+
+      await page.click('#watching li[data-channel="presence-lobby"] button');
+      await page.locator('#console-log li[data-event="stopped watching"][data-channel="presence-lobby"]').waitFor();
+      expect(await page.locator('#watching li').count()).to.equal(0);
+      await waitForText(page, '#channels tr[data-channel="presence-lobby"] .members', '3');
+      expect(requests.filter((path) => path.endsWith('sockjs.min.js'))).to.deep.equal([]);
+      expect(problems).to.deep.equal([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('fits 1280 px and 420 px: nothing wider than the screen, the nodes table stacks, two plots with labelled y axes', async () => {
+    await sceneryClients();
+    // Opened on a channel by its link, with the console watching, so the screenshots show every part.
+    const { page, problems, close } = await openDashboard(1280, '#channel=presence-lobby');
+    try {
+      await page.locator('#members-list li', { hasText: 'Cy' }).waitFor();
+      await page.fill('#console-channel', 'news');
+      await page.click('#subscribe-form button[type=submit]');
+      await page.locator('#watching li.watching[data-channel="news"]').waitFor();
+      for (let n = 0; n < 3; n += 1) await trigger(srv.url, 'news', 'story', { n, headline: 'Pushy dashboard fits small screens' }, { secret: srv.secret });
+      await page.locator('#console-log li[data-event="story"]', { hasText: '"n":2' }).waitFor();
+
+      for (const width of [1280, 420]) {
+        await page.setViewportSize({ width, height: 900 });
+        // The plots are redrawn at their new size.
+        await page.waitForFunction(
+          () => ['chart-connections', 'chart-events'].every((id) => {
+            const box = (globalThis as any).document.getElementById(id);
+            return Math.abs(Number(box.getAttribute('viewBox').split(' ')[2]) - Math.max(200, box.clientWidth)) <= 1;
+          }),
+        );
+
+        const overflow = await page.evaluate(() => {
+          const doc = (globalThis as any).document;
+          const limit = doc.documentElement.clientWidth;
+          // Anything sticking out on the right, except inside a box that scrolls by design.
+          const wide = [...doc.querySelectorAll('body *')]
+            .filter((node: any) => !node.closest('.table-wrap, #console-log') && node.getBoundingClientRect().right > limit + 0.5)
+            .map((node: any) => `${node.tagName.toLowerCase()}${node.id ? '#' + node.id : ''}.${node.className?.baseVal ?? node.className}`);
+          return { scrollWidth: doc.documentElement.scrollWidth, limit, wide };
+        });
+        expect(overflow.wide, `elements wider than ${width} px`).to.deep.equal([]);
+        expect(overflow.scrollWidth, `page width at ${width} px`).to.be.at.most(overflow.limit);
+        const nodesTable = await page.locator('#nodes').evaluate((table: any) => ({ right: table.getBoundingClientRect().right, scroll: table.parentElement.scrollWidth, box: table.parentElement.clientWidth }));
+        expect(nodesTable.right).to.be.at.most(width);
+        expect(nodesTable.scroll, 'the nodes table needs no sideways scrolling').to.be.at.most(nodesTable.box);
+        if (width === 420) {
+          // Stacked: every cell on its own line, named by its column.
+          expect(await page.locator('#nodes tbody tr.self td[data-label="Connections"]').evaluate((td: any) => (globalThis as any).getComputedStyle(td).display)).to.equal('flex');
+        }
+
+        for (const [id, series] of [['chart-connections', 'connections'], ['chart-events', 'events']] as const) {
+          const labels = (await page.locator(`#${id} .y-axis text`).allTextContents()).map(Number);
+          expect(labels.length, `${id} y-axis labels`).to.be.at.least(3);
+          expect(labels.every((value) => Number.isFinite(value))).to.equal(true);
+          expect(labels[0]).to.equal(0);
+          expect(labels.at(-1)).to.be.above(0);
+          expect([...labels].sort((a, b) => a - b)).to.deep.equal(labels);
+          // One series per plot, each on its own scale.
+          expect(await page.locator(`#${id} polyline`).count()).to.equal(1);
+          expect(await page.locator(`#${id} polyline.${series}`).count()).to.equal(1);
+          expect(await page.locator(`#${id} .x-axis text`).allTextContents()).to.deep.equal(['5 min ago', 'now']);
+        }
+
+        const shots = path.resolve('test-results');
+        mkdirSync(shots, { recursive: true });
+        await page.screenshot({ path: path.join(shots, `dashboard-${width}.png`), fullPage: true });
+        if (UPDATE_DOCS) await page.screenshot({ path: path.resolve(`docs/dashboard-${width}.png`), fullPage: true });
+      }
+      expect(problems).to.deep.equal([]);
+    } finally {
+      await close();
+    }
+  });
+
+  let scenery: Promise<void> | undefined;
+  /** Three clients on a presence channel, private channels, news and a long channel name (once per suite). */
+  function sceneryClients(): Promise<void> {
+    scenery ??= (async () => {
+      const transports = ['websocket', 'xhr-streaming', 'xhr-polling'] as const;
+      for (const [i, name] of ['Ann', 'Bob', 'Cy'].entries()) {
+        const client = await TestClient.connect(srv.url, transports[i]);
+        clients.push(client);
+        const data = JSON.stringify({ id: `user-${i + 1}`, name });
+        const auth = signChannel({ socketId: client.socketId, channel: 'presence-lobby', presenceData: data, secretKey: srv.secret });
+        await client.subscribe('presence-lobby', { auth, data });
+        await client.subscribe('news');
+        await client.subscribe(`private-user-${i + 1}`, { auth: signChannel({ socketId: client.socketId, channel: `private-user-${i + 1}`, secretKey: srv.secret }) });
+        if (i === 0) await client.subscribe(LONG_CHANNEL);
+      }
+    })();
+    return scenery;
+  }
+
+  /** The dashboard in a fresh context, failing the test on any page or console error. */
+  async function openDashboard(width: number, hash = ''): Promise<{ page: Page; problems: string[]; close(): Promise<void> }> {
+    const context = await browser.newContext({ httpCredentials: ADMIN, viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    expect((await page.goto(`${srv.url}/pushy/admin${hash}`))?.status()).to.equal(200);
+    await page.locator('#status.live').waitFor();
+    return { page, problems, close: () => context.close() };
+  }
+
   /** A few more clients, a presence channel and some traffic, so the screenshot shows something. */
   async function addScenery(page: Page): Promise<void> {
-    const transports = ['websocket', 'xhr-streaming', 'xhr-polling'] as const;
-    for (const [i, name] of ['Ann', 'Bob', 'Cy'].entries()) {
-      const client = await TestClient.connect(srv.url, transports[i]);
-      clients.push(client);
-      const data = JSON.stringify({ id: `user-${i + 1}`, name });
-      const auth = signChannel({ socketId: client.socketId, channel: 'presence-lobby', presenceData: data, secretKey: srv.secret });
-      await client.subscribe('presence-lobby', { auth, data });
-      await client.subscribe('news');
-      await client.subscribe(`private-user-${i + 1}`, { auth: signChannel({ socketId: client.socketId, channel: `private-user-${i + 1}`, secretKey: srv.secret }) });
-    }
+    await sceneryClients();
     await waitForText(page, '#total-connections', '5');
     await page.click('#channels tr[data-channel="presence-lobby"] a');
     await page.locator('#members-list li', { hasText: 'Cy' }).waitFor();
@@ -172,10 +325,10 @@ describe('e2e: admin dashboard node table on a Redis cluster, in Chromium', func
   }
 
   before(async function () {
-    requireService(this, 'chromium', existsSync(CHROMIUM));
+    requireService(this, 'chromium', chromiumAvailable);
     requireService(this, 'redis-server', REDIS_AVAILABLE);
     redis = await RedisServer.create();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchBrowser();
   });
   after(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -199,12 +352,19 @@ describe('e2e: admin dashboard node table on a Redis cluster, in Chromium', func
       await page.locator(`#nodes tr.self[data-node="${a.nodeId}"]`).waitFor();
       await page.locator(`#nodes tr[data-node="${b.nodeId}"]:not(.self)`).waitFor();
 
-      // A client on node b: node a's dashboard shows it on b's row (after b's next heartbeat).
+      // A client on node b: node a's dashboard shows it on b's row (after b's next heartbeat),
+      // and counts it in the tiles and the channel list, which are the whole cluster's.
       const client = await TestClient.connect(b.srv.url, 'websocket');
       clients.push(client);
+      await client.subscribe('cluster-news');
       await waitForText(page, `#nodes tr[data-node="${b.nodeId}"] .connections`, '1');
       expect(await page.textContent(`#nodes tr[data-node="${a.nodeId}"] .connections`)).to.equal('0');
-      const table = page.locator('#nodes').locator('xpath=..');
+      await waitForText(page, '#total-connections', '1');
+      await waitForText(page, '#total-channels', '1');
+      await waitForText(page, '#total-subscriptions', '1');
+      await waitForText(page, '#channels tr[data-channel="cluster-news"] .subscribers', '1');
+      expect(await page.textContent('#totals-scope')).to.include('whole cluster, 2 nodes');
+      const table = page.locator('section:has(#nodes)');
       const shots = path.resolve('test-results');
       mkdirSync(shots, { recursive: true });
       await table.screenshot({ path: path.join(shots, 'admin-nodes.png') });

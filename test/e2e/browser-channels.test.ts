@@ -92,6 +92,22 @@ describe('e2e: browser client private and presence channels through the auth end
     expect(await alice.evaluate(() => (globalThis as any).harness.members('presence-lobby'))).to.deep.equal(['alice']);
   });
 
+  it('takes the full SockJS URL, as pages written for the v1 client give it, without doubling the path', async () => {
+    const tab = await browser.newPage();
+    tabs.push(tab);
+    const requested: string[] = [];
+    tab.on('request', (request) => requested.push(new URL(request.url()).pathname));
+    await tab.goto(page.url);
+    await tab.evaluate((url) => (globalThis as any).harness.start(url, {}), `${srv.url}/pushy/socket`);
+    await waitForLog(tab, { type: 'connect' });
+    await subscribe(tab, 'v1-page', ['news']);
+    await waitForLog(tab, { type: 'event', channel: 'v1-page', event: 'pushy:subscription-success' });
+    await trigger(srv.url, 'v1-page', 'news', { ported: true }, { secret: srv.secret });
+    await waitForLog(tab, { type: 'event', channel: 'v1-page', event: 'news', data: { ported: true } });
+    expect(requested.filter((path) => path.startsWith('/pushy/socket/')), 'SockJS requests').to.not.be.empty;
+    expect(requested.filter((path) => path.includes('/pushy/socket/pushy/socket'))).to.deep.equal([]);
+  });
+
   it('exec() queued before the connection is up resolves with the reply; refusals reject with the code', async () => {
     const tab = await browser.newPage();
     tabs.push(tab);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { signChannel } from '../../lib/signing.js';
 import { TestClient } from '../helpers/client.js';
 import { basicAuth, eventually, request, type HttpAnswer } from '../helpers/http.js';
 import { NodeProcess } from '../helpers/node-process.js';
@@ -118,6 +119,62 @@ describe('e2e: admin node list on a Redis cluster', function () {
     expect((await request(nodes[0]!.url + '/pushy/admin/api/nodes')).status).to.equal(401);
   });
 
+  it('stats, the channel list and channel details count every node; a member on two nodes counts once', async () => {
+    // From the first test: node 0 has news and sport, node 1 news. Now the same user joins a
+    // presence channel from node 0 and node 1, and a second user from node 1.
+    const join = async (node: NodeProcess, id: string): Promise<void> => {
+      const client = await TestClient.connect(node.url, 'websocket');
+      clients.push(client);
+      const data = JSON.stringify({ id, name: id });
+      const auth = signChannel({ socketId: client.socketId, channel: 'presence-room', presenceData: data, secretKey: 'cluster-nodes-secret' });
+      expect((await client.subscribe('presence-room', { auth, data })).event).to.equal('pushy:subscription-success');
+    };
+    await join(nodes[0]!, 'ann');
+    await join(nodes[1]!, 'ann');
+    await join(nodes[1]!, 'bob');
+
+    // Asked of node 2, which has no subscriber at all: peers count as of their last heartbeat.
+    await eventually(async () => {
+      const stats = (await admin(nodes[2]!, '/pushy/admin/api/stats')).body;
+      expect(stats.cluster).to.deep.equal({
+        adapter: 'redis',
+        redis: 'up',
+        nodes: 3,
+        connections: 6,
+        byTransport: { websocket: 5, 'xhr-polling': 1 },
+        subscriptions: 6,
+        channels: { total: 3, byKind: { public: 2, private: 0, presence: 1 } },
+        presenceMembers: 2,
+        events: stats.cluster.events,
+      });
+      // The node part stays this node's own.
+      expect(stats.node).to.deep.include({ subscriptions: 0, presenceMembers: 0 });
+      expect(stats.node.connections.total).to.equal(0);
+    });
+    const channels = await admin(nodes[2]!, '/pushy/admin/api/channels');
+    expect(channels.body).to.deep.equal({
+      total: 3,
+      channels: [
+        { name: 'presence-room', kind: 'presence', subscribers: 3, members: 2 },
+        { name: 'news', kind: 'public', subscribers: 2 },
+        { name: 'sport', kind: 'public', subscribers: 1 },
+      ],
+    });
+    const room = await admin(nodes[2]!, '/pushy/admin/api/channels/presence-room');
+    expect(room.status).to.equal(200);
+    expect(room.body).to.deep.include({ name: 'presence-room', kind: 'presence', subscribers: 3 });
+    expect(room.body.members.map((m: { id: string }) => m.id).sort()).to.deep.equal(['ann', 'bob']);
+    expect((await admin(nodes[2]!, '/pushy/admin/api/channels/news')).body).to.deep.include({ subscribers: 2 });
+
+    // Every node agrees.
+    for (const node of nodes.slice(0, 2)) {
+      await eventually(async () => expect((await admin(node, '/pushy/admin/api/channels')).body).to.deep.equal(channels.body));
+    }
+    // The sum of the nodes table is the cluster total.
+    const list = (await admin(nodes[0]!, '/pushy/admin/api/nodes')).body.nodes as Array<{ connections: { total: number } }>;
+    expect(list.reduce((sum, n) => sum + n.connections.total, 0)).to.equal(6);
+  });
+
   it('a node closed gracefully leaves the list at once; a SIGKILLed one when its entry expires', async () => {
     const exit = await nodes[2]!.kill('SIGTERM');
     expect(exit.code).to.equal(0);
@@ -127,7 +184,7 @@ describe('e2e: admin node list on a Redis cluster', function () {
     // Still listed until its entry expires (NODE_TIMEOUT after its last heartbeat), then gone.
     await eventually(async () => expect((await rows(nodes[0]!)).map((row) => row.nodeId)).to.deep.equal([ids[0]]), NODE_TIMEOUT + 5000);
     const stats = await admin(nodes[0]!, '/pushy/admin/api/stats');
-    expect(stats.body.cluster).to.deep.include({ nodes: 1, connections: 2 });
+    expect(stats.body.cluster).to.deep.include({ nodes: 1, connections: 3 });
     nodes = nodes.slice(0, 1);
   });
 

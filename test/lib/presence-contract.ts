@@ -73,6 +73,18 @@ export function describePresenceContract(name: string, createStore: () => Promis
       expect(store.memberCount()).to.equal(2);
     });
 
+    it('counts the members of several channels at once, in the order asked', async () => {
+      const [a, b, empty] = [freshPresenceChannel(), freshPresenceChannel(), freshPresenceChannel()];
+      await store.join(a, 'u:alice', member('alice'), 'c1');
+      await store.join(a, 'u:alice', member('alice'), 'c2');
+      await store.join(b, 'u:alice', member('alice'), 'c1');
+      await store.join(b, 'u:bob', member('bob'), 'c3');
+      expect(await store.memberCounts([b, empty, a])).to.deep.equal([2, 0, 1]);
+      expect(await store.memberCounts([])).to.deep.equal([]);
+      await store.leave(b, 'u:bob', 'c3');
+      expect(await store.memberCounts([a, b])).to.deep.equal([1, 1]);
+    });
+
     it('an empty channel has no members', async () => {
       expect(await store.members(freshPresenceChannel())).to.deep.equal([]);
       expect(store.memberCount()).to.equal(0);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { NodeList } from '../../lib/admin/node-registry.js';
+import { MemoryNodeRegistry, type NodeList } from '../../lib/admin/node-registry.js';
 import { RedisNodeRegistry } from '../../lib/admin/redis-node-registry.js';
 import type { NodeView } from '../../lib/admin/snapshot.js';
 import type { RedisConnection } from '../../lib/redis/redis-connection.js';
@@ -33,14 +33,18 @@ function view(nodeId: string, total: number, startedAt = Date.now()): NodeView {
   };
 }
 
-/** One node: its registry, connection and a mutable connection count it publishes. */
+/** One node: its registry, connection and the mutable counts it publishes. */
 interface TestNode {
   id: string;
   registry: RedisNodeRegistry;
   connection: RedisConnection;
   total: number;
+  /** Its subscribers per channel. */
+  channels: Map<string, number>;
   startedAt: number;
   list(): Promise<NodeList>;
+  /** The cluster's channels as this node sees them, sorted by name. */
+  clusterChannels(): Promise<Array<[string, number]>>;
 }
 
 describe('RedisNodeRegistry', () => {
@@ -54,8 +58,20 @@ describe('RedisNodeRegistry', () => {
     const id = randomUUID();
     const registry = new RedisNodeRegistry({ connection, nodeId: id, logger: recordLogs().logger, heartbeatInterval: HEARTBEAT_INTERVAL, nodeTimeout: NODE_TIMEOUT });
     registries.push(registry);
-    const test: TestNode = { id, registry, connection, total: 0, startedAt, list: () => registry.list(view(id, test.total, startedAt)) };
-    registry.start(() => view(id, test.total, startedAt));
+    const test: TestNode = {
+      id,
+      registry,
+      connection,
+      total: 0,
+      channels: new Map(),
+      startedAt,
+      list: () => registry.list(view(id, test.total, startedAt)),
+      clusterChannels: async () => [...(await registry.channels(test.channels)).subscribers].sort(([a], [b]) => a.localeCompare(b)),
+    };
+    registry.start(
+      () => view(id, test.total, startedAt),
+      () => test.channels,
+    );
     return test;
   }
 
@@ -131,5 +147,70 @@ describe('RedisNodeRegistry', () => {
     }
     // The restarted Redis is empty: both nodes write themselves back as soon as they reconnect.
     await eventually(async () => expect(summary(await a.list()).map(([id]) => id)).to.deep.equal([a.id, b.id]), 10000);
+  });
+
+  it('sums every live node\'s subscribers per channel, this node\'s as of now and its peers\' as they last wrote them', async () => {
+    const a = await node(1000);
+    const b = await node(2000);
+    const c = await node(3000);
+    a.channels = new Map([['news', 2], ['sport', 1]]);
+    b.channels = new Map([['news', 3], ['presence-lobby', 1]]);
+    c.channels = new Map([['private-c', 1]]);
+    const all: Array<[string, number]> = [['news', 5], ['presence-lobby', 1], ['private-c', 1], ['sport', 1]];
+    await eventually(async () => expect(await c.clusterChannels()).to.deep.equal(all));
+    expect(await c.registry.channels(c.channels)).to.deep.include({ adapter: 'redis', redis: 'up' });
+    await eventually(async () => expect(await a.clusterChannels()).to.deep.equal(all));
+
+    // Changes, removals and additions reach the others within a heartbeat.
+    a.channels = new Map([['news', 1], ['weather', 4]]);
+    await eventually(async () => expect(await c.clusterChannels()).to.deep.equal([['news', 4], ['presence-lobby', 1], ['private-c', 1], ['weather', 4]]));
+
+    // A closed node's channels go with it, at once.
+    await b.registry.close();
+    expect(await c.clusterChannels()).to.deep.equal([['news', 1], ['private-c', 1], ['weather', 4]]);
+  });
+
+  it('writes thousands of channels in batches and then only what changed', async () => {
+    const a = await node(1000);
+    const b = await node(2000);
+    a.channels = new Map(Array.from({ length: 1200 }, (_, i) => [`ch-${i}`, (i % 7) + 1]));
+    await eventually(async () => expect(await b.clusterChannels()).to.have.length(1200));
+    expect(new Map(await b.clusterChannels())).to.deep.equal(a.channels);
+    a.channels = new Map([...a.channels].filter(([, count]) => count > 3).map(([name, count]) => [name, count * 10]));
+    await eventually(async () => expect(new Map(await b.clusterChannels())).to.deep.equal(a.channels));
+  });
+
+  it('skips channel entries that are not channels with counts (Redis is open to more than Pushy)', async () => {
+    const a = await node(1000);
+    const b = await node(2000);
+    b.channels = new Map([['news', 2]]);
+    await eventually(async () => expect(await a.clusterChannels()).to.deep.equal([['news', 2]]));
+    await b.connection.commands.hset(b.connection.key('admin', 'node', b.id, 'channels'), 'bogus', 'many', 'negative', '-3', 'not a channel!', '1', 'UPPER', '1');
+    expect(await a.clusterChannels()).to.deep.equal([['news', 2]]);
+  });
+
+  it('while Redis is down, counts this node\'s channels alone; when Redis is back empty, every node writes its channels in full again', async () => {
+    const a = await node(1000);
+    const b = await node(2000);
+    a.channels = new Map([['mine', 1]]);
+    b.channels = new Map([['theirs', 2]]);
+    await eventually(async () => expect(await a.clusterChannels()).to.deep.equal([['mine', 1], ['theirs', 2]]));
+    await redis.stop();
+    try {
+      await eventually(() => expect(a.connection.isUp).to.equal(false));
+      expect(await a.registry.channels(a.channels)).to.deep.equal({ adapter: 'redis', redis: 'down', subscribers: new Map([['mine', 1]]) });
+    } finally {
+      await redis.start();
+    }
+    // Nothing changed on b, so a delta would be empty: b must notice Redis lost its entry.
+    await eventually(async () => expect(await a.clusterChannels()).to.deep.equal([['mine', 1], ['theirs', 2]]), 10000);
+  });
+
+  it('the memory registry is this node alone', async () => {
+    const registry = new MemoryNodeRegistry();
+    const mine = new Map([['news', 3]]);
+    const answer = await registry.channels(mine);
+    expect(answer).to.deep.equal({ adapter: 'memory', subscribers: new Map([['news', 3]]) });
+    expect(answer.subscribers).to.not.equal(mine);
   });
 });

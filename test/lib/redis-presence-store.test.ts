@@ -83,6 +83,9 @@ describe('RedisPresenceStore', () => {
     expect(onB.members).to.deep.equal([member('alice')]);
     await b.join(channel, 'u:bob', member('bob'), 'b2');
     expect(await a.members(channel)).to.have.deep.members([member('alice'), member('bob')]);
+    // Counted once per member, wherever its connections are, from either node.
+    expect(await a.memberCounts([channel])).to.deep.equal([2]);
+    expect(await b.memberCounts([channel])).to.deep.equal([2]);
     expect((await a.leave(channel, 'u:alice', 'a1')).last).to.equal(false);
     expect((await b.leave(channel, 'u:alice', 'b1')).last).to.equal(true);
     expect(await a.members(channel)).to.deep.equal([member('bob')]);
