@@ -328,7 +328,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PushyConfig {
   const config = convict(schema, { env, args: [] });
   try {
     if (options.file) config.loadFile(options.file);
-    if (options.overrides) config.load(options.overrides);
+    if (options.overrides) applyOverrides((key, value) => config.set(key as never, value as never), options.overrides);
     config.validate({ allowed: 'strict' });
     checkAdapter(config.get('adapter') as AdapterConfig);
     checkCommandsDir(config.get('commandsDir') as string);
@@ -353,6 +353,18 @@ export function describeOptions(): Array<{ key: string; default: unknown; env: s
   };
   walk(schema, '');
   return rows;
+}
+
+/**
+ * Sets every leaf of `overrides`. Not convict's `load`, which applies the environment again
+ * after the values it loads, so that `PUSHY_PORT` would beat `--port`.
+ */
+function applyOverrides(set: (key: string, value: unknown) => void, overrides: object, prefix = ''): void {
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) applyOverrides(set, value as object, `${prefix}${key}.`);
+    else set(`${prefix}${key}`, value);
+  }
 }
 
 /** Rules between adapter options that convict's per-key formats cannot express. */

@@ -81,3 +81,16 @@ describe('config: log.format', () => {
     expect(() => loadConfig({ env: { PUSHY_LOG_FORMAT: 'xml' } })).to.throw(ConfigError, /log\.format \(environment variable PUSHY_LOG_FORMAT\)/);
   });
 });
+
+describe('config: overrides (the command line, embedding)', () => {
+  it('win over the file and the environment, and are validated like them', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pushy-config-'));
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ port: 1000, sockjs: { prefix: '/file' } }));
+    const config = loadConfig({ file, env: { PUSHY_PORT: '2000', PUSHY_SOCKJS_PREFIX: '/env' }, overrides: { port: 3000 } });
+    expect(config.port).to.equal(3000);
+    expect(config.sockjs.prefix).to.equal('/env');
+    expect(() => loadConfig({ env: { PUSHY_PORT: '2000' }, overrides: { port: 70000 } })).to.throw(ConfigError, /port/);
+    expect(() => loadConfig({ env: {}, overrides: { nope: 1 } as never })).to.throw(ConfigError, /nope/);
+  });
+});
