@@ -10,7 +10,7 @@ describe('e2e: refused triggers are logged at debug with the reason', () => {
 
   async function withServer(level: 'debug' | 'info', run: (srv: TestServer) => Promise<void>): Promise<string[]> {
     const lines: string[] = [];
-    const srv = await startServer({}, { logger: createLogger(level, (line) => lines.push(line), 'json') });
+    const srv = await startServer({}, { logger: createLogger(level, (line) => lines.push(line)) });
     try {
       await run(srv);
     } finally {
@@ -32,12 +32,16 @@ describe('e2e: refused triggers are logged at debug with the reason', () => {
 
   it('logs each refusal with status, code and reason, never the key, the signature or the secret', async () => {
     const lines = await withServer('debug', refuseFour);
-    const refusals = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'trigger refused');
+    // Text lines: `time LEVEL message {fields}`.
+    const refusals = lines
+      .map((line) => /^\S+ (?<level>[A-Z]+) trigger refused (?<fields>\{.*\})$/.exec(line)?.groups)
+      .filter((groups) => groups !== undefined)
+      .map((groups) => ({ level: groups.level, ...(JSON.parse(groups.fields!) as Record<string, unknown>) }) as Record<string, unknown>);
     expect(refusals.map(({ status, code, reason, channel, level }) => ({ status, code, reason, channel, level }))).to.deep.equal([
-      { status: 403, code: '403', reason: 'Invalid credentials', channel: 'room', level: 'debug' },
-      { status: 403, code: '501', reason: 'Timestamp out of bounds', channel: 'room', level: 'debug' },
-      { status: 415, code: '415', reason: 'Unsupported content type: send application/json or application/x-www-form-urlencoded', channel: 'room', level: 'debug' },
-      { status: 400, code: '400', reason: 'Missing parameter: timestamp', channel: 'room', level: 'debug' },
+      { status: 403, code: '403', reason: 'Invalid credentials', channel: 'room', level: 'DEBUG' },
+      { status: 403, code: '501', reason: 'Timestamp out of bounds', channel: 'room', level: 'DEBUG' },
+      { status: 415, code: '415', reason: 'Unsupported content type: send application/json or application/x-www-form-urlencoded', channel: 'room', level: 'DEBUG' },
+      { status: 400, code: '400', reason: 'Missing parameter: timestamp', channel: 'room', level: 'DEBUG' },
     ]);
     for (const refusal of refusals) expect(refusal.remoteAddress).to.be.a('string');
     const all = lines.join('\n');
