@@ -227,6 +227,26 @@ describe('e2e: pushy-server options, and failures at start in one line', functio
     expect(result.stderr).to.match(/^pushy-server: cannot listen on 192\.0\.2\.1:0: .*\(EADDRNOTAVAIL\)\n$/);
   });
 
+  it('any listen failure is one line and exit 1: a port below 1024 without the privilege (EACCES)', async function () {
+    let firstUnprivileged = 1024;
+    try {
+      firstUnprivileged = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
+    } catch {
+      // Not Linux: ports below 1024 are privileged.
+    }
+    if (firstUnprivileged <= 1) {
+      process.stderr.write('\n  !!! SKIPPING the EACCES case: this machine lets anyone bind port 1\n');
+      this.skip();
+    }
+    // As root (CI) the refusal needs another user: nobody.
+    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const result = await runCommand([], { env: { PUSHY_PORT: '1', PUSHY_HOST: '127.0.0.1', PUSHY_SECRET_KEY: 's' }, ...user });
+    expect(result.code, result.stderr).to.equal(1);
+    expect(result.stderr).to.equal(
+      'pushy-server: cannot listen on 127.0.0.1:1: permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE; choose a higher port (--port, PUSHY_PORT) (EACCES)\n',
+    );
+  });
+
   it('an embedded server.listen() rejects with a ListenError carrying the code', async () => {
     const first = start([], { PUSHY_SECRET_KEY: 's' });
     const port = Number(new URL(await first.ready).port);

@@ -75,6 +75,9 @@ export interface RunCommandOptions {
   cwd?: string;
   /** Script to run instead of dist/pushy-server.js (e.g. the root pushy-server.js). */
   entry?: string;
+  /** Run as this user and group (the tests run as root in CI: to see a refusal root never gets). */
+  uid?: number;
+  gid?: number;
 }
 
 /**
@@ -86,7 +89,7 @@ export function runCommand(args: string[], options: RunCommandOptions = {}): Pro
   const env = Object.fromEntries(
     Object.entries({ PATH: process.env.PATH ?? '', ...options.env }).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
-  const child = spawn(process.execPath, [options.entry ?? ENTRY, ...args], { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [options.entry ?? ENTRY, ...args], { env, cwd: options.cwd, uid: options.uid, gid: options.gid, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
