@@ -14,6 +14,10 @@ configuration as JSON on stdout with every secret masked; problems go to stderr.
 
 Exit code: 0 when the server would start with it, 1 when not, 2 for a bad command line.
 Redis is not contacted.
+
+Options:
+  -c, --config <file>        the config file (or give it as the argument)
+  -h, --help                 show this help
 `;
 
 /** `pushy-server check-config [file]`: validate, and print the effective config with secrets masked. */

@@ -22,7 +22,8 @@ sign channel prints the auth a client sends to subscribe to a private or presenc
 
 Options:
 ${TRIGGER_OPTIONS_HELP}
-  -t, --timestamp <s>  sign trigger: unix seconds to sign with (default: now)
+  -t, --timestamp <s>        sign trigger: unix seconds to sign with (default: now)
+  -h, --help                 show this help
 `;
 
 const OPTIONS = { ...TRIGGER_OPTIONS, timestamp: { type: 'string', short: 't' } } as const;

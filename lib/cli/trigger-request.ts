@@ -12,12 +12,12 @@ export const TRIGGER_OPTIONS = {
   'socket-id': { type: 'string' },
 } as const;
 
-/** The `--help` lines of {@link TRIGGER_OPTIONS}. */
-export const TRIGGER_OPTIONS_HELP = `  -c, --config <file>  config file with the secretKey (PUSHY_SECRET_KEY works too), port and host
-  -u, --url <url>      the server's base URL (default: http(s)://<host>:<port> of the configuration,
-                       with 127.0.0.1 for 0.0.0.0)
-      --socket-id <id> leave out this connection (the sender's own)
-  -h, --help           show this help`;
+/** The `--help` lines of {@link TRIGGER_OPTIONS} but `--help`, which each command puts last. */
+export const TRIGGER_OPTIONS_HELP = `  -c, --config <file>        config file with the secretKey (PUSHY_SECRET_KEY works too),
+                             port and host
+  -u, --url <url>            the server's base URL (default: http(s)://<host>:<port> of the
+                             configuration, with 127.0.0.1 for 0.0.0.0)
+      --socket-id <id>       leave out this connection (the sender's own)`;
 
 const positionalsSchema = z.object({ channel: channelNameSchema, event: eventNameSchema, data: jsonTextSchema.optional() });
 const POSITIONALS = ['channel', 'event', 'data'] as const;

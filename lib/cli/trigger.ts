@@ -16,8 +16,9 @@ refused it or could not be reached, 2 for a bad command line.
 
 Options:
 ${TRIGGER_OPTIONS_HELP}
-      --idempotency-key <key>  a retry with the same key within 5 minutes publishes once
-      --timeout <ms>   give up after this long (default: 10000)
+      --idempotency-key <k>  a retry with the same key <k> within 5 minutes publishes once
+      --timeout <ms>         give up after this long (default: 10000)
+  -h, --help                 show this help
 `;
 
 const OPTIONS = {
