@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { createSharedHistory } from '../history/create-history.js';
 import { createLogger } from '../logger.js';
-import { createServer } from '../server.js';
+import { createServer, type PushyServer } from '../server.js';
 import { COMMON_OPTIONS, configFileArg, parseCommandLine } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
 import { COMMANDS } from './commands.js';
@@ -70,7 +70,7 @@ export const serveCommand: CliCommand = {
     const logger = createLogger(config.logLevel, undefined, config.log.format);
     const adapter = await createBrokerAdapter(config.adapter, logger);
     const shared = createSharedHistory(adapter.redis, config.history, logger);
-    let server;
+    let server: PushyServer;
     try {
       server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes, ...shared });
       for (const failure of server.commandsReport.failed) {
@@ -93,23 +93,21 @@ export const serveCommand: CliCommand = {
 
     const running = server;
     let stopping = false;
-    const stop = (signal: string): void => {
+    const stop = async (signal: string): Promise<void> => {
       if (stopping) return;
       stopping = true;
       logger.info(`${signal} received, closing`);
-      running
-        .close()
-        .then(() => adapter.close())
-        .then(
-          () => process.exit(0),
-          (error: unknown) => {
-            logger.error('shutdown failed', { error });
-            process.exit(1);
-          },
-        );
+      try {
+        await running.close();
+        await adapter.close();
+      } catch (error) {
+        logger.error('shutdown failed', { error });
+        process.exit(1);
+      }
+      process.exit(0);
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
     return undefined;
   },
 };
