@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import convict from 'convict';
 import { MAX_ROTATION_GRACE } from './apps/app-keys.js';
 import type { AppStoreType } from './apps/app-store.js';
 import { appInputSchema, describeIssue, type App } from './apps/app.js';
 import { readEnvApp } from './apps/env-app.js';
 import type { RetentionRule } from './history/retention.js';
-import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import { MAX_CHANNEL_NAME_LENGTH } from './protocol.js';
 
 /** `history.rules`: a list of `{match, size, ttl}`; from the environment, as JSON text. */
@@ -38,6 +38,34 @@ convict.addFormat({
     if (!Array.isArray(value)) throw new Error('must be an array of apps [{"id", "key", "secret", ...}]');
   },
   coerce: parseJsonText,
+});
+
+/** The words a boolean option accepts as text (environment variables), in any case. */
+const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['false', false],
+  ['1', true],
+  ['0', false],
+  ['yes', true],
+  ['no', false],
+]);
+
+/** `true`/`false`/`1`/`0`/`yes`/`no` in any case, or undefined for any other text. */
+export function parseBooleanText(text: string): boolean | undefined {
+  return BOOLEAN_WORDS.get(text.trim().toLowerCase());
+}
+
+/**
+ * Every boolean option. convict's own `Boolean` reads any text but "false" as true, so that
+ * `PUSHY_SOCKJS_WEBSOCKET=0` turned WebSocket on; here text that is not one of the words stays
+ * text, which validation then refuses.
+ */
+convict.addFormat({
+  name: 'flag',
+  validate(value: unknown) {
+    if (typeof value !== 'boolean') throw new Error('must be true or false (as text: true/false, 1/0, yes/no)');
+  },
+  coerce: (value: unknown) => (typeof value === 'string' ? (parseBooleanText(value) ?? value) : value),
 });
 
 /** Parses a list given as JSON text; text that is not JSON stays a string, which validation refuses. */
@@ -76,6 +104,14 @@ const schema = {
     default: 'info' as LogLevel,
     env: 'PUSHY_LOG_LEVEL',
   },
+  log: {
+    format: {
+      doc: 'Log line format on stderr: "text" (time LEVEL message {fields}) or "json" (one object per line with time, level, msg and the fields).',
+      format: [...LOG_FORMATS],
+      default: 'text' as LogFormat,
+      env: 'PUSHY_LOG_FORMAT',
+    },
+  },
   commandsDir: {
     doc: 'Folder of custom command modules loaded at start (empty: none).',
     format: String,
@@ -87,7 +123,7 @@ const schema = {
     heartbeatDelay: { doc: 'Milliseconds between heartbeat frames on idle connections (keeps proxies from timing them out).', format: 'nat', default: 25000, env: 'PUSHY_SOCKJS_HEARTBEAT_DELAY' },
     disconnectDelay: { doc: 'Milliseconds a polling session may be without a receiving request before it is closed.', format: 'nat', default: 5000, env: 'PUSHY_SOCKJS_DISCONNECT_DELAY' },
     responseLimit: { doc: 'Bytes a streaming response may carry before the client must open a new one.', format: 'nat', default: 131072, env: 'PUSHY_SOCKJS_RESPONSE_LIMIT' },
-    websocket: { doc: 'Offer the WebSocket transport (turn it off behind proxies that break upgrades).', format: Boolean, default: true, env: 'PUSHY_SOCKJS_WEBSOCKET' },
+    websocket: { doc: 'Offer the WebSocket transport (turn it off behind proxies that break upgrades).', format: 'flag', default: true, env: 'PUSHY_SOCKJS_WEBSOCKET' },
     clientUrl: {
       doc: 'URL of sockjs-client that the iframe transports load; Pushy serves its own copy at the default, so no CDN is needed.',
       format: String,
@@ -176,7 +212,7 @@ const schema = {
     },
   },
   metrics: {
-    enabled: { doc: 'Serve Prometheus metrics (unauthenticated: keep the path off the public network).', format: Boolean, default: true, env: 'PUSHY_METRICS_ENABLED' },
+    enabled: { doc: 'Serve Prometheus metrics (unauthenticated: keep the path off the public network).', format: 'flag', default: true, env: 'PUSHY_METRICS_ENABLED' },
     path: { doc: 'URL path of the Prometheus metrics.', format: urlPath, default: '/metrics', env: 'PUSHY_METRICS_PATH' },
   },
   admin: {
@@ -252,6 +288,7 @@ export type PushyConfig = {
   secretKey: string;
   timestampTolerance: number;
   logLevel: LogLevel;
+  log: { format: LogFormat };
   commandsDir: string;
   sockjs: {
     prefix: string;
@@ -350,12 +387,13 @@ export function loadConfig(options: LoadConfigOptions = {}): PushyConfig {
   let apps: AppsConfig;
   try {
     if (options.file) config.load(readConfigFile(options.file));
-    if (options.overrides) config.load(options.overrides);
+    if (options.overrides) applyOverrides((key, value) => config.set(key as never, value as never), withAppsShorthand(options.overrides as Record<string, unknown>));
     config.validate({ allowed: 'strict' });
     checkAdapter(config.get('adapter') as AdapterConfig);
+    checkCommandsDir(config.get('commandsDir') as string);
     apps = checkApps(config.get('apps') as { store: AppsConfig['store']; list: unknown[]; rotationGrace: number }, env);
   } catch (error) {
-    throw new ConfigError(`Invalid ${source}: ${describeConvictError(error)}`);
+    throw new ConfigError(`Invalid ${source}: ${describeConvictError(error, env)}`);
   }
   return { ...(config.getProperties() as PushyConfig), apps };
 }
@@ -369,7 +407,11 @@ function readConfigFile(file: string): Record<string, unknown> {
   // An empty document (`null`) loads nothing, as convict's loadFile does.
   if (parsed === null) return {};
   if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the file must hold a JSON object');
-  const content = parsed as Record<string, unknown>;
+  return withAppsShorthand(parsed as Record<string, unknown>);
+}
+
+/** `"apps": [...]` (a file or overrides) means `"apps": {"list": [...]}`. */
+function withAppsShorthand(content: Record<string, unknown>): Record<string, unknown> {
   const apps = content.apps;
   if (Array.isArray(apps)) return { ...content, apps: { list: apps } };
   if (apps !== undefined && (typeof apps !== 'object' || apps === null)) {
@@ -428,6 +470,18 @@ export function describeOptions(): Array<{ key: string; default: unknown; env: s
   return rows;
 }
 
+/**
+ * Sets every leaf of `overrides`. Not convict's `load`, which applies the environment again
+ * after the values it loads, so that `PUSHY_PORT` would beat `--port`.
+ */
+function applyOverrides(set: (key: string, value: unknown) => void, overrides: object, prefix = ''): void {
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) applyOverrides(set, value as object, `${prefix}${key}.`);
+    else set(`${prefix}${key}`, value);
+  }
+}
+
 /** Rules between adapter options that convict's per-key formats cannot express. */
 function checkAdapter(adapter: AdapterConfig): void {
   if (adapter.heartbeatInterval < 100) throw new Error('adapter.heartbeatInterval: must be at least 100 (ms)');
@@ -437,18 +491,36 @@ function checkAdapter(adapter: AdapterConfig): void {
   if (adapter.commandTimeout < 1) throw new Error('adapter.commandTimeout: must be at least 1 (ms)');
 }
 
+/** `commandsDir`, when set, must be a folder that exists: found now, not as a stack at start. */
+function checkCommandsDir(folder: string): void {
+  if (folder === '') return;
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(folder).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`commandsDir: ${code === 'ENOENT' ? 'no such folder' : `cannot read the folder (${code ?? 'error'})`}: value was ${JSON.stringify(folder)}`);
+  }
+  if (!isFolder) throw new Error(`commandsDir: not a folder: value was ${JSON.stringify(folder)}`);
+}
+
 /** A fresh random secret for a server started without one. */
 export function generateSecretKey(): string {
   return randomBytes(24).toString('hex');
 }
 
-function describeConvictError(error: unknown): string {
+function describeConvictError(error: unknown, env: NodeJS.ProcessEnv): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'the file does not exist';
   if (code === 'EACCES') return 'the file is not readable';
   if (error instanceof SyntaxError) return `the file is not valid JSON (${error.message})`;
   // convict words an unknown key as "configuration param 'x' not declared in the schema" and a bad
-  // value as "x: must be ...: value was ..."; both already name the key.
-  return error.message.replace(/\s+/g, ' ').trim();
+  // value as "x: must be ...: value was ..." (one line each); both already name the key. A value
+  // that came from the environment is named by its variable too, which is what the user typed.
+  const lines = error.message.split('\n').map((line) => {
+    const option = describeOptions().find((row) => line.startsWith(`${row.key}: `) && env[row.env] !== undefined);
+    return option ? `${option.key} (environment variable ${option.env})${line.slice(option.key.length)}` : line;
+  });
+  return lines.join(' ').replace(/\s+/g, ' ').trim();
 }

@@ -84,3 +84,32 @@ export function isPushyError(value: unknown): value is PushyError {
   const candidate = value as Partial<PushyError>;
   return typeof candidate.code === 'string' && typeof candidate.status === 'number';
 }
+
+/** Why a listen failed, in words an operator can act on, by the system error code. */
+const LISTEN_HINTS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use: another process has this port; stop it, or choose another port (--port, PUSHY_PORT)',
+  EACCES: 'permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE; choose a higher port (--port, PUSHY_PORT)',
+  EADDRNOTAVAIL: 'address not available: the host is not an address of this machine (host, PUSHY_HOST)',
+  ENOTFOUND: 'host name not found (host, PUSHY_HOST)',
+};
+
+/**
+ * The server could not listen on its address (port taken, not permitted, host not here). One
+ * line, with the address and the system code, for the operator; the original is the `cause`.
+ */
+export class ListenError extends Error {
+  override readonly name = 'ListenError';
+  /** The system error code, e.g. `EADDRINUSE`. */
+  readonly code: string;
+
+  constructor(address: string, cause: NodeJS.ErrnoException) {
+    const code = cause.code ?? 'EUNKNOWN';
+    super(`cannot listen on ${address}: ${LISTEN_HINTS[code] ?? cause.message} (${code})`, { cause });
+    this.code = code;
+  }
+}
+
+/** A command line the CLI cannot run (unknown option, missing or malformed argument). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -6,7 +6,7 @@ export { createServer, SHUTDOWN_CLOSE, type PushyServer, type PushyServerOptions
 export { loadConfig, describeOptions, ConfigError, type PushyConfig, type LoadConfigOptions, type AdapterConfig } from './config.js';
 export { signTrigger, signChannel, triggerUrl, sha256Hex } from './signing.js';
 export type { TriggerSignatureInput, ChannelSignatureInput, TriggerUrlInput } from './signing.js';
-export { PushyError, ERRORS, CLOSES, type ErrorName, type CloseInfo } from './errors.js';
+export { PushyError, ListenError, ERRORS, CLOSES, type ErrorName, type CloseInfo } from './errors.js';
 export type { CommandHandler, CommandContext, LegacyCommand } from './command-registry.js';
 export type { Broker, BrokerMessage } from './broker/broker.js';
 export { MemoryBroker } from './broker/memory-broker.js';
@@ -21,7 +21,7 @@ export { RedisHistoryStore, type RedisHistoryStoreDeps } from './history/redis-h
 export { MemoryIdempotencyStore, type IdempotencyStore, type IdempotencyClaim } from './history/idempotency-store.js';
 export { RedisIdempotencyStore } from './history/redis-idempotency-store.js';
 export { createSharedHistory, type SharedHistory } from './history/create-history.js';
-export { createLogger, type Logger, type LogLevel } from './logger.js';
+export { createLogger, type Logger, type LogLevel, type LogFormat } from './logger.js';
 export { EVENTS, PROTOCOL_VERSION, normaliseChannelName } from './protocol.js';
 export { authorizeChannel, channelAuthHandler } from './auth-endpoint.js';
 export type { AuthorizeChannelInput, ChannelAuthorization, ChannelAuthRequest, ChannelAuthDecision, ChannelAuthHandlerOptions, ChannelAuthHandler } from './auth-endpoint.js';

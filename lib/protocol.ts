@@ -48,6 +48,13 @@ export const channelNameSchema = z.string().transform((name, ctx) => {
   return normalised;
 });
 
+/** zod type of the name of an event a backend triggers: 1 to 200 characters, not `pushy:…`. */
+export const eventNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((name) => !isReservedEvent(name), 'event names starting with "pushy:" are reserved');
+
 /** The envelope of every client frame. `data` is validated by the command's own schema. */
 export const clientFrameSchema = z.object({
   command: z.string().min(1).max(64),

@@ -15,6 +15,7 @@ import type { HistoryStore } from './history/history-store.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './history/idempotency-store.js';
 import { MemoryHistoryStore } from './history/memory-history-store.js';
 import { RetentionPolicy } from './history/retention.js';
+import { ListenError } from './errors.js';
 import { DrainGate } from './http/drain-gate.js';
 import { historyRoute } from './http/history-route.js';
 import { guardOrigins } from './http/origin-guard.js';
@@ -62,7 +63,7 @@ export interface PushyServer {
   readonly sockjs: SockjsEndpoint;
   /** What loading `commandsDir` gave. */
   readonly commandsReport: LoadReport;
-  /** Starts listening on the configured host and port. */
+  /** Starts listening on the configured host and port; rejects with a {@link ListenError}. */
   listen(): Promise<AddressInfo>;
   /** `http(s)://host:port` once listening. */
   url(): string;
@@ -183,9 +184,10 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     commandsReport,
     listen: () =>
       new Promise<AddressInfo>((resolve, reject) => {
-        httpServer.once('error', reject);
+        const failed = (error: NodeJS.ErrnoException): void => reject(new ListenError(`${config.host}:${config.port}`, error));
+        httpServer.once('error', failed);
         httpServer.listen(config.port, config.host, () => {
-          httpServer.off('error', reject);
+          httpServer.off('error', failed);
           const address = httpServer.address() as AddressInfo;
           ops.start();
           logger.info('Pushy listening', { url: server.url(), sockjsPrefix: config.sockjs.prefix });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { verifyTrigger } from '../auth.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
-import { PushyError } from '../errors.js';
+import { PushyError, isPushyError } from '../errors.js';
 import type { IdempotencyStore } from '../history/idempotency-store.js';
 import type { Logger } from '../logger.js';
-import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName } from '../protocol.js';
+import { MAX_CHANNEL_NAME_LENGTH, eventNameSchema, normaliseChannelName } from '../protocol.js';
 import { parseEventBody, readBody } from './body.js';
 import { sendOk } from './respond.js';
 import type { DrainGate } from './drain-gate.js';
@@ -28,11 +28,7 @@ export interface TriggerRouteDeps {
 }
 
 const querySchema = z.object({
-  event: z
-    .string()
-    .min(1)
-    .max(200)
-    .refine((name) => !name.startsWith('pushy:'), 'event names starting with "pushy:" are reserved'),
+  event: eventNameSchema,
   timestamp: z.string().regex(/^\d{1,15}$/, 'timestamp must be an integer (unix seconds)'),
   auth_key: z.string().min(1).max(512),
   socket_id: z.string().min(1).max(128).optional(),
@@ -82,11 +78,29 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
       if (deps.gate && !deps.gate.enter()) throw new PushyError('UNAVAILABLE', 'Server shutting down: trigger not accepted');
       try {
         await handleTrigger(ctx);
+      } catch (error) {
+        if (isPushyError(error)) logRefusal(ctx, error);
+        throw error;
       } finally {
         deps.gate?.leave();
       }
     },
   };
+
+  /**
+   * A refused trigger (bad signature, old timestamp, wrong content type...) is the backend's
+   * problem to fix, so it is logged with the reason, at debug: a flood of them must not fill
+   * the log by default. Never the query: it carries the signature.
+   */
+  function logRefusal({ req, params }: RouteContext, error: PushyError): void {
+    deps.logger.debug('trigger refused', {
+      channel: (params.channel ?? '').slice(0, 200),
+      status: error.status,
+      code: error.code,
+      reason: error.message,
+      remoteAddress: req.socket.remoteAddress,
+    });
+  }
 
   async function handleTrigger({ req, res, search, params }: RouteContext): Promise<void> {
     const channel = channelFromPath(params.channel, deps.maxChannelNameLength);

@@ -23,11 +23,13 @@ export interface ServerProcess {
 /**
  * Runs `node dist/pushy-server.js [configFile]` on a free loopback port, with extra environment;
  * an entry set to `undefined` removes that variable (so a config file's value is not overridden).
+ * `options.entry` and `options.cwd` run another script (the root pushy-server.js) from elsewhere.
  */
-export function runServer(args: string[], env: Record<string, string | undefined> = {}): ServerProcess {
+export function runServer(args: string[], env: Record<string, string | undefined> = {}, options: { entry?: string; cwd?: string } = {}): ServerProcess {
   const merged: Record<string, string | undefined> = { PATH: process.env.PATH ?? '', PUSHY_PORT: '0', PUSHY_HOST: '127.0.0.1', ...env };
-  const child = spawn(process.execPath, [ENTRY, ...args], {
+  const child = spawn(process.execPath, [options.entry ?? ENTRY, ...args], {
     env: Object.fromEntries(Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    cwd: options.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -56,4 +58,48 @@ export function runServer(args: string[], env: Record<string, string | undefined
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
+}
+
+/** How a one-shot `pushy-server` run ended and what it printed. */
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of {@link runCommand}. */
+export interface RunCommandOptions {
+  /** Extra environment over just PATH; `undefined` entries are left out. */
+  env?: Record<string, string | undefined>;
+  /** Working directory (default: this one). */
+  cwd?: string;
+  /** Script to run instead of dist/pushy-server.js (e.g. the root pushy-server.js). */
+  entry?: string;
+  /** Run as this user and group (the tests run as root in CI: to see a refusal root never gets). */
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * Runs `node dist/pushy-server.js <args>` to its end: a subcommand, `--help`, a start that must
+ * fail. Only PATH and `options.env` are in its environment, so no PUSHY_* leaks in from here.
+ * Killed after 20 s, so that a command that would hang fails the test instead of stalling it.
+ */
+export function runCommand(args: string[], options: RunCommandOptions = {}): Promise<CommandResult> {
+  const env = Object.fromEntries(
+    Object.entries({ PATH: process.env.PATH ?? '', ...options.env }).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  const child = spawn(process.execPath, [options.entry ?? ENTRY, ...args], { env, cwd: options.cwd, uid: options.uid, gid: options.gid, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -86,14 +86,15 @@ export class RedisServer {
 }
 
 /** Polls until something accepts TCP connections on `port`, or the child exits. */
-async function waitForPort(port: number, child: ChildProcess, output: () => string, timeoutMs = 10000): Promise<void> {
+/** Waits until a child process (named `name` in errors) accepts connections on a loopback port. */
+export async function waitForPort(port: number, child: ChildProcess, output: () => string, timeoutMs = 10000, name = 'redis-server'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${output()}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}): ${output()}`);
     if (await canConnect(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`redis-server did not start on port ${port}: ${output()}`);
+  throw new Error(`${name} did not start on port ${port}: ${output()}`);
 }
 
 function canConnect(port: number): Promise<boolean> {

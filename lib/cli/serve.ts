@@ -1,0 +1,113 @@
+import { createBrokerAdapter } from '../broker/create-broker.js';
+import { loadConfig } from '../config.js';
+import { UsageError } from '../errors.js';
+import { createSharedHistory } from '../history/create-history.js';
+import { createLogger } from '../logger.js';
+import { createServer, type PushyServer } from '../server.js';
+import { COMMON_OPTIONS, configFileArg, parseCommandLine } from './args.js';
+import type { CliCommand, CliIo } from './command.js';
+import { COMMANDS } from './commands.js';
+import { packageVersion } from './version.js';
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  port: { type: 'string', short: 'p' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** `pushy-server --help`: how to start the server, and the subcommands. */
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  const commands = COMMANDS.map((command) => `  pushy-server ${command.name.padEnd(width)}  ${command.summary}`).join('\n');
+  return `Usage: pushy-server [config.json] [options]
+       pushy-server <command> [arguments] [options]
+
+Starts the Pushy server. Configuration comes from the built-in defaults, then the JSON config
+file, then PUSHY_* environment variables, then the options below.
+
+Options:
+  -c, --config <file>  JSON config file (or give it as the argument)
+  -p, --port <port>    TCP port to listen on, 0 for a free one (over "port" and PUSHY_PORT)
+  -h, --help           show this help
+  -v, --version        show the version
+
+Commands:
+${commands}
+
+Run "pushy-server <command> --help" for a command's arguments and options.
+`;
+}
+
+/** The port option: an integer from 0 to 65535. */
+function parsePort(text: string): number {
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port: must be an integer from 0 to 65535, was ${JSON.stringify(text)}`);
+  return port;
+}
+
+/**
+ * The default command: load the configuration, build the broker and stores, create the server,
+ * listen, print the banner on stdout and close gracefully on SIGTERM/SIGINT.
+ */
+export const serveCommand: CliCommand = {
+  name: '',
+  summary: 'start the server',
+  get help() {
+    return overview();
+  },
+  async run(args: string[], io: CliIo) {
+    const { values, positionals } = parseCommandLine(args, OPTIONS);
+    if (values.help) {
+      io.out(overview());
+      return 0;
+    }
+    if (values.version) {
+      io.out(`${packageVersion()}\n`);
+      return 0;
+    }
+    const file = configFileArg(values.config, positionals);
+    const config = loadConfig({ file, env: io.env, overrides: values.port === undefined ? undefined : { port: parsePort(values.port) } });
+    const logger = createLogger(config.logLevel, undefined, config.log.format);
+    const adapter = await createBrokerAdapter(config.adapter, logger);
+    const shared = createSharedHistory(adapter.redis, config.history, logger);
+    let server: PushyServer;
+    try {
+      server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes, ...shared });
+      for (const failure of server.commandsReport.failed) {
+        logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
+      }
+      await server.listen();
+    } catch (error) {
+      // Nothing was served: let go of Redis so that the process can end with the error.
+      await adapter.close().catch((closeError: unknown) => logger.warn('closing the broker failed', { error: closeError }));
+      throw error;
+    }
+    if (server.secretKeyGenerated) {
+      io.out(
+        `No secretKey configured: generated one for this run only (it changes on every restart).\n` +
+          `  secretKey: ${server.secretKey}\n` +
+          `Set "secretKey" in your config file or PUSHY_SECRET_KEY to keep one.\n`,
+      );
+    }
+    io.out(`Pushy is listening on ${server.url()} (SockJS at ${config.sockjs.prefix})\n`);
+
+    const running = server;
+    let stopping = false;
+    const stop = async (signal: string): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      logger.info(`${signal} received, closing`);
+      try {
+        await running.close();
+        await adapter.close();
+      } catch (error) {
+        logger.error('shutdown failed', { error });
+        process.exit(1);
+      }
+      process.exit(0);
+    };
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+    return undefined;
+  },
+};
