@@ -112,6 +112,8 @@ export class PostgresAppStore implements AppStore {
     this.closed = true;
     clearTimeout(this.resyncTimer);
     await this.listener.close();
+    // A read already under way finishes on the pool before the pool ends (it may be mid-query).
+    await this.queue;
     await this.pool.end();
   }
 
@@ -334,6 +336,7 @@ export class PostgresAppStore implements AppStore {
       try {
         await task();
       } catch (error) {
+        if (this.closed) return;
         // The change is in the database but not in the cache: read everything again soon.
         this.logger.warn('app store: could not read a changed app; retrying', { app: payload, error: errorMessage(error) });
         this.scheduleResync();

@@ -82,8 +82,8 @@ describe('config: apps', () => {
       'apps.store.url: must be a postgres:// URL when apps.store.type is "postgres"',
     );
     expect(failure(() => loadConfig({ env: { PUSHY_APPS_STORE: 'postgres', PUSHY_APPS_STORE_URL: 'redis://x' } })).message).to.contain('apps.store.url');
-    expect(failure(() => loadConfig({ env: { PUSHY_APPS_LIST: '{not json' } })).message).to.contain('apps.list: must be an array of apps');
-    expect(failure(() => loadConfig({ env: { PUSHY_APPS_ROTATION_GRACE: String(11 * 365 * 24 * 3600) } })).message).to.contain('apps.rotationGrace: must be at most');
+    expect(failure(() => loadConfig({ env: { PUSHY_APPS_LIST: '{not json' } })).message).to.contain('apps.list (environment variable PUSHY_APPS_LIST): must be an array of apps');
+    expect(failure(() => loadConfig({ env: { PUSHY_APPS_ROTATION_GRACE: String(11 * 365 * 24 * 3600) } })).message).to.match(/apps\.rotationGrace \(environment variable PUSHY_APPS_ROTATION_GRACE\): must be at most/);
   });
 
   describe('the app from PUSHY_APP_* variables', () => {
