@@ -17,7 +17,7 @@ export interface AppsCommandIo {
   logger?: Logger;
 }
 
-const USAGE = `Usage: pushy-server apps <command> [options]
+export const APPS_USAGE = `Usage: pushy-server apps <command> [options]
 
 Commands:
   list                     list the apps (keys and expiries; never secrets)
@@ -77,7 +77,7 @@ export async function runAppsCommand(argv: string[], io: AppsCommandIo): Promise
     const { values, positionals } = parseCommandLine(argv);
     command = positionals[0];
     if (values.help || command === undefined || command === 'help') {
-      (values.help || command === 'help' ? io.stdout : io.stderr)(USAGE);
+      (values.help || command === 'help' ? io.stdout : io.stderr)(APPS_USAGE);
       return values.help || command === 'help' ? 0 : 2;
     }
     const run = COMMANDS[command];

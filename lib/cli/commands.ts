@@ -1,3 +1,4 @@
+import { appsCommand } from './apps.js';
 import { checkConfigCommand } from './check-config.js';
 import type { CliCommand } from './command.js';
 import { signCommand } from './sign.js';
@@ -11,4 +12,5 @@ export const COMMANDS: readonly CliCommand[] = [
   checkConfigCommand,
   signCommand,
   triggerCommand,
+  appsCommand,
 ];

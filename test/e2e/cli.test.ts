@@ -190,6 +190,18 @@ describe('e2e: pushy-server options, and failures at start in one line', functio
     });
   }
 
+  it('pushy-server apps lists the configured apps and explains that the config store is read-only', async () => {
+    const file = configFile({ apps: [{ id: '4242', key: 'cli-key', secret: 'cli-secret-value', name: 'Shop' }] });
+    const listed = await runCommand(['apps', 'list', '--config', file]);
+    expect(listed.code).to.equal(0);
+    expect(listed.stdout).to.contain('4242').and.to.contain('cli-key');
+    expect(listed.stdout + listed.stderr).not.to.contain('cli-secret-value');
+    const added = await runCommand(['apps', 'add', '--config', file]);
+    expect(added.code).to.equal(1);
+    expect(added.stderr.trimEnd().split('\n')).to.have.length(1);
+    expect(added.stderr).to.contain('config file');
+  });
+
   it('--config names the config file, like the argument', async () => {
     const proc = start(['--config', configFile({ port: 0, secretKey: 'by-option', sockjs: { prefix: '/by-option' } })]);
     const url = await proc.ready;
