@@ -162,8 +162,8 @@ export class ChannelManager {
       }
 
       const { since } = options;
-      const read = await this.readHistory(channel, since?.offset);
-      const recovered = since === undefined ? undefined : read.epoch === since.epoch && read.complete;
+      const read = await this.readHistory(channel, since);
+      const recovered = since === undefined ? undefined : read.complete;
       const outcome: SubscribeOutcome = { memberId, offset: read.offset, epoch: read.epoch };
       if (members) outcome.presence = members;
       if (recovered !== undefined) outcome.recovered = recovered;
@@ -231,10 +231,10 @@ export class ChannelManager {
     return this.deps.broker.publish({ type, channel, event, data, excludeSocketId, offset: position.offset, epoch: position.epoch });
   }
 
-  /** The channel's position and the retained events after `since`. */
-  private async readHistory(channel: string, since: number | undefined): Promise<HistoryRead> {
+  /** The channel's position and the retained events after `since`, complete only if they follow it. */
+  private async readHistory(channel: string, since: StreamPosition | undefined): Promise<HistoryRead> {
     try {
-      return await this.deps.history.read(channel, this.deps.retention.resolve(channel), since);
+      return await this.deps.history.read(channel, this.deps.retention.resolve(channel), since && { since: since.offset, epoch: since.epoch });
     } catch (error) {
       throw this.historyFailure('history read failed', channel, error);
     }

@@ -4,7 +4,7 @@ import { MemoryBroker } from '../../lib/broker/memory-broker.js';
 import { ChannelManager, type SubscribeOutcome } from '../../lib/channels/channel-manager.js';
 import { MemoryPresenceStore } from '../../lib/channels/presence-store.js';
 import { Connection, type TransportSocket } from '../../lib/connection.js';
-import type { HistoryRead, HistoryStore } from '../../lib/history/history-store.js';
+import type { HistoryQuery, HistoryRead, HistoryStore } from '../../lib/history/history-store.js';
 import { MemoryHistoryStore } from '../../lib/history/memory-history-store.js';
 import { RetentionPolicy, type Retention } from '../../lib/history/retention.js';
 import { silentLogger } from '../../lib/logger.js';
@@ -42,14 +42,14 @@ class GatedHistory implements HistoryStore {
   append(channel: string, event: { event: string; data: unknown }, retention: Retention) {
     return this.inner.append(channel, event, retention);
   }
-  async read(channel: string, retention: Retention, since?: number, limit?: number): Promise<HistoryRead> {
+  async read(channel: string, retention: Retention, query?: HistoryQuery): Promise<HistoryRead> {
     const pending = this.pending;
     this.pending = undefined;
     if (pending?.when === 'before') {
       pending.reached();
       await pending.gate.wait;
     }
-    const read = await this.inner.read(channel, retention, since, limit);
+    const read = await this.inner.read(channel, retention, query);
     if (pending?.when === 'after') {
       pending.reached();
       await pending.gate.wait;
