@@ -87,6 +87,12 @@ class HoldingBroker implements Broker {
   close() {
     return this.inner.close();
   }
+  isReady() {
+    return this.inner.isReady();
+  }
+  get state() {
+    return this.inner.state;
+  }
 }
 
 describe('ChannelManager: recovery while events keep coming', () => {
@@ -127,7 +133,7 @@ describe('ChannelManager: recovery while events keep coming', () => {
       history.pending = { when, gate: g, reached };
       let outcome: SubscribeOutcome | undefined;
       const subscribing = manager.subscribe(client, 'room', undefined, {
-        since: { offset: 2, epoch: first.epoch },
+        since: { offset: 2, epoch: first.epoch! },
         onSubscribed: (o) => {
           outcome = o;
           socket.write(JSON.stringify({ event: 'success' }));
@@ -157,7 +163,7 @@ describe('ChannelManager: recovery while events keep coming', () => {
 
     const socket = new RecordingSocket();
     const client = new Connection(socket);
-    await manager.subscribe(client, 'room', undefined, { since: { offset: 1, epoch: first.epoch } });
+    await manager.subscribe(client, 'room', undefined, { since: { offset: 1, epoch: first.epoch! } });
     await broker.releaseHeld();
     await publish(3);
     expect(socket.frames.map((f) => f.offset)).to.deep.equal([2, 3]);
