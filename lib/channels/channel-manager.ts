@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Broker, BrokerMessage } from '../broker/broker.js';
 import type { Connection } from '../connection.js';
-import { PushyError } from '../errors.js';
+import { PushyError, isPushyError } from '../errors.js';
 import type { HistoryEvent, HistoryRead, HistoryStore, StreamPosition } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
@@ -33,10 +33,13 @@ export interface SubscribeOutcome {
   memberId: string;
   /** Present on presence subscriptions: every member, the new one included. */
   presence?: Member[];
-  /** The channel's offset at the subscription: live events follow it. */
-  offset: number;
-  epoch: string;
-  /** Only when `since` was given: whether every missed event follows. */
+  /**
+   * The channel's offset at the subscription: live events follow it. Absent when the history
+   * store could not be read (its backend away): the subscription then works without a position.
+   */
+  offset?: number;
+  epoch?: string;
+  /** Only when `since` was given: whether every missed event follows (never without a position). */
   recovered?: boolean;
 }
 
@@ -163,13 +166,17 @@ export class ChannelManager {
 
       const { since } = options;
       const read = await this.readHistory(channel, since);
-      const recovered = since === undefined ? undefined : read.complete;
-      const outcome: SubscribeOutcome = { memberId, offset: read.offset, epoch: read.epoch };
+      const recovered = since === undefined ? undefined : (read?.complete ?? false);
+      const outcome: SubscribeOutcome = { memberId };
+      if (read) {
+        outcome.offset = read.offset;
+        outcome.epoch = read.epoch;
+      }
       if (members) outcome.presence = members;
       if (recovered !== undefined) outcome.recovered = recovered;
       if (!stillSubscribed()) return outcome;
       options.onSubscribed?.(outcome);
-      this.release(subscriber, channel, read, recovered ? read.events : []);
+      this.release(subscriber, channel, read, recovered && read ? read.events : []);
       return outcome;
     } catch (error) {
       subscriber.held = undefined;
@@ -231,12 +238,22 @@ export class ChannelManager {
     return this.deps.broker.publish({ type, channel, event, data, excludeSocketId, offset: position.offset, epoch: position.epoch });
   }
 
-  /** The channel's position and the retained events after `since`, complete only if they follow it. */
-  private async readHistory(channel: string, since: StreamPosition | undefined): Promise<HistoryRead> {
+  /**
+   * The channel's position and the retained events after `since`, complete only if they follow
+   * it. Undefined when the history store cannot be read: a subscription does not need history,
+   * so it goes on without a position (and `recovered: false`) rather than fail.
+   */
+  private async readHistory(channel: string, since: StreamPosition | undefined): Promise<HistoryRead | undefined> {
     try {
       return await this.deps.history.read(channel, this.deps.retention.resolve(channel), since && { since: since.offset, epoch: since.epoch });
     } catch (error) {
-      throw this.historyFailure('history read failed', channel, error);
+      if (isPushyError(error)) {
+        // Expected while the backend is away (Redis: UNAVAILABLE), and logged once there.
+        this.deps.logger.debug('history unavailable: subscribing without a position', { channel, error: error.message });
+      } else {
+        this.deps.logger.error('history read failed: subscribing without a position', { channel, error });
+      }
+      return undefined;
     }
   }
 
@@ -296,10 +313,10 @@ export class ChannelManager {
    * Ends a subscriber's wait: the replayed events, then the held live ones that come after the
    * read position, then live delivery. One synchronous run, so nothing can slip in between.
    */
-  private release(subscriber: Subscriber, channel: string, position: StreamPosition, replay: readonly HistoryEvent[]): void {
+  private release(subscriber: Subscriber, channel: string, position: StreamPosition | undefined, replay: readonly HistoryEvent[]): void {
     const held = subscriber.held ?? [];
     subscriber.held = undefined;
-    subscriber.floor = { offset: position.offset, epoch: position.epoch };
+    subscriber.floor = position && { offset: position.offset, epoch: position.epoch };
     const { connection } = subscriber;
     for (const event of replay) connection.sendEncoded(encodeFrame(event.event, channel, event.data, event.offset));
     for (const frame of held) {
