@@ -9,6 +9,9 @@ import type { TrafficCounters } from '../metrics/traffic.js';
 import { EVENTS, MAX_CHANNEL_NAME_LENGTH, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../protocol.js';
 import type { JoinResult, Member, PresenceStore } from './presence-store.js';
 
+/** Room kept for a subscription-success frame besides its member list, when a replay is sized. */
+const SUCCESS_FRAME_BYTES = 512;
+
 /** What the manager needs from the rest of the server. */
 export interface ChannelManagerDeps {
   broker: Broker;
@@ -166,17 +169,22 @@ export class ChannelManager {
 
       const { since } = options;
       const read = await this.readHistory(channel, since);
-      const recovered = since === undefined ? undefined : (read?.complete ?? false);
       const outcome: SubscribeOutcome = { memberId };
       if (read) {
         outcome.offset = read.offset;
         outcome.epoch = read.epoch;
       }
       if (members) outcome.presence = members;
-      if (recovered !== undefined) outcome.recovered = recovered;
       if (!stillSubscribed()) return outcome;
+      // From here to the release nothing awaits: no frame can slip in between.
+      let replay: string[] = [];
+      if (since !== undefined) {
+        const encoded = read?.complete ? this.encodeReplay(subscriber, channel, read.events, members) : undefined;
+        outcome.recovered = encoded !== undefined;
+        replay = encoded ?? [];
+      }
       options.onSubscribed?.(outcome);
-      this.release(subscriber, channel, read, recovered && read ? read.events : []);
+      this.release(subscriber, read, replay);
       return outcome;
     } catch (error) {
       subscriber.held = undefined;
@@ -310,15 +318,38 @@ export class ChannelManager {
   }
 
   /**
-   * Ends a subscriber's wait: the replayed events, then the held live ones that come after the
+   * The frames of a replay, or undefined when they would not fit in the connection's buffer
+   * together with the success frame and the live frames held meanwhile. Written in one go, a
+   * replay larger than the buffer bound would get the client cut off as a slow consumer; it
+   * would come back with the same position and be cut off again, forever. Told
+   * `recovered: false` instead, it reloads and goes on from now. Encoding stops at the bound.
+   */
+  private encodeReplay(subscriber: Subscriber, channel: string, events: readonly HistoryEvent[], members: Member[] | undefined): string[] | undefined {
+    let room = subscriber.connection.bufferRoom() - SUCCESS_FRAME_BYTES - (members ? JSON.stringify(members).length : 0);
+    for (const frame of subscriber.held ?? []) room -= frame.text.length;
+    const frames: string[] = [];
+    for (const event of events) {
+      const text = encodeFrame(event.event, channel, event.data, event.offset);
+      room -= text.length;
+      if (room < 0) {
+        this.deps.logger.debug('replay larger than the connection buffer: recovered false', { channel, connectionId: subscriber.connection.id, events: events.length });
+        return undefined;
+      }
+      frames.push(text);
+    }
+    return frames;
+  }
+
+  /**
+   * Ends a subscriber's wait: the replayed frames, then the held live ones that come after the
    * read position, then live delivery. One synchronous run, so nothing can slip in between.
    */
-  private release(subscriber: Subscriber, channel: string, position: StreamPosition | undefined, replay: readonly HistoryEvent[]): void {
+  private release(subscriber: Subscriber, position: StreamPosition | undefined, replay: readonly string[]): void {
     const held = subscriber.held ?? [];
     subscriber.held = undefined;
     subscriber.floor = position && { offset: position.offset, epoch: position.epoch };
     const { connection } = subscriber;
-    for (const event of replay) connection.sendEncoded(encodeFrame(event.event, channel, event.data, event.offset));
+    for (const text of replay) connection.sendEncoded(text);
     for (const frame of held) {
       if (!isBelowFloor(subscriber.floor, frame.offset, frame.epoch)) connection.sendEncoded(frame.text);
     }
