@@ -390,9 +390,13 @@ function isBelowFloor(floor: StreamPosition | undefined, offset: number | undefi
   return floor !== undefined && offset !== undefined && epoch === floor.epoch && offset <= floor.offset;
 }
 
-/** Members with a user `id` are one member across connections; others are one per subscription. */
+/**
+ * Members with a user `id` are one member across connections; others are one per subscription.
+ * The key keeps the id's type: `1` and `"1"` are two users (string ids keep the key they had).
+ */
 function presenceMemberKey(presence: PresenceData, memberId: string): string {
   const userId = presence.id;
-  if (typeof userId === 'string' || typeof userId === 'number') return `u:${String(userId)}`;
+  if (typeof userId === 'string') return `u:${userId}`;
+  if (typeof userId === 'number') return `n:${userId}`;
   return `m:${memberId}`;
 }
