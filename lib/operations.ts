@@ -5,6 +5,7 @@ import type { NodeRegistry } from './admin/node-registry.js';
 import { nodeView } from './admin/snapshot.js';
 import type { Broker } from './broker/broker.js';
 import type { ChannelManager } from './channels/channel-manager.js';
+import type { NamePolicy } from './channels/names.js';
 import { ConfigError, type PushyConfig } from './config.js';
 import type { Connection } from './connection.js';
 import { healthRoutes } from './http/health-routes.js';
@@ -28,6 +29,8 @@ export interface OperationsDeps {
   secretKey: string;
   /** Where this node publishes its view and finds its peers' (the admin per-node view). */
   nodes: NodeRegistry;
+  /** The channel- and event-name rule (the admin API's trigger and auth). */
+  names: NamePolicy;
 }
 
 /** Probes, metrics and the admin side of one server. */
@@ -77,6 +80,7 @@ export function createOperations(deps: OperationsDeps): Operations {
       secretKey: deps.secretKey,
       sockjsPrefix: config.sockjs.prefix,
       maxBodyBytes: config.limits.maxTriggerBodyBytes,
+      names: deps.names,
     });
     routes.push(...admin.map((route) => instrumentRoute(route, { traffic })));
   }

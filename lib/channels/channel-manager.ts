@@ -6,7 +6,8 @@ import type { HistoryEvent, HistoryRead, HistoryStore, StreamPosition } from '..
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
 import type { TrafficCounters } from '../metrics/traffic.js';
-import { EVENTS, MAX_CHANNEL_NAME_LENGTH, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../protocol.js';
+import { EVENTS, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../protocol.js';
+import type { NamePolicy } from './names.js';
 import type { JoinResult, Member, PresenceStore } from './presence-store.js';
 
 /** Room kept for a subscription-success frame besides its member list, when a replay is sized. */
@@ -27,8 +28,8 @@ export interface ChannelManagerDeps {
   traffic?: TrafficCounters;
   /** Most members one presence channel may have (default: no limit). */
   maxPresenceMembers?: number;
-  /** Longest channel name a subscribe may use (default: the protocol's 200). */
-  maxChannelNameLength?: number;
+  /** The channel-name rule (its configured length limit applies to subscribes). */
+  names: NamePolicy;
 }
 
 /** The outcome of a subscribe. */
@@ -101,7 +102,7 @@ export class ChannelManager {
     // Changes a shared store found by itself (a dead node reaped, a resync) reach every node here.
     deps.presence.onChange?.((change) => {
       const event = change.kind === 'add' ? EVENTS.presenceAdd : EVENTS.presenceQuit;
-      this.publish({ type: 'event', channel: change.channel, event, data: { member: change.member } }).catch((error: unknown) => {
+      this.announce({ type: 'event', channel: change.channel, event, data: { member: change.member } }).catch((error: unknown) => {
         deps.logger.error('could not publish a presence change', { channel: change.channel, event, error });
       });
     });
@@ -120,10 +121,8 @@ export class ChannelManager {
     if (connection.subscriptions.size >= this.deps.maxChannelsPerConnection) {
       throw new PushyError('TOO_MANY_SUBSCRIPTIONS');
     }
-    const maxNameLength = this.deps.maxChannelNameLength ?? MAX_CHANNEL_NAME_LENGTH;
-    if (channel.length > maxNameLength) {
-      throw new PushyError('INVALID_CHANNEL', `Channel name longer than ${maxNameLength} characters`);
-    }
+    const name = this.deps.names.channel(channel);
+    if (!name.ok) throw new PushyError('INVALID_CHANNEL', name.reason);
     const memberId = randomBytes(8).toString('hex');
     const memberKey = presence ? presenceMemberKey(presence, memberId) : undefined;
     connection.subscriptions.set(channel, { channel, memberId, memberKey });
@@ -159,7 +158,7 @@ export class ChannelManager {
           await this.leavePresence(channel, memberKey, connection.id);
         } else if (joined.first) {
           try {
-            await this.publish({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
+            await this.announce({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
           } catch (error) {
             // The join stands (the member is listed); only the announcement was lost, with the broker.
             this.deps.logger.warn('could not announce a presence join', { channel, error });
@@ -223,12 +222,14 @@ export class ChannelManager {
   }
 
   /**
-   * Publishes an event to the channel's subscribers on every node; resolves with the node count.
-   * A channel event first gets its offset here, once for the whole cluster, and enters history
-   * (even when nobody listens now: a client that comes back reads it).
+   * Publishes an app's event to the channel's subscribers on every node; resolves with the node
+   * count. A channel event first gets its offset here, once for the whole cluster, and enters
+   * history (even when nobody listens now: a client that comes back reads it). The server's own
+   * `pushy:` events are refused here, whoever asks (only {@link announce} sends them): entry
+   * points check names with the {@link NamePolicy} first, this is the last line.
    */
   async publish(message: BrokerMessage): Promise<number> {
-    if (isReservedEvent(message.event)) return this.deps.broker.publish(message);
+    if (isReservedEvent(message.event)) throw new PushyError('INVALID_DATA', 'Event names starting with "pushy:" are reserved');
     if (this.deps.traffic) this.deps.traffic.eventsTriggered += 1;
     let position: StreamPosition;
     try {
@@ -244,6 +245,11 @@ export class ChannelManager {
     // Spelled out: an object spread here cost more than the rest of the publish.
     const { type, channel, event, data, excludeSocketId } = message;
     return this.deps.broker.publish({ type, channel, event, data, excludeSocketId, offset: position.offset, epoch: position.epoch });
+  }
+
+  /** Sends one of the server's own `pushy:` events (presence changes): no offset, no history. */
+  private announce(message: BrokerMessage): Promise<number> {
+    return this.deps.broker.publish(message);
   }
 
   /**
@@ -380,7 +386,7 @@ export class ChannelManager {
   private async leavePresence(channel: string, memberKey: string, connectionId: string): Promise<void> {
     const left = await this.deps.presence.leave(channel, memberKey, connectionId);
     if (left.last && left.member) {
-      await this.publish({ type: 'event', channel, event: EVENTS.presenceQuit, data: { member: left.member } });
+      await this.announce({ type: 'event', channel, event: EVENTS.presenceQuit, data: { member: left.member } });
     }
   }
 }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Broker, BrokerMessage, BrokerMessageHandler } from '../../lib/broker/broker.js';
 import { MemoryBroker } from '../../lib/broker/memory-broker.js';
 import { ChannelManager, type SubscribeOutcome } from '../../lib/channels/channel-manager.js';
+import { NamePolicy } from '../../lib/channels/names.js';
 import { MemoryPresenceStore } from '../../lib/channels/presence-store.js';
 import { Connection, type TransportSocket } from '../../lib/connection.js';
 import type { HistoryQuery, HistoryRead, HistoryStore } from '../../lib/history/history-store.js';
@@ -108,6 +109,7 @@ describe('ChannelManager: recovery while events keep coming', () => {
       history,
       retention: new RetentionPolicy([], { size: 100, ttl: 300 }),
       logger: silentLogger,
+      names: new NamePolicy(),
       maxChannelsPerConnection: 10,
     });
   });
