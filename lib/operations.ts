@@ -1,6 +1,7 @@
 import { adminRoutes } from './admin/admin-routes.js';
 import type { AdminCredentials } from './admin/basic-auth.js';
 import { TrafficHistory } from './admin/history.js';
+import { LoginThrottle } from './admin/login-throttle.js';
 import type { NodeRegistry } from './admin/node-registry.js';
 import { nodeView } from './admin/snapshot.js';
 import type { Broker } from './broker/broker.js';
@@ -73,6 +74,7 @@ export function createOperations(deps: OperationsDeps): Operations {
     });
     const admin = adminRoutes({
       credentials,
+      throttle: new LoginThrottle({ maxFailures: config.admin.maxLoginFailures, lockoutMs: config.admin.lockoutSeconds * 1000 }),
       ...view,
       nodes,
       history,
