@@ -148,5 +148,8 @@ export class Channel {
 
 /** Members with a user id are one member per user (the server does the same). */
 function memberKey(member: Member): string {
-  return member.id !== undefined && member.id !== null ? `id:${String(member.id)}` : `member:${member.memberId}`;
+  // The server keeps `1` and `"1"` apart, and so does the client.
+  if (typeof member.id === 'string') return `id:${member.id}`;
+  if (typeof member.id === 'number') return `num:${member.id}`;
+  return `member:${member.memberId}`;
 }

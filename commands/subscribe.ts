@@ -78,13 +78,20 @@ const subscribe: CommandHandler<typeof schema> = {
       onSubscribed: (subscribed) => {
         const success: Record<string, unknown> = { channel, memberId: subscribed.memberId };
         if (subscribed.presence) success.presence = subscribed.presence;
-        success.offset = subscribed.offset;
-        success.epoch = subscribed.epoch;
+        // No position while the history store is away: the client then has nothing to resume from.
+        if (subscribed.offset !== undefined) {
+          success.offset = subscribed.offset;
+          success.epoch = subscribed.epoch;
+        }
         if (subscribed.recovered !== undefined) success.recovered = subscribed.recovered;
         connection.send(EVENTS.subscriptionSuccess, undefined, success);
       },
     });
-    const result: SubscribeResult = { channel, subscribed: true, memberId: outcome.memberId, offset: outcome.offset, epoch: outcome.epoch };
+    const result: SubscribeResult = { channel, subscribed: true, memberId: outcome.memberId };
+    if (outcome.offset !== undefined) {
+      result.offset = outcome.offset;
+      result.epoch = outcome.epoch;
+    }
     if (outcome.recovered !== undefined) result.recovered = outcome.recovered;
     return result;
   },

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -6,7 +6,8 @@ import type { ChannelManager } from './channels/channel-manager.js';
 import type { Connection } from './connection.js';
 import { PushyError, isPushyError } from './errors.js';
 import type { Logger } from './logger.js';
-import { EVENTS, clientFrameSchema, normaliseChannelName, type FrameId } from './protocol.js';
+import { EVENTS, clientFrameSchema, type FrameId } from './protocol.js';
+import type { NamePolicy } from './channels/names.js';
 import type { ChannelAuthInput } from './auth.js';
 
 /** What a command handler may use. Everything is passed in; nothing is global. */
@@ -72,6 +73,8 @@ export interface CommandRegistryDeps {
   maxFrameBytes: number;
   /** Largest presence data on a subscribe, in bytes (default: no limit). */
   maxPresenceDataBytes?: number;
+  /** The channel- and event-name rule, the trigger's: commands publish under it too. */
+  names: NamePolicy;
   /** The SockJS server object, handed to v1 commands as their first argument. */
   sockjsServer?: unknown;
 }
@@ -112,16 +115,28 @@ export class CommandRegistry {
   }
 
   /**
-   * Loads every `.js`/`.mjs`/`.cjs` file of a folder as one command. A file that fails to load
-   * is reported with its name and skipped, so one broken module does not take the server down.
+   * Loads every `.js`/`.mjs`/`.cjs` file of a folder as one command. Dotfiles (editor backups,
+   * `._` resource forks) are skipped. A file that fails to load, or a symlink that leads out of
+   * the folder (whoever can write the folder could otherwise make the server run any file it can
+   * read), is reported with its name and skipped, so one bad entry does not take the server down.
    */
   async loadFolder(folder: string): Promise<LoadReport> {
     const report: LoadReport = { loaded: [], failed: [] };
-    const files = (await readdir(folder)).filter((file) => COMMAND_FILE.test(file)).sort();
-    for (const file of files) {
+    const root = await realpath(folder);
+    const names = (await readdir(folder)).filter((file) => COMMAND_FILE.test(file)).sort();
+    for (const file of names) {
       const fullPath = path.resolve(folder, file);
+      if (file.startsWith('.')) {
+        this.deps.logger.debug('custom command folder: dotfile skipped', { file: fullPath });
+        continue;
+      }
       try {
-        const handler = toHandler(await import(pathToFileURL(fullPath).href), file, this.deps);
+        const target = await realpath(fullPath);
+        const inside = path.relative(root, target);
+        if (inside === '' || inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
+          throw new Error(`a symlink to ${target}, outside the commands folder: not loaded`);
+        }
+        const handler = toHandler(await import(pathToFileURL(target).href), file, this.deps);
         const name = this.register(handler);
         report.loaded.push(name);
         this.deps.logger.info('custom command loaded', { command: name, file: fullPath });
@@ -162,7 +177,7 @@ export class CommandRegistry {
   }
 
   private context(connection: Connection, frameId: FrameId | undefined): CommandContext {
-    const { channels, logger, authorize } = this.deps;
+    const { channels, logger, authorize, names } = this.deps;
     return {
       connection,
       channels,
@@ -170,17 +185,22 @@ export class CommandRegistry {
       frameId,
       limits: this.limits,
       authorize,
-      publish: (channel, event, data, options) => publishChecked(channels, channel, event, data, options?.excludeSelf ? connection.id : undefined),
+      publish: (channel, event, data, options) => publishChecked(channels, names, channel, event, data, options?.excludeSelf ? connection.id : undefined),
     };
   }
 }
 
-/** Publishes from a command after checking what a command author passed in. */
-function publishChecked(channels: ChannelManager, channel: string, event: string, data: unknown, excludeSocketId?: string): Promise<number> {
-  const name = normaliseChannelName(channel);
-  if (name === null) throw new PushyError('INVALID_CHANNEL');
-  if (typeof event !== 'string' || event.length === 0) throw new PushyError('INVALID_DATA', 'Event name required');
-  return channels.publish({ type: 'event', channel: name, event, data, excludeSocketId });
+/**
+ * Publishes from a command after checking what a command author passed in with the trigger's
+ * name rule: a command that relays client input must not let a client publish `pushy:` events
+ * (a fake presence change) or on channels no trigger could use.
+ */
+async function publishChecked(channels: ChannelManager, names: NamePolicy, channel: unknown, event: unknown, data: unknown, excludeSocketId?: string): Promise<number> {
+  const name = names.channel(channel);
+  if (!name.ok) throw new PushyError('INVALID_CHANNEL', name.reason);
+  const eventName = names.event(event);
+  if (!eventName.ok) throw new PushyError('INVALID_DATA', eventName.reason);
+  return channels.publish({ type: 'event', channel: name.name, event: eventName.name, data, excludeSocketId });
 }
 
 function parseFrame(text: string): z.infer<typeof clientFrameSchema> {

@@ -218,6 +218,18 @@ const schema = {
   admin: {
     username: { doc: 'Admin API and dashboard user (HTTP Basic). Empty, with an empty password: the admin side is off (404); set both or neither.', format: String, default: '', env: 'PUSHY_ADMIN_USERNAME' },
     password: { doc: 'Admin API and dashboard password (set both or neither).', format: String, default: '', env: 'PUSHY_ADMIN_PASSWORD', sensitive: true },
+    maxLoginFailures: {
+      doc: 'Failed admin logins one client address (an IPv6 one by its /64) may make within a minute before it is locked out: HTTP 429 with Retry-After, and a warning in the log (0: no limit).',
+      format: 'nat',
+      default: 5,
+      env: 'PUSHY_ADMIN_MAX_LOGIN_FAILURES',
+    },
+    lockoutSeconds: {
+      doc: 'How long an address that reached maxLoginFailures is locked out; each further lockout of the same address doubles it, up to an hour.',
+      format: 'nat',
+      default: 60,
+      env: 'PUSHY_ADMIN_LOCKOUT_SECONDS',
+    },
   },
   apps: {
     store: {
@@ -318,7 +330,7 @@ export type PushyConfig = {
   history: HistoryConfig;
   health: { drainDelay: number };
   metrics: { enabled: boolean; path: string };
-  admin: { username: string; password: string };
+  admin: { username: string; password: string; maxLoginFailures: number; lockoutSeconds: number };
   apps: AppsConfig;
   adapter: AdapterConfig;
 };

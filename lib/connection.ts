@@ -103,6 +103,16 @@ export class Connection {
     if (this.options.traffic) this.options.traffic.framesOut += 1;
   }
 
+  /**
+   * Bytes that may still be written now without the connection being cut off as a slow consumer
+   * (its buffer bound less what waits unflushed). A large batch, such as a replay of missed
+   * events, is only worth sending when it fits.
+   */
+  bufferRoom(): number {
+    if (this.closed || this.closing) return 0;
+    return this.maxBufferedBytes - this.socket.bufferedBytes();
+  }
+
   /** Sends a `pushy:error` for a refused frame, echoing its id. */
   sendError(error: Pick<PushyError, 'code' | 'message'>, id?: FrameId): void {
     const data: Record<string, unknown> = { message: error.message, code: error.code };

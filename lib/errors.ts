@@ -27,6 +27,7 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { code: '415', status: 415, message: 'Unsupported content type: send application/json or application/x-www-form-urlencoded' },
   UNAVAILABLE: { code: '503', status: 503, message: 'Service unavailable' },
   UNAUTHORIZED: { code: '401', status: 401, message: 'Admin credentials required' },
+  TOO_MANY_LOGIN_FAILURES: { code: '429', status: 429, message: 'Too many failed admin logins from this address; try again later' },
   ORIGIN_NOT_ALLOWED: { code: '403', status: 403, message: 'Origin not allowed' },
 
   APP_NOT_FOUND: { code: '404', status: 404, message: 'App not found' },

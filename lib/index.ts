@@ -15,7 +15,7 @@ export { createBrokerAdapter, type BrokerAdapter } from './broker/create-broker.
 export { RedisConnection, type RedisConnectionOptions } from './redis/redis-connection.js';
 export { MemoryPresenceStore, type PresenceStore, type PresenceChange, type Member } from './channels/presence-store.js';
 export { RedisPresenceStore, type RedisPresenceStoreDeps } from './channels/redis-presence-store.js';
-export type { HistoryStore, HistoryEvent, HistoryRead, StreamPosition } from './history/history-store.js';
+export type { HistoryStore, HistoryEvent, HistoryQuery, HistoryRead, StreamPosition } from './history/history-store.js';
 export { MemoryHistoryStore, type MemoryHistoryOptions } from './history/memory-history-store.js';
 export { RedisHistoryStore, type RedisHistoryStoreDeps } from './history/redis-history-store.js';
 export { MemoryIdempotencyStore, type IdempotencyStore, type IdempotencyClaim } from './history/idempotency-store.js';

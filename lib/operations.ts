@@ -1,10 +1,12 @@
 import { adminRoutes } from './admin/admin-routes.js';
 import type { AdminCredentials } from './admin/basic-auth.js';
 import { TrafficHistory } from './admin/history.js';
+import { LoginThrottle } from './admin/login-throttle.js';
 import type { NodeRegistry } from './admin/node-registry.js';
 import { nodeView } from './admin/snapshot.js';
 import type { Broker } from './broker/broker.js';
 import type { ChannelManager } from './channels/channel-manager.js';
+import type { NamePolicy } from './channels/names.js';
 import { ConfigError, type PushyConfig } from './config.js';
 import type { Connection } from './connection.js';
 import { healthRoutes } from './http/health-routes.js';
@@ -28,6 +30,8 @@ export interface OperationsDeps {
   secretKey: string;
   /** Where this node publishes its view and finds its peers' (the admin per-node view). */
   nodes: NodeRegistry;
+  /** The channel- and event-name rule (the admin API's trigger and auth). */
+  names: NamePolicy;
 }
 
 /** Probes, metrics and the admin side of one server. */
@@ -71,6 +75,7 @@ export function createOperations(deps: OperationsDeps): Operations {
     });
     const admin = adminRoutes({
       credentials,
+      throttle: new LoginThrottle({ maxFailures: config.admin.maxLoginFailures, lockoutMs: config.admin.lockoutSeconds * 1000 }),
       ...view,
       nodes,
       history,
@@ -78,6 +83,7 @@ export function createOperations(deps: OperationsDeps): Operations {
       secretKey: deps.secretKey,
       sockjsPrefix: config.sockjs.prefix,
       maxBodyBytes: config.limits.maxTriggerBodyBytes,
+      names: deps.names,
     });
     routes.push(...admin.map((route) => instrumentRoute(route, { traffic })));
   }

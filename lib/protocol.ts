@@ -9,10 +9,12 @@ export const MAX_CHANNEL_NAME_LENGTH = 200;
 const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9_\-=@,.;:]+$/;
 
 /**
- * Names that pass the character rule but would collide with `Object.prototype` in any backend
- * or client that keys a plain object by channel name; refused with code 300.
+ * Names that pass the character rule but are refused with code 300: `.` and `..` are path
+ * segments (a URL naming them addresses another path, so no trigger or history request can
+ * reach them), and the others would collide with `Object.prototype` in any backend or client
+ * that keys a plain object by channel name.
  */
-const RESERVED_CHANNEL_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+const RESERVED_CHANNEL_NAMES = new Set(['.', '..', '__proto__', 'constructor', 'prototype']);
 
 /** Server-to-client event names. */
 export const EVENTS = {
@@ -47,13 +49,6 @@ export const channelNameSchema = z.string().transform((name, ctx) => {
   }
   return normalised;
 });
-
-/** zod type of the name of an event a backend triggers: 1 to 200 characters, not `pushy:…`. */
-export const eventNameSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine((name) => !isReservedEvent(name), 'event names starting with "pushy:" are reserved');
 
 /** The envelope of every client frame. `data` is validated by the command's own schema. */
 export const clientFrameSchema = z.object({

@@ -7,6 +7,7 @@ import { MemoryNodeRegistry, type NodeRegistry } from './admin/node-registry.js'
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory-broker.js';
 import { ChannelManager } from './channels/channel-manager.js';
+import { NamePolicy } from './channels/names.js';
 import { MemoryPresenceStore, type PresenceStore } from './channels/presence-store.js';
 import { CommandRegistry, type LoadReport } from './command-registry.js';
 import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
@@ -99,6 +100,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
 
   const httpServer = createHttpServer(config);
   const { limits } = config;
+  // The one channel- and event-name rule, for every route and command.
+  const names = new NamePolicy(limits.maxChannelNameLength);
   const traffic = createTrafficCounters();
   const channels = new ChannelManager({
     broker,
@@ -108,13 +111,13 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     logger,
     maxChannelsPerConnection: limits.maxChannelsPerConnection,
     maxPresenceMembers: limits.maxPresenceMembers,
-    maxChannelNameLength: limits.maxChannelNameLength,
+    names,
     traffic,
   });
   // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
   const nodes = options.nodes ?? new MemoryNodeRegistry();
-  const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey, nodes });
+  const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey, nodes, names });
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
   const triggers = new DrainGate();
   const routes: Route[] = [
@@ -125,7 +128,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
         secretKey,
         timestampTolerance: config.timestampTolerance,
         maxBodyBytes: limits.maxTriggerBodyBytes,
-        maxChannelNameLength: limits.maxChannelNameLength,
+        names,
         gate: triggers,
         idempotency,
       }),
@@ -137,7 +140,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
       secretKey,
       timestampTolerance: config.timestampTolerance,
       maxLimit: config.history.maxReadLimit,
-      maxChannelNameLength: limits.maxChannelNameLength,
+      names,
     }),
     sockjsClientRoute(),
     browserClientRoute(),
@@ -165,6 +168,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     channels,
     maxFrameBytes: limits.maxFrameBytes,
     maxPresenceDataBytes: limits.maxPresenceDataBytes,
+    names,
     authorize: (input) => verifyChannelAuth(secretKey, input),
     sockjsServer: endpoint.server,
   });

@@ -7,7 +7,8 @@ import { sendJson } from '../http/respond.js';
 import type { Route } from '../http/router.js';
 import { channelFromPath, parseQuery } from '../http/trigger-route.js';
 import type { Logger } from '../logger.js';
-import { channelKind, channelNameSchema } from '../protocol.js';
+import type { NamePolicy } from '../channels/names.js';
+import { channelKind } from '../protocol.js';
 import { signChannel } from '../signing.js';
 import { clusterTotals, memberCountsIfUp } from './cluster-view.js';
 import type { TrafficHistory } from './history.js';
@@ -24,6 +25,8 @@ export interface AdminApiDeps extends NodeViewDeps {
   secretKey: string;
   sockjsPrefix: string;
   maxBodyBytes: number;
+  /** The channel- and event-name rule, the trigger's. */
+  names: NamePolicy;
 }
 
 const statsQuery = z.object({ since: z.coerce.number().int().nonnegative().optional() });
@@ -33,25 +36,21 @@ const channelsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
 
-const eventName = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine((name) => !name.startsWith('pushy:'), 'event names starting with "pushy:" are reserved');
+const triggerBody = (names: NamePolicy) =>
+  z.object({
+    channel: names.channelSchema,
+    event: names.eventSchema,
+    data: z.unknown().optional(),
+    socketId: z.string().min(1).max(128).optional(),
+  });
 
-const triggerBody = z.object({
-  channel: channelNameSchema,
-  event: eventName,
-  data: z.unknown().optional(),
-  socketId: z.string().min(1).max(128).optional(),
-});
-
-const authBody = z.object({
-  socketId: z.string().min(1).max(128),
-  channel: channelNameSchema,
-  /** Presence data, exactly the JSON text the console will send on subscribe. */
-  data: z.string().max(4096).optional(),
-});
+const authBody = (names: NamePolicy) =>
+  z.object({
+    socketId: z.string().min(1).max(128),
+    channel: names.channelSchema,
+    /** Presence data, exactly the JSON text the console will send on subscribe. */
+    data: z.string().max(4096).optional(),
+  });
 
 /**
  * The admin JSON API under `/pushy/admin/api/`. Callers must already have passed the admin
@@ -60,8 +59,10 @@ const authBody = z.object({
  * gives each node's own counts.
  */
 export function adminApiRoutes(deps: AdminApiDeps): Route[] {
-  const { channels } = deps;
-  const countMembers = (names: readonly string[]): Promise<number[]> => channels.memberCounts(names);
+  const { channels, names } = deps;
+  const countMembers = (channelNames: readonly string[]): Promise<number[]> => channels.memberCounts(channelNames);
+  const triggerSchema = triggerBody(names);
+  const authSchema = authBody(names);
   return [
     {
       methods: ['GET'],
@@ -116,7 +117,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       methods: ['GET'],
       path: /^\/pushy\/admin\/api\/channels\/(?<channel>[^/]+)\/?$/,
       async handle({ res, params }) {
-        const name = channelFromPath(params.channel);
+        const name = channelFromPath(params.channel, names);
         const subscribers = (await deps.nodes.channels(channels.localSubscriberCounts())).subscribers.get(name) ?? 0;
         const kind = channelKind(name);
         const members = kind === 'public' ? [] : await channels.members(name);
@@ -128,7 +129,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       methods: ['POST'],
       path: /^\/pushy\/admin\/api\/trigger\/?$/,
       async handle({ req, res }) {
-        const body = triggerBody.safeParse(await readJson(req, deps.maxBodyBytes));
+        const body = triggerSchema.safeParse(await readJson(req, deps.maxBodyBytes));
         if (!body.success) throw invalid(body.error);
         const { channel, event, data, socketId } = body.data;
         const nodes = await channels.publish({ type: 'event', channel, event, data: data ?? {}, excludeSocketId: socketId });
@@ -141,7 +142,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       methods: ['POST'],
       path: /^\/pushy\/admin\/api\/auth\/?$/,
       async handle({ req, res }) {
-        const body = authBody.safeParse(await readJson(req, deps.maxBodyBytes));
+        const body = authSchema.safeParse(await readJson(req, deps.maxBodyBytes));
         if (!body.success) throw invalid(body.error);
         const { socketId, channel, data } = body.data;
         sendJson(res, 200, { channel, auth: signChannel({ socketId, channel, presenceData: data, secretKey: deps.secretKey }) });

@@ -1,13 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { Route } from '../http/router.js';
+import { PushyError } from '../errors.js';
+import type { Route, RouteContext } from '../http/router.js';
 import { adminApiRoutes, type AdminApiDeps } from './admin-api.js';
-import { requireAdmin, type AdminCredentials } from './basic-auth.js';
+import { ADMIN_CHALLENGE, checkBasicAuth, type AdminCredentials } from './basic-auth.js';
+import type { LoginThrottle } from './login-throttle.js';
 
 /** What the admin side needs. */
 export interface AdminRoutesDeps extends AdminApiDeps {
   credentials: AdminCredentials;
+  /** Counts failed logins per client address and locks guessers out. */
+  throttle: LoginThrottle;
 }
 
 /** The dashboard's files, served from the package's `admin-ui/` folder. */
@@ -33,10 +37,38 @@ export function adminRoutes(deps: AdminRoutesDeps): Route[] {
   return routes.map((route) => ({
     ...route,
     handle(ctx) {
-      requireAdmin(ctx.req.headers.authorization, ctx.res, deps.credentials);
+      requireAdmin(ctx, deps);
       return route.handle(ctx);
     },
   }));
+}
+
+/**
+ * Lets the request through only with the admin credential, from an address that is not locked
+ * out. A request without credentials (a browser's first, before its login prompt) gets the
+ * challenge and does not count as a failure; wrong credentials do, and are logged with the
+ * client address (never what was sent).
+ */
+function requireAdmin({ req, res }: RouteContext, deps: AdminRoutesDeps): void {
+  const address = req.socket.remoteAddress ?? '';
+  const locked = deps.throttle.lockedFor(address);
+  if (locked > 0) {
+    // The router writes the error body; a header set now is merged into that answer.
+    res.setHeader('Retry-After', String(Math.ceil(locked / 1000)));
+    throw new PushyError('TOO_MANY_LOGIN_FAILURES');
+  }
+  const header = req.headers.authorization;
+  if (checkBasicAuth(header, deps.credentials)) {
+    deps.throttle.succeeded(address);
+    return;
+  }
+  if (header !== undefined) {
+    const lockout = deps.throttle.failed(address);
+    if (lockout > 0) deps.logger.warn('admin login failed: address locked out', { address, lockoutSeconds: Math.ceil(lockout / 1000) });
+    else deps.logger.warn('admin login failed', { address });
+  }
+  res.setHeader('WWW-Authenticate', ADMIN_CHALLENGE);
+  throw new PushyError('UNAUTHORIZED');
 }
 
 function dashboardRoute(folder: string): Route {

@@ -1,6 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
-import { PushyError } from '../errors.js';
 
 /** The admin credential from config. */
 export interface AdminCredentials {
@@ -21,14 +19,6 @@ export function checkBasicAuth(header: string | undefined, expected: AdminCreden
   const userOk = digestEqual(given?.username ?? '', expected.username);
   const passwordOk = digestEqual(given?.password ?? '', expected.password);
   return given !== undefined && userOk && passwordOk;
-}
-
-/** Refuses the request with 401 and a Basic challenge unless it carries the admin credentials. */
-export function requireAdmin(header: string | undefined, res: ServerResponse, expected: AdminCredentials): void {
-  if (checkBasicAuth(header, expected)) return;
-  // The router writes the error body; a header set now is merged into that answer.
-  res.setHeader('WWW-Authenticate', ADMIN_CHALLENGE);
-  throw new PushyError('UNAUTHORIZED');
 }
 
 function parseBasic(header: string | undefined): AdminCredentials | undefined {

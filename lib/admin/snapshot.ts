@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { brokerReady, brokerState, type Broker } from '../broker/broker.js';
+import type { Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import type { Connection } from '../connection.js';
 import type { TrafficCounters } from '../metrics/traffic.js';
@@ -69,7 +69,7 @@ export function nodeView(deps: NodeViewDeps): NodeView {
     startedAt: deps.startedAt,
     updatedAt: now,
     uptime: Math.round((now - deps.startedAt) / 1000),
-    broker: { ready: brokerReady(broker), state: brokerState(broker) },
+    broker: { ready: broker.isReady(), state: broker.state },
     connections: connectionCounts(deps),
     channels: { total: stats.channels, byKind: stats.byKind },
     subscriptions: stats.subscriptions,

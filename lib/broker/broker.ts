@@ -39,20 +39,11 @@ export interface Broker {
   onMessage(handler: BrokerMessageHandler): void;
   close(): Promise<void>;
   /**
-   * Optional: true while this broker can carry messages (a Redis broker: connected). A broker
-   * without it counts as ready. Drives `GET /pushy/ready` and the `pushy_broker_ready` metric.
+   * True while this broker can carry messages to every node (a Redis broker: both clients
+   * connected; the memory broker: until closed). Drives `GET /pushy/ready`, the
+   * `pushy_broker_ready` metric and the admin dashboard, so it must tell the truth.
    */
-  isReady?(): boolean;
-  /** Optional: a short state name for operators, e.g. `ready`, `connecting`, `closed`. */
-  readonly state?: string;
-}
-
-/** Whether a broker can carry messages now (see {@link Broker.isReady}). */
-export function brokerReady(broker: Broker): boolean {
-  return broker.isReady ? broker.isReady() : true;
-}
-
-/** The state name operators see for a broker. */
-export function brokerState(broker: Broker): string {
-  return broker.state ?? (brokerReady(broker) ? 'ready' : 'not ready');
+  isReady(): boolean;
+  /** A short state name for operators: `ready` exactly when {@link isReady}, else e.g. `connecting`, `reconnecting`, `closed`. */
+  readonly state: string;
 }

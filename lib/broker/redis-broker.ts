@@ -43,6 +43,8 @@ export class RedisBroker implements Broker {
   private readonly removers: Array<() => void> = [];
   private readonly channelPrefix: string;
   private closed = false;
+  /** Between a reconnect and the end of the resubscription: not carrying every channel yet. */
+  private restoring = false;
 
   constructor(private readonly deps: RedisBrokerDeps) {
     this.nodeId = deps.nodeId ?? randomUUID();
@@ -52,6 +54,21 @@ export class RedisBroker implements Broker {
     subscriber.on('message', onMessage);
     this.removers.push(() => subscriber.off('message', onMessage));
     this.removers.push(deps.connection.onReady(() => void this.resubscribe()));
+  }
+
+  /**
+   * Ready while both Redis clients are connected and this node's channels are subscribed there:
+   * otherwise other nodes' events do not reach it, nor its events them.
+   */
+  isReady(): boolean {
+    return !this.closed && !this.restoring && this.deps.connection.isUp;
+  }
+
+  /** The Redis connection's state (`ready`, `connecting`, `reconnecting`), `resubscribing` or `closed`. */
+  get state(): string {
+    if (this.closed) return 'closed';
+    const state = this.deps.connection.state;
+    return state === 'ready' && this.restoring ? 'resubscribing' : state;
   }
 
   async publish(message: BrokerMessage): Promise<number> {
@@ -107,7 +124,12 @@ export class RedisBroker implements Broker {
   }
 
   private async resubscribe(): Promise<void> {
-    if (this.channels.size > 0) await this.send('subscribe', [...this.channels]);
+    this.restoring = true;
+    try {
+      if (this.channels.size > 0) await this.send('subscribe', [...this.channels]);
+    } finally {
+      this.restoring = false;
+    }
     this.deps.logger.info('redis broker: subscribed to channels with local subscribers', { channels: this.channels.size });
   }
 

@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Broker, BrokerMessage } from '../broker/broker.js';
 import type { Connection } from '../connection.js';
-import { PushyError } from '../errors.js';
+import { PushyError, isPushyError } from '../errors.js';
 import type { HistoryEvent, HistoryRead, HistoryStore, StreamPosition } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
 import type { TrafficCounters } from '../metrics/traffic.js';
-import { EVENTS, MAX_CHANNEL_NAME_LENGTH, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../protocol.js';
+import { EVENTS, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../protocol.js';
+import type { NamePolicy } from './names.js';
 import type { JoinResult, Member, PresenceStore } from './presence-store.js';
+
+/** Room kept for a subscription-success frame besides its member list, when a replay is sized. */
+const SUCCESS_FRAME_BYTES = 512;
 
 /** What the manager needs from the rest of the server. */
 export interface ChannelManagerDeps {
@@ -24,8 +28,8 @@ export interface ChannelManagerDeps {
   traffic?: TrafficCounters;
   /** Most members one presence channel may have (default: no limit). */
   maxPresenceMembers?: number;
-  /** Longest channel name a subscribe may use (default: the protocol's 200). */
-  maxChannelNameLength?: number;
+  /** The channel-name rule (its configured length limit applies to subscribes). */
+  names: NamePolicy;
 }
 
 /** The outcome of a subscribe. */
@@ -33,10 +37,13 @@ export interface SubscribeOutcome {
   memberId: string;
   /** Present on presence subscriptions: every member, the new one included. */
   presence?: Member[];
-  /** The channel's offset at the subscription: live events follow it. */
-  offset: number;
-  epoch: string;
-  /** Only when `since` was given: whether every missed event follows. */
+  /**
+   * The channel's offset at the subscription: live events follow it. Absent when the history
+   * store could not be read (its backend away): the subscription then works without a position.
+   */
+  offset?: number;
+  epoch?: string;
+  /** Only when `since` was given: whether every missed event follows (never without a position). */
   recovered?: boolean;
 }
 
@@ -95,7 +102,7 @@ export class ChannelManager {
     // Changes a shared store found by itself (a dead node reaped, a resync) reach every node here.
     deps.presence.onChange?.((change) => {
       const event = change.kind === 'add' ? EVENTS.presenceAdd : EVENTS.presenceQuit;
-      this.publish({ type: 'event', channel: change.channel, event, data: { member: change.member } }).catch((error: unknown) => {
+      this.announce({ type: 'event', channel: change.channel, event, data: { member: change.member } }).catch((error: unknown) => {
         deps.logger.error('could not publish a presence change', { channel: change.channel, event, error });
       });
     });
@@ -114,10 +121,8 @@ export class ChannelManager {
     if (connection.subscriptions.size >= this.deps.maxChannelsPerConnection) {
       throw new PushyError('TOO_MANY_SUBSCRIPTIONS');
     }
-    const maxNameLength = this.deps.maxChannelNameLength ?? MAX_CHANNEL_NAME_LENGTH;
-    if (channel.length > maxNameLength) {
-      throw new PushyError('INVALID_CHANNEL', `Channel name longer than ${maxNameLength} characters`);
-    }
+    const name = this.deps.names.channel(channel);
+    if (!name.ok) throw new PushyError('INVALID_CHANNEL', name.reason);
     const memberId = randomBytes(8).toString('hex');
     const memberKey = presence ? presenceMemberKey(presence, memberId) : undefined;
     connection.subscriptions.set(channel, { channel, memberId, memberKey });
@@ -153,7 +158,7 @@ export class ChannelManager {
           await this.leavePresence(channel, memberKey, connection.id);
         } else if (joined.first) {
           try {
-            await this.publish({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
+            await this.announce({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
           } catch (error) {
             // The join stands (the member is listed); only the announcement was lost, with the broker.
             this.deps.logger.warn('could not announce a presence join', { channel, error });
@@ -162,14 +167,23 @@ export class ChannelManager {
       }
 
       const { since } = options;
-      const read = await this.readHistory(channel, since?.offset);
-      const recovered = since === undefined ? undefined : read.epoch === since.epoch && read.complete;
-      const outcome: SubscribeOutcome = { memberId, offset: read.offset, epoch: read.epoch };
+      const read = await this.readHistory(channel, since);
+      const outcome: SubscribeOutcome = { memberId };
+      if (read) {
+        outcome.offset = read.offset;
+        outcome.epoch = read.epoch;
+      }
       if (members) outcome.presence = members;
-      if (recovered !== undefined) outcome.recovered = recovered;
       if (!stillSubscribed()) return outcome;
+      // From here to the release nothing awaits: no frame can slip in between.
+      let replay: string[] = [];
+      if (since !== undefined) {
+        const encoded = read?.complete ? this.encodeReplay(subscriber, channel, read.events, members) : undefined;
+        outcome.recovered = encoded !== undefined;
+        replay = encoded ?? [];
+      }
       options.onSubscribed?.(outcome);
-      this.release(subscriber, channel, read, recovered ? read.events : []);
+      this.release(subscriber, read, replay);
       return outcome;
     } catch (error) {
       subscriber.held = undefined;
@@ -208,12 +222,14 @@ export class ChannelManager {
   }
 
   /**
-   * Publishes an event to the channel's subscribers on every node; resolves with the node count.
-   * A channel event first gets its offset here, once for the whole cluster, and enters history
-   * (even when nobody listens now: a client that comes back reads it).
+   * Publishes an app's event to the channel's subscribers on every node; resolves with the node
+   * count. A channel event first gets its offset here, once for the whole cluster, and enters
+   * history (even when nobody listens now: a client that comes back reads it). The server's own
+   * `pushy:` events are refused here, whoever asks (only {@link announce} sends them): entry
+   * points check names with the {@link NamePolicy} first, this is the last line.
    */
   async publish(message: BrokerMessage): Promise<number> {
-    if (isReservedEvent(message.event)) return this.deps.broker.publish(message);
+    if (isReservedEvent(message.event)) throw new PushyError('INVALID_DATA', 'Event names starting with "pushy:" are reserved');
     if (this.deps.traffic) this.deps.traffic.eventsTriggered += 1;
     let position: StreamPosition;
     try {
@@ -231,12 +247,27 @@ export class ChannelManager {
     return this.deps.broker.publish({ type, channel, event, data, excludeSocketId, offset: position.offset, epoch: position.epoch });
   }
 
-  /** The channel's position and the retained events after `since`. */
-  private async readHistory(channel: string, since: number | undefined): Promise<HistoryRead> {
+  /** Sends one of the server's own `pushy:` events (presence changes): no offset, no history. */
+  private announce(message: BrokerMessage): Promise<number> {
+    return this.deps.broker.publish(message);
+  }
+
+  /**
+   * The channel's position and the retained events after `since`, complete only if they follow
+   * it. Undefined when the history store cannot be read: a subscription does not need history,
+   * so it goes on without a position (and `recovered: false`) rather than fail.
+   */
+  private async readHistory(channel: string, since: StreamPosition | undefined): Promise<HistoryRead | undefined> {
     try {
-      return await this.deps.history.read(channel, this.deps.retention.resolve(channel), since);
+      return await this.deps.history.read(channel, this.deps.retention.resolve(channel), since && { since: since.offset, epoch: since.epoch });
     } catch (error) {
-      throw this.historyFailure('history read failed', channel, error);
+      if (isPushyError(error)) {
+        // Expected while the backend is away (Redis: UNAVAILABLE), and logged once there.
+        this.deps.logger.debug('history unavailable: subscribing without a position', { channel, error: error.message });
+      } else {
+        this.deps.logger.error('history read failed: subscribing without a position', { channel, error });
+      }
+      return undefined;
     }
   }
 
@@ -305,15 +336,38 @@ export class ChannelManager {
   }
 
   /**
-   * Ends a subscriber's wait: the replayed events, then the held live ones that come after the
+   * The frames of a replay, or undefined when they would not fit in the connection's buffer
+   * together with the success frame and the live frames held meanwhile. Written in one go, a
+   * replay larger than the buffer bound would get the client cut off as a slow consumer; it
+   * would come back with the same position and be cut off again, forever. Told
+   * `recovered: false` instead, it reloads and goes on from now. Encoding stops at the bound.
+   */
+  private encodeReplay(subscriber: Subscriber, channel: string, events: readonly HistoryEvent[], members: Member[] | undefined): string[] | undefined {
+    let room = subscriber.connection.bufferRoom() - SUCCESS_FRAME_BYTES - (members ? JSON.stringify(members).length : 0);
+    for (const frame of subscriber.held ?? []) room -= frame.text.length;
+    const frames: string[] = [];
+    for (const event of events) {
+      const text = encodeFrame(event.event, channel, event.data, event.offset);
+      room -= text.length;
+      if (room < 0) {
+        this.deps.logger.debug('replay larger than the connection buffer: recovered false', { channel, connectionId: subscriber.connection.id, events: events.length });
+        return undefined;
+      }
+      frames.push(text);
+    }
+    return frames;
+  }
+
+  /**
+   * Ends a subscriber's wait: the replayed frames, then the held live ones that come after the
    * read position, then live delivery. One synchronous run, so nothing can slip in between.
    */
-  private release(subscriber: Subscriber, channel: string, position: StreamPosition, replay: readonly HistoryEvent[]): void {
+  private release(subscriber: Subscriber, position: StreamPosition | undefined, replay: readonly string[]): void {
     const held = subscriber.held ?? [];
     subscriber.held = undefined;
-    subscriber.floor = { offset: position.offset, epoch: position.epoch };
+    subscriber.floor = position && { offset: position.offset, epoch: position.epoch };
     const { connection } = subscriber;
-    for (const event of replay) connection.sendEncoded(encodeFrame(event.event, channel, event.data, event.offset));
+    for (const text of replay) connection.sendEncoded(text);
     for (const frame of held) {
       if (!isBelowFloor(subscriber.floor, frame.offset, frame.epoch)) connection.sendEncoded(frame.text);
     }
@@ -344,7 +398,7 @@ export class ChannelManager {
   private async leavePresence(channel: string, memberKey: string, connectionId: string): Promise<void> {
     const left = await this.deps.presence.leave(channel, memberKey, connectionId);
     if (left.last && left.member) {
-      await this.publish({ type: 'event', channel, event: EVENTS.presenceQuit, data: { member: left.member } });
+      await this.announce({ type: 'event', channel, event: EVENTS.presenceQuit, data: { member: left.member } });
     }
   }
 }
@@ -354,9 +408,13 @@ function isBelowFloor(floor: StreamPosition | undefined, offset: number | undefi
   return floor !== undefined && offset !== undefined && epoch === floor.epoch && offset <= floor.offset;
 }
 
-/** Members with a user `id` are one member across connections; others are one per subscription. */
+/**
+ * Members with a user `id` are one member across connections; others are one per subscription.
+ * The key keeps the id's type: `1` and `"1"` are two users (string ids keep the key they had).
+ */
 function presenceMemberKey(presence: PresenceData, memberId: string): string {
   const userId = presence.id;
-  if (typeof userId === 'string' || typeof userId === 'number') return `u:${String(userId)}`;
+  if (typeof userId === 'string') return `u:${userId}`;
+  if (typeof userId === 'number') return `n:${userId}`;
   return `m:${memberId}`;
 }

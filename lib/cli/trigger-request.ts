@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ConfigError, type PushyConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { channelNameSchema, eventNameSchema } from '../protocol.js';
+import { eventNameSchema } from '../channels/names.js';
+import { channelNameSchema } from '../protocol.js';
 import { triggerUrl } from '../signing.js';
 import { COMMON_OPTIONS, jsonTextSchema, parsePositionals } from './args.js';
 

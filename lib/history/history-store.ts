@@ -5,7 +5,8 @@ import type { Retention } from './retention.js';
  * last events are kept so that a client coming back (or a backend polling) can read what it
  * missed. A channel's `epoch` names one unbroken sequence of offsets: when the store loses a
  * channel's history (restart, eviction of its counter), the channel gets a new epoch and old
- * positions no longer mean anything.
+ * positions no longer mean anything. A channel's state is created by its first event, never by
+ * a read (see `epochs.ts`).
  */
 
 /** Where a channel's sequence stands. */
@@ -35,16 +36,45 @@ export interface HistoryRead extends StreamPosition {
   complete: boolean;
 }
 
+/** What a read asks for. */
+export interface HistoryQuery {
+  /** Read the retained events after this offset (none are read without it). */
+  since?: number;
+  /**
+   * The epoch `since` belongs to (a subscriber's position). With it, the read is `complete` only
+   * when that position leads straight into the channel's current state; without it (a backend's
+   * HTTP read), offsets alone decide.
+   */
+  epoch?: string;
+  /** Most events returned. */
+  limit?: number;
+}
+
 /** Storage of channel offsets and recent events; memory and Redis implementations. */
 export interface HistoryStore {
-  /** Gives the event the channel's next offset and keeps it as `retention` says. */
+  /**
+   * Gives the event the channel's next offset and keeps it as `retention` says. The first event
+   * of a channel with no state starts its state, with a new epoch.
+   */
   append(channel: string, event: { event: string; data: unknown }, retention: Retention): Promise<StreamPosition>;
   /**
-   * The channel's position and the retained events after `since` (at most `limit`; none when
-   * `since` is omitted). Creates the channel's epoch when it has none, so it stays stable.
+   * The channel's position and, with `since`, the retained events after it. Creates nothing: a
+   * channel with no state reads as offset 0 with an empty epoch (see `epochs.ts`).
    */
-  read(channel: string, retention: Retention, since?: number, limit?: number): Promise<HistoryRead>;
+  read(channel: string, retention: Retention, query?: HistoryQuery): Promise<HistoryRead>;
   close(): Promise<void>;
+}
+
+/**
+ * A read's answer from the channel's position and its retained events (oldest first, none
+ * expired). `continues`: whether the query's epoch leads into this position (true without one).
+ */
+export function answerRead(position: StreamPosition, retained: readonly HistoryEvent[], query: HistoryQuery, continues: boolean): HistoryRead {
+  const { since, limit = Number.POSITIVE_INFINITY } = query;
+  if (since === undefined) return { ...position, events: [], complete: true };
+  if (!continues) return { ...position, events: [], complete: false };
+  const after = retained.filter((event) => event.offset > since);
+  return { ...position, events: after.slice(0, limit), complete: isComplete(since, position.offset, after) };
 }
 
 /** Decides `complete` for events read after `since` from a channel at `offset`. */

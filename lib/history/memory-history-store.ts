@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { isComplete, type HistoryEvent, type HistoryRead, type HistoryStore, type StreamPosition } from './history-store.js';
+import { continuesInto, emptyEpoch, newEpoch, newInstance } from './epochs.js';
+import { answerRead, type HistoryEvent, type HistoryQuery, type HistoryRead, type HistoryStore, type StreamPosition } from './history-store.js';
 import type { Retention } from './retention.js';
 
 /** What {@link MemoryHistoryStore} takes. */
@@ -38,8 +38,9 @@ const EVENT_OVERHEAD_BYTES = 96;
 /**
  * History for one process. Bounded three ways: per channel by count and age (its retention),
  * and in total by `maxMemoryBytes`, beyond which the oldest events of the least recently used
- * channels go first, then the counters of idle channels (whose epoch then changes). Restarting
- * the process loses everything, and every channel gets a new epoch.
+ * channels go first, then the counters of idle channels (whose epoch then changes). Only events
+ * take memory: reading a channel that has none stores nothing. Restarting the process loses
+ * everything, and every channel gets a new epoch.
  */
 export class MemoryHistoryStore implements HistoryStore {
   /** In least recently used order: a use moves the channel to the end. */
@@ -47,6 +48,10 @@ export class MemoryHistoryStore implements HistoryStore {
   private bytes = 0;
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
+  /** This process's history: empty epochs from another (before a restart) never continue. */
+  private readonly instance = newInstance();
+  /** When memory pressure last made the store forget a channel early (empty epochs seen before do not continue). */
+  private lostAt = 0;
 
   constructor(private readonly options: MemoryHistoryOptions) {
     this.now = options.now ?? (() => Date.now());
@@ -56,7 +61,7 @@ export class MemoryHistoryStore implements HistoryStore {
 
   async append(channel: string, input: { event: string; data: unknown }, retention: Retention): Promise<StreamPosition> {
     const now = this.now();
-    const state = this.use(channel, now);
+    const state = this.use(channel, now) ?? this.start(channel, now);
     state.offset += 1;
     state.ttlMs = retention.ttl * 1000;
     const stored: StoredEvent = { offset: state.offset, event: input.event, data: input.data, timestamp: now, bytes: estimateBytes(input) };
@@ -72,17 +77,16 @@ export class MemoryHistoryStore implements HistoryStore {
     return { offset: state.offset, epoch: state.epoch };
   }
 
-  async read(channel: string, retention: Retention, since?: number, limit = Number.POSITIVE_INFINITY): Promise<HistoryRead> {
+  async read(channel: string, retention: Retention, query: HistoryQuery = {}): Promise<HistoryRead> {
     const now = this.now();
     const state = this.use(channel, now);
+    const continuity = { instance: this.instance, now, windowMs: this.options.metaTtl * 1000, lostAt: this.lostAt };
+    const continues = query.epoch === undefined || continuesInto(query.epoch, state?.epoch, continuity);
+    if (!state) return answerRead({ offset: 0, epoch: emptyEpoch(this.instance, now) }, [], query, continues);
     state.ttlMs = retention.ttl * 1000;
     this.prune(state, now, retention.size);
-    this.enforceMemory(state);
-    const position = { offset: state.offset, epoch: state.epoch };
-    if (since === undefined) return { ...position, events: [], complete: true };
-    const after = state.events.filter((stored) => stored.offset > since);
-    const events = after.slice(0, limit).map(({ offset, event, data, timestamp }) => ({ offset, event, data, timestamp }));
-    return { ...position, events, complete: isComplete(since, state.offset, after) };
+    const events = state.events.map(({ offset, event, data, timestamp }) => ({ offset, event, data, timestamp }));
+    return answerRead({ offset: state.offset, epoch: state.epoch }, events, query, continues);
   }
 
   async close(): Promise<void> {
@@ -110,15 +114,20 @@ export class MemoryHistoryStore implements HistoryStore {
     }
   }
 
-  private use(channel: string, now: number): ChannelHistory {
-    let state = this.channels.get(channel);
-    if (state) {
-      this.channels.delete(channel);
-    } else {
-      state = { name: channel, epoch: randomBytes(8).toString('base64url'), offset: 0, events: [], touched: now, ttlMs: 0 };
-      this.bytes += channelBytes(channel);
-    }
+  /** The channel's state, marked as used now (moved to the most recently used end); none: undefined. */
+  private use(channel: string, now: number): ChannelHistory | undefined {
+    const state = this.channels.get(channel);
+    if (!state) return undefined;
+    this.channels.delete(channel);
     state.touched = now;
+    this.channels.set(channel, state);
+    return state;
+  }
+
+  /** A new lifetime for a channel with no state (its first event). */
+  private start(channel: string, now: number): ChannelHistory {
+    const state: ChannelHistory = { name: channel, epoch: newEpoch(now), offset: 0, events: [], touched: now, ttlMs: 0 };
+    this.bytes += channelBytes(channel);
     this.channels.set(channel, state);
     return state;
   }
@@ -146,6 +155,8 @@ export class MemoryHistoryStore implements HistoryStore {
     for (const state of [...this.channels.values()]) {
       if (state === current) continue;
       this.forget(state);
+      // Forgotten before its metaTtl: no empty epoch seen until now may continue past this.
+      this.lostAt = this.now();
       if (this.bytes <= this.options.maxMemoryBytes) return;
     }
   }

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
-import { isComplete, type HistoryEvent, type HistoryRead, type HistoryStore, type StreamPosition } from './history-store.js';
+import { continuesInto, emptyEpoch, newEpoch, newInstance } from './epochs.js';
+import { answerRead, type HistoryEvent, type HistoryQuery, type HistoryRead, type HistoryStore, type StreamPosition } from './history-store.js';
 import { appendScript, readScript } from './redis-history-scripts.js';
 import type { Retention } from './retention.js';
 
@@ -19,6 +19,12 @@ export interface RedisHistoryStoreDeps {
 type StreamEntry = [id: string, fields: string[]];
 
 /**
+ * How much node clocks may disagree: the empty-epoch window is metaTtl less this, as the empty
+ * read and the first append of a channel may happen on different nodes.
+ */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
  * History shared by every node through Redis (see `redis-history-scripts.ts`). Redis bounds
  * each channel by count (MAXLEN) and drops idle channels' events after their ttl; a read also
  * leaves out the events older than the ttl. Total memory is Redis's own `maxmemory` concern.
@@ -31,13 +37,16 @@ export class RedisHistoryStore implements HistoryStore {
   }
 
   async append(channel: string, input: { event: string; data: unknown }, retention: Retention): Promise<StreamPosition> {
+    const now = this.now();
     const args = [
       ...this.keys(channel),
-      newEpoch(),
+      this.instanceKey(),
+      newEpoch(now),
+      newInstance(),
       this.metaTtl(retention),
       retention.size,
       retention.ttl * 1000,
-      this.now(),
+      now,
       input.event,
       JSON.stringify(input.data) ?? 'null',
     ];
@@ -45,18 +54,24 @@ export class RedisHistoryStore implements HistoryStore {
     return { offset: Number(offset), epoch: String(epoch) };
   }
 
-  async read(channel: string, retention: Retention, since?: number, limit = Number.POSITIVE_INFINITY): Promise<HistoryRead> {
-    const args = [...this.keys(channel), newEpoch(), this.metaTtl(retention), since ?? -1];
-    const [epoch, rawOffset, entries] = (await this.deps.connection.run('history read', (redis) => readScript.run(redis, args))) as [
+  async read(channel: string, retention: Retention, query: HistoryQuery = {}): Promise<HistoryRead> {
+    const args = [...this.keys(channel), this.instanceKey(), this.metaTtl(retention), query.since ?? -1];
+    const [rawEpoch, rawOffset, entries, rawInstance] = (await this.deps.connection.run('history read', (redis) => readScript.run(redis, args))) as [
       string,
       number,
       StreamEntry[],
+      string,
     ];
-    const offset = Number(rawOffset);
-    if (since === undefined) return { offset, epoch: String(epoch), events: [], complete: true };
+    const now = this.now();
+    const instance = String(rawInstance);
+    const current = rawEpoch === '' ? undefined : String(rawEpoch);
+    // lostAt 0: Redis forgets a channel early only by eviction (maxmemory), which it does not
+    // report; the README asks for a policy that does not evict history keys.
+    const continuity = { instance, now, windowMs: this.deps.metaTtl * 1000 - CLOCK_SKEW_MS, lostAt: 0 };
+    const continues = query.epoch === undefined || continuesInto(query.epoch, current, continuity);
+    if (current === undefined) return answerRead({ offset: 0, epoch: emptyEpoch(instance, now) }, [], query, continues);
     const kept = this.unexpired(entries.map(parseEntry).reverse(), retention);
-    const after = kept.filter((event) => event.offset > since);
-    return { offset, epoch: String(epoch), events: after.slice(0, limit), complete: isComplete(since, offset, after) };
+    return answerRead({ offset: Number(rawOffset), epoch: current }, kept, query, continues);
   }
 
   /** The Redis clients belong to the adapter, which closes them. */
@@ -75,6 +90,10 @@ export class RedisHistoryStore implements HistoryStore {
     return events.slice(drop);
   }
 
+  private instanceKey(): string {
+    return this.deps.connection.key('history', 'instance');
+  }
+
   private keys(channel: string): [string, string] {
     // Braces: a Redis Cluster hash tag keeps both keys of a channel in one slot.
     return [this.deps.connection.key('history', `{${channel}}`, 'meta'), this.deps.connection.key('history', `{${channel}}`, 'events')];
@@ -84,10 +103,6 @@ export class RedisHistoryStore implements HistoryStore {
   private metaTtl(retention: Retention): number {
     return Math.max(this.deps.metaTtl, retention.ttl, 1);
   }
-}
-
-function newEpoch(): string {
-  return randomBytes(8).toString('base64url');
 }
 
 function parseEntry([, fields]: StreamEntry): HistoryEvent {

@@ -1,4 +1,4 @@
-import { brokerReady, brokerState, type Broker } from '../broker/broker.js';
+import type { Broker } from '../broker/broker.js';
 import { sendJson } from './respond.js';
 import type { Route } from './router.js';
 
@@ -33,8 +33,8 @@ export function healthRoutes(deps: HealthDeps): Route[] {
       path: /^\/pushy\/ready\/?$/,
       handle({ res }) {
         const shuttingDown = deps.isShuttingDown();
-        const brokerOk = brokerReady(deps.broker);
-        const checks = { accepting: !shuttingDown, broker: brokerState(deps.broker) };
+        const brokerOk = deps.broker.isReady();
+        const checks = { accepting: !shuttingDown, broker: deps.broker.state };
         if (!shuttingDown && brokerOk) {
           sendJson(res, 200, { status: 'ready', uptime: uptime(), checks });
           return;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { verifyTrigger } from '../auth.js';
+import type { NamePolicy } from '../channels/names.js';
 import type { HistoryStore } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
@@ -19,8 +20,8 @@ export interface HistoryRouteDeps {
   timestampTolerance: number;
   /** Most events one request returns; a larger `limit` is capped to it. */
   maxLimit: number;
-  /** Longest channel name accepted (default: the protocol's 200), as on the trigger. */
-  maxChannelNameLength?: number;
+  /** The channel-name rule, the trigger's. */
+  names: NamePolicy;
   /** Clock in ms (tests pass a fake one). */
   now?: () => number;
 }
@@ -44,7 +45,7 @@ export function historyRoute(deps: HistoryRouteDeps): Route {
     methods: ['GET'],
     path: /^\/pushy\/channel\/(?<channel>[^/]*)\/history\/?$/,
     async handle({ res, url, params }) {
-      const channel = channelFromPath(params.channel, deps.maxChannelNameLength);
+      const channel = channelFromPath(params.channel, deps.names);
       const query = parseQuery(querySchema, url.searchParams);
       verifyTrigger(
         deps.secretKey,
@@ -54,7 +55,7 @@ export function historyRoute(deps: HistoryRouteDeps): Route {
       );
       const since = Number(query.since ?? 0);
       const limit = Math.min(Number(query.limit ?? deps.maxLimit), deps.maxLimit);
-      const read = await deps.history.read(channel, deps.retention.resolve(channel), since, limit);
+      const read = await deps.history.read(channel, deps.retention.resolve(channel), { since, limit });
       deps.logger.debug('history read', { channel, since, events: read.events.length });
       sendJson(res, 200, { channel, offset: read.offset, epoch: read.epoch, complete: read.complete, events: read.events });
     },

@@ -4,7 +4,7 @@ import type { ChannelManager } from '../channels/channel-manager.js';
 import { PushyError, isPushyError } from '../errors.js';
 import type { IdempotencyStore } from '../history/idempotency-store.js';
 import type { Logger } from '../logger.js';
-import { MAX_CHANNEL_NAME_LENGTH, eventNameSchema, normaliseChannelName } from '../protocol.js';
+import { eventNameSchema, type NamePolicy } from '../channels/names.js';
 import { parseEventBody, readBody } from './body.js';
 import { sendOk } from './respond.js';
 import type { DrainGate } from './drain-gate.js';
@@ -19,8 +19,8 @@ export interface TriggerRouteDeps {
   maxBodyBytes: number;
   /** Remembers `idempotency_key`s so that a retried trigger publishes once. */
   idempotency: IdempotencyStore;
-  /** Longest channel name accepted (default: the protocol's 200). */
-  maxChannelNameLength?: number;
+  /** The channel- and event-name rule. */
+  names: NamePolicy;
   /** Admits triggers until shutdown; refused ones get 503. */
   gate?: DrainGate;
   /** Clock in ms (tests pass a fake one). */
@@ -35,18 +35,17 @@ const querySchema = z.object({
   idempotency_key: z.string().min(1).max(200).optional(),
 });
 
-/** Decodes and checks the `<channel>` path segment. */
-export function channelFromPath(encoded: string | undefined, maxLength = MAX_CHANNEL_NAME_LENGTH): string {
+/** Decodes the `<channel>` path segment and checks it with the name rule. */
+export function channelFromPath(encoded: string | undefined, names: NamePolicy): string {
   let decoded: string;
   try {
     decoded = decodeURIComponent(encoded ?? '');
   } catch {
     throw new PushyError('BAD_REQUEST', 'Invalid channel name');
   }
-  const channel = normaliseChannelName(decoded);
-  if (channel === null) throw new PushyError('BAD_REQUEST', 'Invalid channel name');
-  if (channel.length > maxLength) throw new PushyError('BAD_REQUEST', `Invalid channel name: longer than ${maxLength} characters`);
-  return channel;
+  const channel = names.channel(decoded);
+  if (!channel.ok) throw new PushyError('BAD_REQUEST', channel.reason);
+  return channel.name;
 }
 
 /** Reads the query's first value of each parameter and validates it with `schema`. */
@@ -103,7 +102,7 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
   }
 
   async function handleTrigger({ req, res, search, params }: RouteContext): Promise<void> {
-    const channel = channelFromPath(params.channel, deps.maxChannelNameLength);
+    const channel = channelFromPath(params.channel, deps.names);
     const query = parseQuery(querySchema, new URLSearchParams(search));
     const raw = await readBody(req, deps.maxBodyBytes);
     const data = parseEventBody(raw, req.headers['content-type']);

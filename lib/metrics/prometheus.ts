@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { brokerReady, brokerState, type Broker } from '../broker/broker.js';
+import type { Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import type { Connection } from '../connection.js';
 import { processMetricsRegistry } from './process-metrics.js';
@@ -115,7 +115,7 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): Prometheus
     help: '1 when the broker can carry events (a Redis broker: connected), else 0.',
     registers,
     collect() {
-      this.set(brokerReady(broker) ? 1 : 0);
+      this.set(broker.isReady() ? 1 : 0);
     },
   });
   new Gauge({
@@ -125,7 +125,7 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): Prometheus
     registers,
     collect() {
       this.reset();
-      this.set({ state: brokerState(broker), node_id: broker.nodeId }, 1);
+      this.set({ state: broker.state, node_id: broker.nodeId }, 1);
     },
   });
 

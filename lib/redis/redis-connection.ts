@@ -62,6 +62,13 @@ export class RedisConnection {
     return this.commands.status === 'ready' && this.subscriber.status === 'ready';
   }
 
+  /** `ready` (both clients up), `connecting` (never connected yet), `reconnecting` (an outage) or `closed`. */
+  get state(): 'ready' | 'connecting' | 'reconnecting' | 'closed' {
+    if (this.closing) return 'closed';
+    if (this.isUp) return 'ready';
+    return this.everConnected ? 'reconnecting' : 'connecting';
+  }
+
   /** A key or channel name under the configured prefix: `key('presence', ch)` -> `pushy:presence:ch`. */
   key(...parts: string[]): string {
     return this.prefix + parts.join(':');

@@ -265,6 +265,18 @@ describe('client: channels, auth and presence (fake socket)', () => {
     expect(log).to.deep.equal(['+u3', '-u2', '-u3', '+u4']);
   });
 
+  it('keeps members with the ids 1 and "1" apart', () => {
+    const { pushy, sockets } = start();
+    const channel = pushy.subscribe('typed-room');
+    sockets.last().hello('s1');
+    const member = (id: string | number, memberId: string) => ({ id, memberId, subscribed: 1, idle: false });
+    succeed(sockets.last(), 'typed-room', { memberId: 'm1', presence: [member(1, 'm1')] });
+    sockets.last().frame({ event: 'pushy:presence-add', channel: 'typed-room', data: { member: member('1', 'm2') } });
+    expect(channel.members.map((m) => m.id)).to.deep.equal([1, '1']);
+    sockets.last().frame({ event: 'pushy:presence-quit', channel: 'typed-room', data: { member: member(1, 'm1') } });
+    expect(channel.members.map((m) => m.id)).to.deep.equal(['1']);
+  });
+
   it('drops an auth answer that arrives after its socket is gone, and authorises the new one', async () => {
     let release: (() => void) | undefined;
     const requests: string[] = [];

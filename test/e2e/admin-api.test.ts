@@ -69,7 +69,8 @@ describe('e2e: admin API', () => {
   describe('when admin is configured', () => {
     let srv: TestServer;
     before(async () => {
-      srv = await startServer({ admin: ADMIN });
+      // Many wrong credentials on purpose: no lockout here (admin-login-limit.test.ts tests it).
+      srv = await startServer({ admin: { ...ADMIN, maxLoginFailures: 0 } });
     });
     after(async () => {
       await srv.close();

@@ -29,7 +29,7 @@ describe('e2e: pushy-server check-config', function () {
       for (const secret of secrets) expect(result.stdout + result.stderr).not.to.contain(secret);
       const shown = JSON.parse(result.stdout);
       expect(shown.secretKey).to.equal(MASK);
-      expect(shown.admin).to.deep.equal({ username: 'ops', password: MASK });
+      expect(shown.admin).to.deep.equal({ username: 'ops', password: MASK, maxLoginFailures: 5, lockoutSeconds: 60 });
       expect(shown.adapter.url).to.equal(`redis://default:${MASK}@redis.internal:6380/2`);
     }
   });

@@ -87,7 +87,7 @@ describe('e2e: pushy-server sign', function () {
     ['an unknown kind', ['webhook'], /cannot sign "webhook": "trigger" or "channel"/],
     ['a missing event', ['trigger', 'room'], /missing argument <event>/],
     ['an invalid channel name', ['trigger', 'no spaces', 'ev'], /<channel>: invalid channel name/],
-    ['a reserved event', ['trigger', 'room', 'pushy:connect'], /<event>: event names starting with "pushy:" are reserved/],
+    ['a reserved event', ['trigger', 'room', 'pushy:connect'], /<event>: Event names starting with "pushy:" are reserved/],
     ['data that is not JSON', ['trigger', 'room', 'ev', '{oops'], /<data>: must be JSON/],
     ['an extra argument', ['trigger', 'room', 'ev', '{}', 'more'], /too many arguments: "more"/],
     ['a bad timestamp', ['trigger', 'room', 'ev', '-t', 'yesterday'], /--timestamp: must be unix seconds/],

@@ -2,25 +2,61 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { TestClient } from '../helpers/client.js';
 import { writeCommandsFolder } from '../helpers/commands-folder.js';
+import { recordLogs } from '../helpers/redis-node.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 describe('e2e: custom commands', () => {
   let srv: TestServer;
   let dir: string;
+  const log = recordLogs();
   before(async () => {
     dir = writeCommandsFolder();
-    srv = await startServer({ commandsDir: dir });
+    srv = await startServer({ commandsDir: dir, limits: { maxChannelNameLength: 20 } }, { logger: log.logger });
   });
   after(async () => {
     await srv.close();
   });
 
   it('loads every command file and reports the broken one by file name', () => {
-    expect(srv.server.commandsReport.loaded.sort()).to.deep.equal(['crash', 'deny', 'echo', 'legacy', 'shout']);
-    expect(srv.server.commandsReport.failed).to.have.length(1);
-    expect(srv.server.commandsReport.failed[0]!.file).to.equal(path.join(dir, 'broken.mjs'));
+    expect(srv.server.commandsReport.loaded.sort()).to.deep.equal(['crash', 'deny', 'echo', 'legacy', 'legacy-relay', 'linked', 'relay', 'shout']);
+    expect(srv.server.commandsReport.failed.map((f) => f.file).sort()).to.deep.equal([path.join(dir, 'broken.mjs'), path.join(dir, 'outside.mjs')]);
     expect(srv.server.commands.names()).to.include.members(['subscribe', 'unsubscribe', 'echo']);
   });
+
+  it('skips dotfiles, and refuses (and logs) a symlink that leads out of the folder', async () => {
+    for (const name of ['hidden', 'fork', 'outside']) expect(srv.server.commands.names()).to.not.include(name);
+    const refused = srv.server.commandsReport.failed.find((f) => f.file === path.join(dir, 'outside.mjs'));
+    expect(refused?.error).to.match(/^a symlink to .*outside\.mjs, outside the commands folder: not loaded$/);
+    expect(log.lines.some((line) => line.includes('ERROR custom command') && line.includes('outside the commands folder'))).to.equal(true);
+  });
+
+  for (const command of ['relay', 'legacy-relay']) {
+    it(`${command}: a command's publish refuses pushy: events and channels the trigger refuses, with the trigger's rule`, async () => {
+      const sender = await TestClient.connect(srv.url, 'websocket');
+      const listener = await TestClient.connect(srv.url, 'websocket');
+      await listener.subscribe('lobby');
+      const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+        [{ channel: 'lobby', event: 'pushy:presence-add', data: { member: { id: 'fake' } } }, '400', /reserved/],
+        [{ channel: 'lobby', event: 'pushy:subscription-end', data: { channel: 'lobby' } }, '400', /reserved/],
+        [{ channel: 'lobby', event: '' }, '400', /Event name/],
+        [{ channel: 'lobby', event: 'x'.repeat(201) }, '400', /Event name/],
+        [{ channel: '..', event: 'msg' }, '300', /Invalid channel name/],
+        [{ channel: 'a-channel-name-of-30-characters', event: 'msg' }, '300', /longer than 20/],
+        [{ channel: 42, event: 'msg' }, '300', /Invalid channel name/],
+      ];
+      for (const [index, [data, code, message]] of cases.entries()) {
+        const id = `${command}-${index}`;
+        sender.command(command, data, id);
+        const error = await sender.next('pushy:error', (f) => f.data.id === id);
+        expect(error.data.code, JSON.stringify(data)).to.equal(code);
+        expect(error.data.message).to.match(message);
+      }
+      sender.command(command, { channel: 'Lobby', event: 'said', data: { text: 'real' } }, 'ok');
+      await listener.next('said');
+      expect(listener.frames.filter((f) => f.channel === 'lobby').map((f) => f.event), 'no fake event came through').to.deep.equal(['said']);
+      await Promise.all([sender.close(), listener.close()]);
+    });
+  }
 
   it('answers with pushy:reply when the frame has an id (names are case-insensitive)', async () => {
     const client = await TestClient.connect(srv.url, 'websocket');

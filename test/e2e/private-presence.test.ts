@@ -120,6 +120,23 @@ describe('e2e: private and presence channels', () => {
       expect(quit.data.member.id).to.equal('dave');
     });
 
+    it('keeps the ids 1 and "1" apart: two members, each with its own add and quit', async () => {
+      const watcher = await connect();
+      await join(watcher, 'presence-typed', { id: 'watcher' });
+      const number = await connect();
+      const text = await connect();
+      await join(number, 'presence-typed', { id: 1, kind: 'number' });
+      await watcher.next('pushy:presence-add', (f) => f.data.member.id === 1);
+      const second = await join(text, 'presence-typed', { id: '1', kind: 'string' });
+      expect(second.data.presence.map((m: { id: unknown }) => m.id)).to.have.deep.members(['watcher', 1, '1']);
+      expect((await watcher.next('pushy:presence-add', (f) => f.data.member.id === '1')).data.member.kind).to.equal('string');
+
+      await text.close();
+      expect((await watcher.next('pushy:presence-quit')).data.member).to.include({ id: '1', kind: 'string' });
+      await number.close();
+      expect((await watcher.next('pushy:presence-quit', (f) => f.data.member.id === 1)).data.member.kind).to.equal('number');
+    });
+
     it('turns presence on for a private- channel that carries data', async () => {
       const client = await connect();
       const answer = await join(client, 'private-with-presence', { name: 'anonymous' });

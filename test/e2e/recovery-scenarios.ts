@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { TestClient, type Frame } from '../helpers/client.js';
+import { getJson, historyUrl } from '../helpers/history.js';
 import { trigger } from '../helpers/trigger.js';
 
 /** A node of the cluster under test: where clients connect and triggers go. */
@@ -11,6 +12,12 @@ export interface RecoveryNode {
 /** Offsets of the channel events a client got after frame index `from`, in arrival order. */
 export function offsetsAfter(client: TestClient, channel: string, from: number): number[] {
   return client.frames.slice(from).filter((f: Frame) => f.channel === channel && typeof f.offset === 'number').map((f) => f.offset as number);
+}
+
+/** The channel's epoch, as the HTTP history says. */
+export async function channelEpoch(node: RecoveryNode, channel: string): Promise<string> {
+  const { body } = await getJson(historyUrl({ baseUrl: node.url, channel, secret: node.secret }));
+  return body.epoch as string;
 }
 
 /** Triggers `count` events one after the other. */
@@ -32,15 +39,17 @@ export async function recoversMissedEvents(first: RecoveryNode, second: Recovery
   const start = subscribed.data.offset as number;
   await trigger(first.url, channel, 'msg', { n: -1 }, { secret: first.secret });
   const last = await before.next('msg', (f) => f.offset === start + 1);
+  const { epoch } = subscribed.data;
   await before.close();
 
   await triggerMany(first, channel, 50);
 
   const after = await TestClient.connect(second.url);
   const from = after.frames.length;
-  const success = await after.subscribe(channel, { since: { offset: last.offset, epoch: subscribed.data.epoch } });
+  const success = await after.subscribe(channel, { since: { offset: last.offset, epoch } });
   expect(success.event).to.equal('pushy:subscription-success');
-  expect(success.data).to.include({ channel, recovered: true, offset: start + 51, epoch: subscribed.data.epoch });
+  // The channel's epoch now (it had none yet when `before` subscribed).
+  expect(success.data).to.include({ channel, recovered: true, offset: start + 51, epoch: await channelEpoch(second, channel) });
   await after.next('msg', (f) => f.offset === start + 51);
   await trigger(second.url, channel, 'msg', { n: 'live' }, { secret: second.secret });
   await after.next('msg', (f) => f.data.n === 'live');
@@ -96,9 +105,9 @@ export async function cannotRecover(node: RecoveryNode, channel: string, history
 
   const otherEpoch = await TestClient.connect(node.url);
   const mark = otherEpoch.frames.length;
-  const refused = await otherEpoch.subscribe(channel, { since: { offset: 1, epoch: `${subscribed.data.epoch}-old` } });
+  const refused = await otherEpoch.subscribe(channel, { since: { offset: 1, epoch: `${success.data.epoch}-old` } });
   expect(refused.data.recovered).to.equal(false);
-  expect(refused.data.epoch).to.equal(subscribed.data.epoch);
+  expect(refused.data.epoch).to.equal(success.data.epoch);
   await trigger(node.url, channel, 'msg', { n: 'live2' }, { secret: node.secret });
   const live2 = await otherEpoch.next('msg', (f) => f.data.n === 'live2');
   expect(offsetsAfter(otherEpoch, channel, mark)).to.deep.equal([live2.offset]);

@@ -23,8 +23,14 @@ describe('e2e: recovery on resubscribe (memory)', () => {
     await trigger(srv.url, 'offsets', 'b', { x: 2 }, { secret: srv.secret });
     expect(await client.next('a')).to.deep.equal({ event: 'a', channel: 'offsets', data: { x: 1 }, offset: 1 });
     expect((await client.next('b')).offset).to.equal(2);
+    // The channel had no history when subscribed: its first event started its epoch.
     const again = await TestClient.connect(srv.url);
-    expect((await again.subscribe('offsets')).data).to.include({ offset: 2, epoch: success.data.epoch });
+    const later = await again.subscribe('offsets');
+    expect(later.data.offset).to.equal(2);
+    expect(later.data.epoch).to.be.a('string').and.not.equal(success.data.epoch);
+    const third = await TestClient.connect(srv.url);
+    expect((await third.subscribe('offsets')).data, 'the epoch stays while the channel has history').to.include({ offset: 2, epoch: later.data.epoch });
+    await third.close();
     await Promise.all([client.close(), again.close()]);
   });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -37,5 +37,22 @@ export default { name: 'deny', handle() { throw new PushyError('NOT_SUBSCRIBED',
   );
   writeFileSync(path.join(dir, 'broken.mjs'), `export default {{ this is not javascript\n`);
   writeFileSync(path.join(dir, 'README.txt'), `not a command\n`);
+  // Publishes whatever the client asks: the server's name rule must hold anyway.
+  writeFileSync(
+    path.join(dir, 'relay.mjs'),
+    `export default { name: 'relay', async handle(ctx, data) { return { nodes: await ctx.publish(data.channel, data.event, data.data) }; } };\n`,
+  );
+  // A v1 relay, through channels.trigger.
+  writeFileSync(path.join(dir, 'legacy-relay.js'), `module.exports = (sockjs, connection, data, channels) => channels.trigger(data.channel, data.event, data.data);\n`);
+  // An editor's backup and a macOS resource fork: never commands.
+  writeFileSync(path.join(dir, '.echo.mjs.swp.mjs'), `export default { name: 'hidden', handle() { return 'loaded a dotfile'; } };\n`);
+  writeFileSync(path.join(dir, '._relay.mjs'), `export default { name: 'fork', handle() { return 'loaded a dotfile'; } };\n`);
+  // A symlink to a file elsewhere: refused. One to a file inside the folder: fine.
+  const elsewhere = mkdtempSync(path.join(tmpdir(), 'pushy-elsewhere-'));
+  writeFileSync(path.join(elsewhere, 'outside.mjs'), `export default { name: 'outside', handle() { return 'ran a file from outside'; } };\n`);
+  symlinkSync(path.join(elsewhere, 'outside.mjs'), path.join(dir, 'outside.mjs'));
+  mkdirSync(path.join(dir, 'impl'));
+  writeFileSync(path.join(dir, 'impl', 'linked.mjs'), `export default { name: 'linked', handle() { return 'linked inside'; } };\n`);
+  symlinkSync(path.join('impl', 'linked.mjs'), path.join(dir, 'linked.mjs'));
   return dir;
 }

@@ -1,5 +1,9 @@
+import { createBrokerAdapter, type BrokerAdapter } from '../../lib/broker/create-broker.js';
+import { loadConfig, type AdapterConfig, type DeepPartial, type PushyConfig } from '../../lib/config.js';
+import { createSharedHistory } from '../../lib/history/create-history.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { RedisConnection } from '../../lib/redis/redis-connection.js';
+import { startServer, type TestServer } from './server.js';
 
 /** Log lines kept by a test logger. */
 export interface LogRecorder {
@@ -57,4 +61,33 @@ export class RedisConnections {
   async closeAll(): Promise<void> {
     await Promise.all(this.open.splice(0).map((connection) => connection.close()));
   }
+}
+
+/** A test server on a Redis adapter: broker, presence, nodes and history all in Redis. */
+export interface RedisTestNode extends TestServer {
+  adapter: BrokerAdapter;
+  config: PushyConfig;
+}
+
+/**
+ * Starts a server on port 0 whose shared state lives in the Redis at `url` (as
+ * `pushy-server` wires it), with `overrides` for any other option. `close()` also closes the
+ * node's Redis clients.
+ */
+export async function startRedisNode(url: string, overrides: DeepPartial<PushyConfig> = {}, logger: Logger = createLogger('silent')): Promise<RedisTestNode> {
+  const adapterOverrides: DeepPartial<AdapterConfig> = { keyPrefix: `pushy-e2e-${process.pid}:`, ...overrides.adapter, type: 'redis', url };
+  const all: DeepPartial<PushyConfig> = { ...overrides, adapter: adapterOverrides };
+  const config = loadConfig({ env: {}, overrides: all });
+  const adapter = await createBrokerAdapter(config.adapter, logger);
+  const shared = createSharedHistory(adapter.redis, config.history, logger);
+  const server = await startServer(all, { broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes, logger, ...shared });
+  return {
+    ...server,
+    adapter,
+    config,
+    close: async () => {
+      await server.close();
+      await adapter.close();
+    },
+  };
 }

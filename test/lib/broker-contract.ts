@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Broker, BrokerMessage } from '../../lib/broker/broker.js';
+import { waitUntil } from '../helpers/wait.js';
 
 /** How the contract gets brokers for one implementation. */
 export interface BrokerContractHarness {
@@ -10,6 +11,8 @@ export interface BrokerContractHarness {
    * one process by definition): only then do the several-nodes cases apply.
    */
   multiNode: boolean;
+  /** For a broker with a backing service (Redis): takes it away and brings it back. */
+  outage?: { begin(): Promise<void>; end(): Promise<void> };
 }
 
 /** Messages a broker handed to its handlers, with a way to wait for one. */
@@ -80,6 +83,36 @@ export function describeBrokerContract(name: string, harness: BrokerContractHarn
       const { broker } = await node();
       expect(broker.nodeId).to.be.a('string').and.have.length.greaterThan(0);
     });
+
+    it('says it is ready (state "ready") once it can carry messages, and not after close (state "closed")', async () => {
+      const { broker } = await node();
+      expect(broker.isReady()).to.equal(true);
+      expect(broker.state).to.equal('ready');
+      await broker.close();
+      expect(broker.isReady()).to.equal(false);
+      expect(broker.state).to.equal('closed');
+    });
+
+    const { outage } = harness;
+    if (outage) {
+      it('is not ready while its backing service is away, and ready again once it is back', async () => {
+        const { broker, inbox } = await node();
+        const channel = freshChannel();
+        await broker.subscribe(channel);
+        await outage.begin();
+        try {
+          await waitUntil(() => !broker.isReady(), 10_000, 'the broker to notice the outage');
+          expect(broker.state).to.not.equal('ready');
+        } finally {
+          await outage.end();
+        }
+        await waitUntil(() => broker.isReady(), 10_000, 'the broker to be ready again');
+        expect(broker.state).to.equal('ready');
+        // Ready means it: the channel is carried again.
+        expect(await broker.publish(event(channel, 'back'))).to.equal(1);
+        await inbox.next((m) => m.event === 'back');
+      });
+    }
 
     it('publishing to a channel nobody subscribed to reaches no node and resolves 0', async () => {
       const { broker, inbox } = await node();

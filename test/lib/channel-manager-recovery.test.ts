@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import type { Broker, BrokerMessage, BrokerMessageHandler } from '../../lib/broker/broker.js';
 import { MemoryBroker } from '../../lib/broker/memory-broker.js';
 import { ChannelManager, type SubscribeOutcome } from '../../lib/channels/channel-manager.js';
+import { NamePolicy } from '../../lib/channels/names.js';
 import { MemoryPresenceStore } from '../../lib/channels/presence-store.js';
 import { Connection, type TransportSocket } from '../../lib/connection.js';
-import type { HistoryRead, HistoryStore } from '../../lib/history/history-store.js';
+import type { HistoryQuery, HistoryRead, HistoryStore } from '../../lib/history/history-store.js';
 import { MemoryHistoryStore } from '../../lib/history/memory-history-store.js';
 import { RetentionPolicy, type Retention } from '../../lib/history/retention.js';
 import { silentLogger } from '../../lib/logger.js';
@@ -42,14 +43,14 @@ class GatedHistory implements HistoryStore {
   append(channel: string, event: { event: string; data: unknown }, retention: Retention) {
     return this.inner.append(channel, event, retention);
   }
-  async read(channel: string, retention: Retention, since?: number, limit?: number): Promise<HistoryRead> {
+  async read(channel: string, retention: Retention, query?: HistoryQuery): Promise<HistoryRead> {
     const pending = this.pending;
     this.pending = undefined;
     if (pending?.when === 'before') {
       pending.reached();
       await pending.gate.wait;
     }
-    const read = await this.inner.read(channel, retention, since, limit);
+    const read = await this.inner.read(channel, retention, query);
     if (pending?.when === 'after') {
       pending.reached();
       await pending.gate.wait;
@@ -87,6 +88,12 @@ class HoldingBroker implements Broker {
   close() {
     return this.inner.close();
   }
+  isReady() {
+    return this.inner.isReady();
+  }
+  get state() {
+    return this.inner.state;
+  }
 }
 
 describe('ChannelManager: recovery while events keep coming', () => {
@@ -102,6 +109,7 @@ describe('ChannelManager: recovery while events keep coming', () => {
       history,
       retention: new RetentionPolicy([], { size: 100, ttl: 300 }),
       logger: silentLogger,
+      names: new NamePolicy(),
       maxChannelsPerConnection: 10,
     });
   });
@@ -127,7 +135,7 @@ describe('ChannelManager: recovery while events keep coming', () => {
       history.pending = { when, gate: g, reached };
       let outcome: SubscribeOutcome | undefined;
       const subscribing = manager.subscribe(client, 'room', undefined, {
-        since: { offset: 2, epoch: first.epoch },
+        since: { offset: 2, epoch: first.epoch! },
         onSubscribed: (o) => {
           outcome = o;
           socket.write(JSON.stringify({ event: 'success' }));
@@ -157,7 +165,7 @@ describe('ChannelManager: recovery while events keep coming', () => {
 
     const socket = new RecordingSocket();
     const client = new Connection(socket);
-    await manager.subscribe(client, 'room', undefined, { since: { offset: 1, epoch: first.epoch } });
+    await manager.subscribe(client, 'room', undefined, { since: { offset: 1, epoch: first.epoch! } });
     await broker.releaseHeld();
     await publish(3);
     expect(socket.frames.map((f) => f.offset)).to.deep.equal([2, 3]);

@@ -42,7 +42,7 @@ export function describeHistoryContract(name: string, setup: () => HistoryContra
     it('reads the events after an offset in order, with their name, data and time, up to a limit', async () => {
       const channel = fresh('read');
       for (let i = 1; i <= 6; i += 1) await store.append(channel, { event: `e${i}`, data: { i, nested: [i] } }, KEEP);
-      const read = await store.read(channel, KEEP, 3);
+      const read = await store.read(channel, KEEP, { since: 3 });
       expect(read).to.include({ offset: 6, complete: true });
       expect(read.events.map((e) => [e.offset, e.event, e.data])).to.deep.equal([
         [4, 'e4', { i: 4, nested: [4] }],
@@ -50,26 +50,53 @@ export function describeHistoryContract(name: string, setup: () => HistoryContra
         [6, 'e6', { i: 6, nested: [6] }],
       ]);
       expect(read.events[0]!.timestamp).to.be.a('number');
-      expect((await store.read(channel, KEEP, 0, 2)).events.map((e) => e.offset)).to.deep.equal([1, 2]);
+      expect((await store.read(channel, KEEP, { since: 0, limit: 2 })).events.map((e) => e.offset)).to.deep.equal([1, 2]);
       expect((await store.read(channel, KEEP)).events, 'no since: position only').to.deep.equal([]);
     });
 
-    it('gives an unused channel offset 0 and an epoch its first event keeps', async () => {
+    it('reads an unused channel as offset 0 with an empty epoch that its first events continue', async () => {
       const channel = fresh('new');
-      const first = await store.read(channel, KEEP);
-      expect(first.offset).to.equal(0);
-      expect(await store.append(channel, { event: 'e', data: null }, KEEP)).to.deep.equal({ offset: 1, epoch: first.epoch });
+      const empty = await store.read(channel, KEEP);
+      expect(empty).to.include({ offset: 0, complete: true });
+      expect(empty.epoch).to.be.a('string').and.not.equal('');
+      expect(await store.read(channel, KEEP, { since: 0, epoch: empty.epoch }), 'still empty: nothing missed').to.deep.include({ offset: 0, events: [], complete: true });
+      const first = await store.append(channel, { event: 'e1', data: null }, KEEP);
+      expect(first.offset).to.equal(1);
+      await store.append(channel, { event: 'e2', data: null }, KEEP);
+      const read = await store.read(channel, KEEP, { since: 0, epoch: empty.epoch });
+      expect(read).to.include({ offset: 2, epoch: first.epoch, complete: true });
+      expect(read.events.map((e) => e.event)).to.deep.equal(['e1', 'e2']);
+      expect((await store.read(channel, KEEP, { since: 1, epoch: empty.epoch })).events.map((e) => e.event)).to.deep.equal(['e2']);
+    });
+
+    it('a position in another epoch is not complete and gets no events', async () => {
+      const channel = fresh('other');
+      const { epoch } = await store.append(channel, { event: 'e', data: 1 }, KEEP);
+      const read = await store.read(channel, KEEP, { since: 0, epoch: `${epoch}x` });
+      expect(read).to.deep.include({ offset: 1, epoch, events: [], complete: false });
+      expect((await store.read(channel, KEEP, { since: 0, epoch: '~forged.0' })).complete).to.equal(false);
+      expect((await store.read(fresh('unused'), KEEP, { since: 0, epoch })).complete, 'a real epoch, the channel empty now').to.equal(false);
+    });
+
+    it('an empty epoch does not continue into a lifetime that began a metaTtl later', async () => {
+      clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+      const channel = fresh('late');
+      const empty = await store.read(channel, KEEP);
+      clock.tick(3600_000);
+      expect((await store.read(channel, KEEP, { since: 0, epoch: empty.epoch })).complete, 'empty for a metaTtl: a lifetime may have come and gone').to.equal(false);
+      await store.append(channel, { event: 'e', data: 1 }, KEEP);
+      expect((await store.read(channel, KEEP, { since: 0, epoch: empty.epoch })).complete).to.equal(false);
     });
 
     it('keeps at most `size` events; reading from before them is not complete', async () => {
       const channel = fresh('size');
       const small = { size: 5, ttl: 300 };
       for (let i = 0; i < 12; i += 1) await store.append(channel, { event: 'e', data: i }, small);
-      const all = await store.read(channel, small, 0);
+      const all = await store.read(channel, small, { since: 0 });
       expect(all.events.map((e) => e.offset)).to.deep.equal([8, 9, 10, 11, 12]);
       expect(all.complete).to.equal(false);
-      expect((await store.read(channel, small, 7)).complete).to.equal(true);
-      expect((await store.read(channel, small, 6)).complete).to.equal(false);
+      expect((await store.read(channel, small, { since: 7 })).complete).to.equal(true);
+      expect((await store.read(channel, small, { since: 6 })).complete).to.equal(false);
     });
 
     it('leaves out events older than `ttl`', async () => {
@@ -80,13 +107,13 @@ export function describeHistoryContract(name: string, setup: () => HistoryContra
       clock.tick(40_000);
       await store.append(channel, { event: 'e', data: 2 }, short);
       clock.tick(20_001);
-      const read = await store.read(channel, short, 0);
+      const read = await store.read(channel, short, { since: 0 });
       expect(read.events.map((e) => e.offset)).to.deep.equal([2]);
       expect(read.complete).to.equal(false);
-      expect((await store.read(channel, short, 1)).complete).to.equal(true);
+      expect((await store.read(channel, short, { since: 1 })).complete).to.equal(true);
       clock.tick(40_000);
-      expect((await store.read(channel, short, 1)).events).to.deep.equal([]);
-      expect((await store.read(channel, short, 1)).complete).to.equal(false);
+      expect((await store.read(channel, short, { since: 1 })).events).to.deep.equal([]);
+      expect((await store.read(channel, short, { since: 1 })).complete).to.equal(false);
     });
 
     it('with size 0 counts offsets but keeps nothing', async () => {
@@ -94,8 +121,8 @@ export function describeHistoryContract(name: string, setup: () => HistoryContra
       const none = { size: 0, ttl: 300 };
       await store.append(channel, { event: 'e', data: 1 }, none);
       expect((await store.append(channel, { event: 'e', data: 2 }, none)).offset).to.equal(2);
-      expect((await store.read(channel, none, 1)).complete).to.equal(false);
-      expect((await store.read(channel, none, 2)).complete).to.equal(true);
+      expect((await store.read(channel, none, { since: 1 })).complete).to.equal(false);
+      expect((await store.read(channel, none, { since: 2 })).complete).to.equal(true);
     });
 
     it('gives a channel a new epoch once its history is lost', async () => {
@@ -104,9 +131,25 @@ export function describeHistoryContract(name: string, setup: () => HistoryContra
       await store.close();
       await setup().loseEverything();
       store = await setup().createStore();
-      const after = await store.read(channel, KEEP, 1);
+      const after = await store.read(channel, KEEP, { since: 1, epoch: before.epoch });
       expect(after.epoch).to.not.equal(before.epoch);
-      expect(after.offset).to.equal(0);
+      expect(after).to.include({ offset: 0, complete: false });
+      expect((await store.append(channel, { event: 'e', data: 2 }, KEEP)).epoch).to.not.equal(before.epoch);
+    });
+
+    it('an empty epoch from before a loss does not continue into the lifetime after it', async () => {
+      const channel = fresh('lost-empty');
+      const quiet = fresh('lost-quiet');
+      const empty = await store.read(channel, KEEP);
+      const emptyQuiet = await store.read(quiet, KEEP);
+      await store.append(channel, { event: 'missed', data: 1 }, KEEP);
+      await store.append(quiet, { event: 'missed', data: 1 }, KEEP);
+      await store.close();
+      await setup().loseEverything();
+      store = await setup().createStore();
+      await store.append(channel, { event: 'after', data: 2 }, KEEP);
+      expect((await store.read(channel, KEEP, { since: 0, epoch: empty.epoch })).complete).to.equal(false);
+      expect((await store.read(quiet, KEEP, { since: 0, epoch: emptyQuiet.epoch })).complete, 'empty again after the loss').to.equal(false);
     });
   });
 }

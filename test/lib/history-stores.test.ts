@@ -53,7 +53,7 @@ describe('Redis history and idempotency', () => {
     const keep = { size: 100, ttl: 300 };
     const appended = await Promise.all([...Array(20).keys()].map((i) => (i % 2 ? a : b).append('shared', { event: 'e', data: i }, keep)));
     expect(appended.map((p) => p.offset).sort((x, y) => x - y)).to.deep.equal([...Array(20).keys()].map((i) => i + 1));
-    const read = await a.read('shared', keep, 0);
+    const read = await a.read('shared', keep, { since: 0 });
     expect(read.events.map((e) => e.offset)).to.deep.equal([...Array(20).keys()].map((i) => i + 1));
     expect(read.epoch).to.equal((await b.read('shared', keep)).epoch);
   });

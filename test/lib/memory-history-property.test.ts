@@ -41,7 +41,7 @@ describe('MemoryHistoryStore (property)', () => {
             } else {
               const position = await store.read(step.channel, RETENTION);
               const since = Math.max(0, position.offset - step.back);
-              const read = await store.read(step.channel, RETENTION, since);
+              const read = await store.read(step.channel, RETENTION, { since });
               const model = appended.get(`${step.channel}/${read.epoch}`) ?? new Map();
               expect(read.events.length).to.be.at.most(RETENTION.size);
               read.events.forEach((event, index) => {

@@ -6,7 +6,7 @@ describe('config: health, metrics and admin options', () => {
     for (const config of [loadConfig({ env: {} }), loadConfig({ env: {}, file: 'config.example.json' })]) {
       expect(config.health).to.deep.equal({ drainDelay: 0 });
       expect(config.metrics).to.deep.equal({ enabled: true, path: '/metrics' });
-      expect(config.admin).to.deep.equal({ username: '', password: '' });
+      expect(config.admin).to.deep.equal({ username: '', password: '', maxLoginFailures: 5, lockoutSeconds: 60 });
     }
   });
 
@@ -18,11 +18,13 @@ describe('config: health, metrics and admin options', () => {
         PUSHY_METRICS_PATH: '/internal/metrics',
         PUSHY_ADMIN_USERNAME: 'ops',
         PUSHY_ADMIN_PASSWORD: 'secret',
+        PUSHY_ADMIN_MAX_LOGIN_FAILURES: '10',
+        PUSHY_ADMIN_LOCKOUT_SECONDS: '300',
       },
     });
     expect(config.health.drainDelay).to.equal(5000);
     expect(config.metrics).to.deep.equal({ enabled: false, path: '/internal/metrics' });
-    expect(config.admin).to.deep.equal({ username: 'ops', password: 'secret' });
+    expect(config.admin).to.deep.equal({ username: 'ops', password: 'secret', maxLoginFailures: 10, lockoutSeconds: 300 });
   });
 
   it('refuses a metrics path that is not an absolute URL path, naming the key', () => {

@@ -4,10 +4,11 @@ import { channelKind, encodeFrame, normaliseChannelName } from '../../lib/protoc
 describe('protocol', () => {
   it('lowercases valid channel names and refuses invalid ones', () => {
     expect(normaliseChannelName('Chat-Room_1=@,.;:')).to.equal('chat-room_1=@,.;:');
-    for (const bad of ['', 'a b', 'é', 'a/b', 'x'.repeat(201), 42, null, undefined, {}, '__proto__', 'Constructor', 'prototype']) {
+    for (const bad of ['', 'a b', 'é', 'a/b', 'x'.repeat(201), 42, null, undefined, {}, '__proto__', 'Constructor', 'prototype', '.', '..']) {
       expect(normaliseChannelName(bad), String(bad)).to.equal(null);
     }
     expect(normaliseChannelName('x'.repeat(200))).to.equal('x'.repeat(200));
+    expect(normaliseChannelName('...'), 'not a path segment').to.equal('...');
   });
 
   it('tells channel kinds by prefix', () => {

@@ -24,6 +24,7 @@ describe('RedisBroker', () => {
   describeBrokerContract('redis', {
     multiNode: true,
     createNode: async () => new RedisBroker({ connection: await connections.connect(), logger: recordLogs().logger }),
+    outage: { begin: () => redis.stop(), end: () => redis.start() },
   });
 
   describe('when Redis goes away', () => {
