@@ -89,7 +89,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const { config } = options;
   // Without a logger of the embedder's own, honour the configured level rather than drop
   // everything: a `logLevel` that silently does nothing is a trap (issue #20, snag 6).
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, config.log.format);
   const secretKeyGenerated = config.secretKey === '';
   const secretKey = secretKeyGenerated ? generateSecretKey() : config.secretKey;
   const broker = options.broker ?? new MemoryBroker();

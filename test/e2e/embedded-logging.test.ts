@@ -13,10 +13,10 @@ const API = pathToFileURL(path.join(PROJECT_ROOT, 'dist', 'lib', 'index.js')).hr
  * stops it, and returns what the process wrote. `withLogger` passes a logger of its own that
  * prints `own: <message>` on stdout.
  */
-async function embed(logLevel: string, withLogger = false): Promise<{ stdout: string; stderr: string }> {
+async function embed(logLevel: string, withLogger = false, format = 'text'): Promise<{ stdout: string; stderr: string }> {
   const script = `
     import { createServer, createLogger, loadConfig } from ${JSON.stringify(API)};
-    const config = loadConfig({ env: {}, overrides: { port: 0, host: '127.0.0.1', secretKey: 's', logLevel: ${JSON.stringify(logLevel)} } });
+    const config = loadConfig({ env: {}, overrides: { port: 0, host: '127.0.0.1', secretKey: 's', logLevel: ${JSON.stringify(logLevel)}, log: { format: ${JSON.stringify(format)} } } });
     const logger = ${withLogger} ? createLogger('info', (line) => process.stdout.write('own: ' + line + '\\n')) : undefined;
     const server = await createServer({ config, logger });
     await server.listen();
@@ -33,6 +33,12 @@ describe('e2e: an embedded server logs at config.logLevel without a logger of it
     expect(stderr).to.match(/ INFO Pushy listening \{"url":"http:\/\/127\.0\.0\.1:\d+"/);
     expect(stderr).to.contain(' INFO Pushy stopped');
     expect(stdout).to.equal('');
+  });
+
+  it('writes JSON lines when config.log.format is json', async () => {
+    const { stderr } = await embed('info', false, 'json');
+    const first = JSON.parse(stderr.split('\n')[0]!) as { level: string; msg: string };
+    expect(first).to.include({ level: 'info', msg: 'Pushy listening' });
   });
 
   it('leaves out the lines below the configured level', async () => {
