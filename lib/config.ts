@@ -5,9 +5,13 @@ import { MAX_ROTATION_GRACE } from './apps/app-keys.js';
 import type { AppStoreType } from './apps/app-store.js';
 import { appInputSchema, describeIssue, type App } from './apps/app.js';
 import { readEnvApp } from './apps/env-app.js';
+import { channelRulesSchema, type ChannelRule } from './channel-rules/channel-rule.js';
+import { FEED_CHANNEL_PATTERN } from './feed/feed-event.js';
 import type { RetentionRule } from './history/retention.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
+import { NetworkList } from './network/ip-networks.js';
 import { MAX_CHANNEL_NAME_LENGTH } from './protocol.js';
+import { MAX_BATCH_EVENTS, MAX_TRIGGER_CHANNELS } from './triggers/event-bodies.js';
 
 /** `history.rules`: a list of `{match, size, ttl}`; from the environment, as JSON text. */
 convict.addFormat({
@@ -68,6 +72,39 @@ convict.addFormat({
   coerce: (value: unknown) => (typeof value === 'string' ? (parseBooleanText(value) ?? value) : value),
 });
 
+/**
+ * `trustProxy`, `trigger.trustedNetworks`: IP addresses and CIDR ranges; from the environment,
+ * as JSON text or a comma-separated list.
+ */
+convict.addFormat({
+  name: 'ip-networks',
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be a list of IP addresses or CIDR ranges, e.g. ["10.0.0.0/8", "::1/128"]');
+    NetworkList.parse(value as string[]);
+  },
+  coerce: parseListText,
+});
+
+/**
+ * `channels`: a list of channel rules; from the environment, as JSON text. Here only its shape:
+ * the rules are parsed with their zod schema after convict (see `checkChannelRules`).
+ */
+convict.addFormat({
+  name: 'channel-rules',
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be a list of rules [{"match": "game-*", "maxSubscribers": 1, "onFull": "reject"}]');
+  },
+  coerce: parseJsonText,
+});
+
+/** A list given as JSON text (`["a", "b"]`) or as a comma-separated one (`a, b`); empty text is an empty list. */
+function parseListText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text.startsWith('[')) return parseJsonText(text);
+  return text === '' ? [] : text.split(',').map((entry) => entry.trim());
+}
+
 /** Parses a list given as JSON text; text that is not JSON stays a string, which validation refuses. */
 function parseJsonText(value: unknown): unknown {
   if (typeof value !== 'string') return value;
@@ -97,6 +134,20 @@ const schema = {
     format: 'nat',
     default: 600,
     env: 'PUSHY_TIMESTAMP_TOLERANCE',
+  },
+  trigger: {
+    trustedNetworks: {
+      doc: 'Networks (CIDR ranges or addresses, e.g. ["10.0.0.0/8"]) whose triggers are accepted without a signature; empty: every trigger must be signed. Logged as a warning at start when set. The address is the TCP peer unless trustProxy names it.',
+      format: 'ip-networks',
+      default: [] as string[],
+      env: 'PUSHY_TRIGGER_TRUSTED_NETWORKS',
+    },
+  },
+  trustProxy: {
+    doc: 'Proxies (CIDR ranges or addresses) whose X-Forwarded-For header is believed when telling a client\'s address, walked from the right past trusted proxies; empty: the header is never believed.',
+    format: 'ip-networks',
+    default: [] as string[],
+    env: 'PUSHY_TRUST_PROXY',
   },
   logLevel: {
     doc: 'Least severe level that is logged: debug (adds a line per connection opened and closed), info, warn, error or silent.',
@@ -179,6 +230,18 @@ const schema = {
       default: 10000,
       env: 'PUSHY_MAX_IDEMPOTENCY_KEYS',
     },
+    maxTriggerChannels: {
+      doc: `Most channels one multi-channel trigger (POST /pushy/events) may publish to, 1 to ${MAX_TRIGGER_CHANNELS} (more: HTTP 400).`,
+      format: integerFrom(1, MAX_TRIGGER_CHANNELS),
+      default: 100,
+      env: 'PUSHY_MAX_TRIGGER_CHANNELS',
+    },
+    maxBatchEvents: {
+      doc: `Most events one batch trigger (POST /pushy/batch_events) may carry, 1 to ${MAX_BATCH_EVENTS} (more: HTTP 400).`,
+      format: integerFrom(1, MAX_BATCH_EVENTS),
+      default: 10,
+      env: 'PUSHY_MAX_BATCH_EVENTS',
+    },
   },
   history: {
     size: { doc: 'Events kept per channel when no rule matches (0: none; offsets still count).', format: 'nat', default: 100, env: 'PUSHY_HISTORY_SIZE' },
@@ -202,6 +265,12 @@ const schema = {
       env: 'PUSHY_HISTORY_META_TTL',
     },
     maxReadLimit: { doc: 'Most events one HTTP history request returns (its "limit" is capped to this).', format: 'nat', default: 100, env: 'PUSHY_HISTORY_MAX_READ_LIMIT' },
+  },
+  channels: {
+    doc: 'Channel rules: [{"match": "game-*", "maxSubscribers": 1, "onFull": "reject"}] limits the subscribers of matching channels across the cluster; when full, "reject" refuses the newcomer (pushy:error 423), "replace" unsubscribes the oldest. "*" matches any run of characters; the first match wins.',
+    format: 'channel-rules',
+    default: [] as unknown[],
+    env: 'PUSHY_CHANNELS',
   },
   health: {
     drainDelay: {
@@ -286,7 +355,30 @@ const schema = {
       env: 'PUSHY_REDIS_NODE_TIMEOUT',
     },
   },
+  feed: {
+    enabled: {
+      doc: 'With the Redis adapter, publish every event as JSON {app, channel, event, data, offset} on the Redis channel feed.channel, for other programs to subscribe to.',
+      format: 'flag',
+      default: false,
+      env: 'PUSHY_FEED_ENABLED',
+    },
+    channel: {
+      doc: 'Redis pub/sub channel of the events feed, exactly (adapter.keyPrefix is not added).',
+      format: (value: unknown) => {
+        if (typeof value !== 'string' || !FEED_CHANNEL_PATTERN.test(value)) throw new Error('must be 1 to 200 printable characters without spaces');
+      },
+      default: 'pushy:feed',
+      env: 'PUSHY_FEED_CHANNEL',
+    },
+  },
 };
+
+/** convict format: an integer from `min` to `max`. */
+function integerFrom(min: number, max: number): (value: unknown) => void {
+  return (value) => {
+    if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) throw new Error(`must be an integer from ${min} to ${max}`);
+  };
+}
 
 /** convict format: an absolute URL path. */
 function urlPath(value: unknown): void {
@@ -299,6 +391,8 @@ export type PushyConfig = {
   host: string;
   secretKey: string;
   timestampTolerance: number;
+  trigger: { trustedNetworks: string[] };
+  trustProxy: string[];
   logLevel: LogLevel;
   log: { format: LogFormat };
   commandsDir: string;
@@ -326,13 +420,18 @@ export type PushyConfig = {
     maxTriggerBodyBytes: number;
     maxChannelNameLength: number;
     maxIdempotencyKeys: number;
+    maxTriggerChannels: number;
+    maxBatchEvents: number;
   };
   history: HistoryConfig;
+  /** Channel rules, parsed: the first whose `match` fits a channel applies. */
+  channels: ChannelRule[];
   health: { drainDelay: number };
   metrics: { enabled: boolean; path: string };
   admin: { username: string; password: string; maxLoginFailures: number; lockoutSeconds: number };
   apps: AppsConfig;
   adapter: AdapterConfig;
+  feed: { enabled: boolean; channel: string };
 };
 
 /**
@@ -397,6 +496,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PushyConfig {
   const env = options.env ?? process.env;
   const config = convict(schema, { env, args: [] });
   let apps: AppsConfig;
+  let channels: ChannelRule[];
   try {
     if (options.file) config.load(readConfigFile(options.file));
     if (options.overrides) applyOverrides((key, value) => config.set(key as never, value as never), withAppsShorthand(options.overrides as Record<string, unknown>));
@@ -404,10 +504,11 @@ export function loadConfig(options: LoadConfigOptions = {}): PushyConfig {
     checkAdapter(config.get('adapter') as AdapterConfig);
     checkCommandsDir(config.get('commandsDir') as string);
     apps = checkApps(config.get('apps') as { store: AppsConfig['store']; list: unknown[]; rotationGrace: number }, env);
+    channels = checkChannelRules(config.get('channels') as unknown[]);
   } catch (error) {
     throw new ConfigError(`Invalid ${source}: ${describeConvictError(error, env)}`);
   }
-  return { ...(config.getProperties() as PushyConfig), apps };
+  return { ...(config.getProperties() as PushyConfig), apps, channels };
 }
 
 /**
@@ -463,6 +564,13 @@ function checkApps(raw: { store: AppsConfig['store']; list: unknown[]; rotationG
   }
   if (raw.rotationGrace > MAX_ROTATION_GRACE) throw new Error(`apps.rotationGrace: must be at most ${MAX_ROTATION_GRACE} (ten years)`);
   return { store: raw.store, list, rotationGrace: raw.rotationGrace };
+}
+
+/** Parses the channel rules; an error names the rule and field (`channels[1].onFull: ...`). */
+function checkChannelRules(raw: unknown[]): ChannelRule[] {
+  const parsed = channelRulesSchema.safeParse(raw);
+  if (!parsed.success) throw new Error(describeIssue(parsed.error, 'channels'));
+  return parsed.data;
 }
 
 /** Every option path with its default and environment variable, for docs and tests. */

@@ -18,6 +18,14 @@ export const ERRORS = {
   PRESENCE_CHANNEL_FULL: { code: '429', status: 429, message: 'Presence channel is full' },
   INTERNAL: { code: '500', status: 500, message: 'Internal error' },
 
+  INVALID_PATTERN: { code: '301', status: 400, message: 'Invalid wildcard pattern' },
+  CHANNEL_FULL: { code: '423', status: 423, message: 'Channel is full: it takes a limited number of subscribers (an exclusive channel)' },
+  TOKEN_INVALID: { code: '440', status: 401, message: 'Invalid channel token: malformed or badly signed' },
+  TOKEN_EXPIRED: { code: '441', status: 401, message: 'Channel token has expired' },
+  TOKEN_WRONG_CHANNEL: { code: '442', status: 403, message: 'Channel token is for another channel' },
+  TOKEN_UNKNOWN_KEY: { code: '443', status: 401, message: 'Channel token names an unknown key (kid)' },
+  TOKEN_ALGORITHM: { code: '444', status: 401, message: 'Channel token algorithm refused: only HS256 is accepted' },
+
   BAD_REQUEST: { code: '400', status: 400, message: 'Missing or malformed parameters' },
   TIMESTAMP_OUT_OF_BOUNDS: { code: '501', status: 403, message: 'Timestamp out of bounds' },
   INVALID_CREDENTIALS: { code: '403', status: 403, message: 'Invalid credentials' },
