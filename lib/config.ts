@@ -7,6 +7,7 @@ import { appInputSchema, describeIssue, type App } from './apps/app.js';
 import { readEnvApp } from './apps/env-app.js';
 import type { RetentionRule } from './history/retention.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import type { WebhooksConfig } from './webhooks/webhooks.js';
 import { MAX_CHANNEL_NAME_LENGTH } from './protocol.js';
 
 /** `history.rules`: a list of `{match, size, ttl}`; from the environment, as JSON text. */
@@ -213,6 +214,50 @@ const schema = {
       env: 'PUSHY_APPS_ROTATION_GRACE',
     },
   },
+  webhooks: {
+    batchSize: {
+      doc: 'Most events in one webhook request (1: one event per request, as Pusher does without batching).',
+      format: 'nat',
+      default: 50,
+      env: 'PUSHY_WEBHOOKS_BATCH_SIZE',
+    },
+    batchDelay: {
+      doc: 'Longest wait, in milliseconds, between a webhook event and the request that carries it when the batch is not full.',
+      format: 'nat',
+      default: 250,
+      env: 'PUSHY_WEBHOOKS_BATCH_DELAY',
+    },
+    timeout: {
+      doc: 'Milliseconds a webhook receiver has to answer; no answer counts as a failure and is retried.',
+      format: 'nat',
+      default: 5000,
+      env: 'PUSHY_WEBHOOKS_TIMEOUT',
+    },
+    retryWindow: {
+      doc: 'Milliseconds after it was queued that a webhook event whose receiver fails (non-2xx, timeout, no connection) is still retried, with exponential backoff; then it is dropped, logged and counted (0: no retries).',
+      format: 'nat',
+      default: 300000,
+      env: 'PUSHY_WEBHOOKS_RETRY_WINDOW',
+    },
+    maxQueued: {
+      doc: 'Most webhook events a node holds in memory (and, with Redis, most waiting in the shared queue); past it the oldest are dropped and counted.',
+      format: 'nat',
+      default: 10000,
+      env: 'PUSHY_WEBHOOKS_MAX_QUEUED',
+    },
+    concurrency: {
+      doc: 'Most webhook requests a node has in flight at once, over all receivers (each receiver gets one at a time).',
+      format: 'nat',
+      default: 20,
+      env: 'PUSHY_WEBHOOKS_CONCURRENCY',
+    },
+    removalDelay: {
+      doc: 'Milliseconds channel_vacated and member_removed wait; a channel or member back within it sends neither that nor its channel_occupied or member_added (0: no wait).',
+      format: 'nat',
+      default: 3000,
+      env: 'PUSHY_WEBHOOKS_REMOVAL_DELAY',
+    },
+  },
   adapter: {
     type: {
       doc: 'How nodes share events and presence: "memory" (one process) or "redis" (many nodes on one Redis).',
@@ -283,6 +328,7 @@ export type PushyConfig = {
   metrics: { enabled: boolean; path: string };
   admin: { username: string; password: string };
   apps: AppsConfig;
+  webhooks: WebhooksConfig;
   adapter: AdapterConfig;
 };
 
@@ -353,6 +399,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PushyConfig {
     if (options.overrides) config.load(options.overrides);
     config.validate({ allowed: 'strict' });
     checkAdapter(config.get('adapter') as AdapterConfig);
+    checkWebhooks(config.get('webhooks') as WebhooksConfig);
     apps = checkApps(config.get('apps') as { store: AppsConfig['store']; list: unknown[]; rotationGrace: number }, env);
   } catch (error) {
     throw new ConfigError(`Invalid ${source}: ${describeConvictError(error)}`);
@@ -435,6 +482,13 @@ function checkAdapter(adapter: AdapterConfig): void {
     throw new Error('adapter.nodeTimeout: must be longer than adapter.heartbeatInterval');
   }
   if (adapter.commandTimeout < 1) throw new Error('adapter.commandTimeout: must be at least 1 (ms)');
+}
+
+/** Webhook options that must be at least 1 to make sense. */
+function checkWebhooks(webhooks: WebhooksConfig): void {
+  for (const key of ['batchSize', 'timeout', 'maxQueued', 'concurrency'] as const) {
+    if (webhooks[key] < 1) throw new Error(`webhooks.${key}: must be at least 1`);
+  }
 }
 
 /** A fresh random secret for a server started without one. */
