@@ -15,7 +15,7 @@ import { RedisScript } from '../redis/redis-script.js';
  *
  * Ids are increasing numbers, so entries put back find their place by id. Keys are derived
  * from the prefix inside the scripts (no KEYS), like the presence scripts: one Redis (or a
- * Sentinel-managed primary), not Redis Cluster. LPOP with a count needs Redis 6.2 or newer.
+ * Sentinel-managed primary), not Redis Cluster; Redis 5 or newer, like the rest of Pushy.
  */
 
 const PRELUDE = `
@@ -36,6 +36,12 @@ local function put_back(flat)
   table.sort(ids)
   for i = #ids, 1, -1 do redis.call('LPUSH', Q, ids[i] .. ':' .. values[ids[i]]) end
 end
+-- Removes and returns the first n items of the list (LPOP with a count needs Redis 6.2).
+local function pop_front(n)
+  local items = redis.call('LRANGE', Q, 0, n - 1)
+  redis.call('LTRIM', Q, n, -1)
+  return items
+end
 `;
 
 /**
@@ -50,7 +56,7 @@ for i = 1, count do
   redis.call('RPUSH', Q, (last - count + i) .. ':' .. ARGV[i + 2])
 end
 local over = redis.call('LLEN', Q) - cap
-if over > 0 then return redis.call('LPOP', Q, over) end
+if over > 0 then return pop_front(over) end
 return {}
 `);
 
@@ -71,8 +77,8 @@ for _, consumer in ipairs(redis.call('SMEMBERS', CONSUMERS)) do
 end
 redis.call('SADD', CONSUMERS, me)
 redis.call('SET', alive_key(me), '1', 'PX', ARGV[4])
-local taken = redis.call('LPOP', Q, max)
-if not taken then return {} end
+if max < 1 then return {} end
+local taken = pop_front(max)
 for _, item in ipairs(taken) do
   local id, json = string.match(item, '^(%d+):(.*)$')
   if id then redis.call('HSET', held_key(me), id, json) end
