@@ -3,6 +3,7 @@ import type { RedisConnection } from '../redis/redis-connection.js';
 import { MemoryWebhookQueue, MemoryWebhookStore } from './memory-webhook-queue.js';
 import { RedisWebhookQueue } from './redis-webhook-queue.js';
 import type { DispatcherApps } from './webhook-dispatcher.js';
+import { DropReporter } from './drop-reporter.js';
 import { WebhookStats } from './webhook-stats.js';
 import { DELIVERY_DEFAULTS, Webhooks, type WebhooksConfig, type WebhooksDeps } from './webhooks.js';
 
@@ -29,14 +30,14 @@ export interface CreateWebhooksOptions {
  */
 export function createWebhooks(options: CreateWebhooksOptions): Webhooks {
   const { config, apps, logger, redis, delivery } = options;
-  const stats = new WebhookStats();
+  const drops = new DropReporter(new WebhookStats(), logger);
   if (redis === undefined) {
     // One consumer in one process: nobody to claim from, so the claim time never matters.
-    const store = new MemoryWebhookStore({ maxWaiting: config.maxQueued, claimAfter: Number.MAX_SAFE_INTEGER, stats });
-    return new Webhooks({ apps, logger, config, stats, queue: new MemoryWebhookQueue(store), delivery });
+    const store = new MemoryWebhookStore({ maxWaiting: config.maxQueued, claimAfter: Number.MAX_SAFE_INTEGER, drops });
+    return new Webhooks({ apps, logger, config, drops, queue: new MemoryWebhookQueue(store), delivery });
   }
-  const queue = new RedisWebhookQueue({ connection: redis.connection, consumer: redis.nodeId, maxWaiting: config.maxQueued, claimAfter: redis.claimAfter, stats, logger });
+  const queue = new RedisWebhookQueue({ connection: redis.connection, consumer: redis.nodeId, maxWaiting: config.maxQueued, claimAfter: redis.claimAfter, drops });
   // Touch well within the claim time, so a live node never loses what it holds.
   const touchInterval = Math.max(100, Math.min(DELIVERY_DEFAULTS.touchInterval, Math.floor(redis.claimAfter / 4)));
-  return new Webhooks({ apps, logger, config, stats, queue, delivery: { touchInterval, ...delivery } });
+  return new Webhooks({ apps, logger, config, drops, queue, delivery: { touchInterval, ...delivery } });
 }

@@ -1,5 +1,5 @@
 import type { QueuedEntry, WebhookEntry, WebhookQueue } from './webhook-queue.js';
-import type { WebhookStats } from './webhook-stats.js';
+import type { DropReporter } from './drop-reporter.js';
 
 /** What a {@link MemoryWebhookStore} needs. */
 export interface MemoryWebhookStoreOptions {
@@ -7,7 +7,7 @@ export interface MemoryWebhookStoreOptions {
   maxWaiting: number;
   /** A consumer that neither took nor touched for this long (ms) loses what it holds. */
   claimAfter: number;
-  stats: WebhookStats;
+  drops: DropReporter;
 }
 
 interface Consumer {
@@ -36,7 +36,7 @@ export class MemoryWebhookStore {
     }
     const over = this.waiting.length - this.options.maxWaiting;
     if (over <= 0) return;
-    for (const dropped of this.waiting.splice(0, over)) this.options.stats.countDropped(dropped.entry.appId, 'queue_full', 1);
+    for (const dropped of this.waiting.splice(0, over)) this.options.drops.drop('queue_full', dropped.entry.appId, 1, { where: 'queue' });
   }
 
   take(consumer: string, max: number): QueuedEntry[] {

@@ -1,8 +1,7 @@
-import type { Logger } from '../logger.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { ACK, PUSH, RELEASE, TAKE, TOUCH } from './redis-webhook-scripts.js';
 import { webhookEntrySchema, type QueuedEntry, type WebhookEntry, type WebhookQueue } from './webhook-queue.js';
-import type { WebhookStats } from './webhook-stats.js';
+import type { DropReporter } from './drop-reporter.js';
 
 /** What a {@link RedisWebhookQueue} needs. */
 export interface RedisWebhookQueueDeps {
@@ -13,8 +12,7 @@ export interface RedisWebhookQueueDeps {
   maxWaiting: number;
   /** A consumer that neither took nor touched for this long (ms) loses what it holds. */
   claimAfter: number;
-  stats: WebhookStats;
-  logger: Logger;
+  drops: DropReporter;
 }
 
 /**
@@ -45,7 +43,7 @@ export class RedisWebhookQueue implements WebhookQueue {
       const dropped = (await this.deps.connection.run('webhook queue push', (redis) =>
         PUSH.run(redis, [this.prefix, this.deps.maxWaiting, ...texts]),
       )) as string[];
-      for (const item of dropped) this.deps.stats.countDropped(appOf(item), 'queue_full', 1);
+      for (const item of dropped) this.deps.drops.drop('queue_full', appOf(item), 1, { where: 'shared queue' });
     }
   }
 
@@ -62,14 +60,11 @@ export class RedisWebhookQueue implements WebhookQueue {
         continue;
       }
       // Written by something else than Pushy (or an incompatible version): never retried.
-      this.deps.stats.countDropped(undefined, 'malformed', 1);
+      this.deps.drops.drop('malformed', undefined, 1, { where: 'shared queue' });
       const id = /^(\d+):/.exec(item)?.[1];
       if (id !== undefined) unreadable.push(id);
     }
-    if (items.length > taken.length) {
-      this.deps.logger.warn('webhook queue: dropped entries that are not webhook events', { count: items.length - taken.length });
-      await this.ack(unreadable);
-    }
+    if (unreadable.length > 0) await this.ack(unreadable);
     return taken;
   }
 

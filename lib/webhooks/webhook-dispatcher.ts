@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import { postWebhook } from './webhook-delivery.js';
 import type { QueuedEntry, WebhookEntry, WebhookQueue } from './webhook-queue.js';
 import { buildWebhookRequest, describeUrl, findWebhook } from './webhook-request.js';
+import type { DropReporter } from './drop-reporter.js';
 import type { DropReason, WebhookStats } from './webhook-stats.js';
 
 /** How the dispatcher batches, retries and bounds its work. */
@@ -44,6 +45,7 @@ export interface DispatcherDeps {
   queue: WebhookQueue;
   apps: DispatcherApps;
   stats: WebhookStats;
+  drops: DropReporter;
   logger: Logger;
   options: DispatcherOptions;
 }
@@ -67,8 +69,6 @@ interface Target {
 
 /** Entries asked of the queue at once. */
 const TAKE_CHUNK = 500;
-/** Drop warnings of one reason are written at most this often; the counts add up in between. */
-const DROP_LOG_EVERY_MS = 10_000;
 
 /**
  * Delivers the entries of a {@link WebhookQueue}: groups them per app and webhook URL, sends a
@@ -96,7 +96,6 @@ export class WebhookDispatcher {
   private queueFailing = false;
   /** Aborts the requests in flight at close: a hung receiver must not hold up a shutdown. */
   private readonly stopping = new AbortController();
-  private readonly dropLog = new Map<DropReason, { at: number; suppressed: number }>();
 
   constructor(private readonly deps: DispatcherDeps) {}
 
@@ -344,26 +343,12 @@ export class WebhookDispatcher {
     }, delay);
   }
 
-  /** Gives events up: counted, acknowledged (never delivered again), and logged without flooding. */
+  /** Gives events up: reported (counted and logged) and acknowledged, so they are never delivered again. */
   private drop(target: Target, entries: readonly QueuedEntry[], reason: DropReason): void {
     if (entries.length === 0) return;
-    this.deps.stats.countDropped(target.appId, reason, entries.length);
+    this.deps.drops.drop(reason, target.appId, entries.length, { url: describeUrl(target.url), lastError: target.lastError });
     const ack = this.acknowledge(entries.map((queued) => queued.id)).finally(() => this.acks.delete(ack));
     this.acks.add(ack);
-    const now = Date.now();
-    const last = this.dropLog.get(reason);
-    if (last !== undefined && now - last.at < DROP_LOG_EVERY_MS) {
-      last.suppressed += entries.length;
-      return;
-    }
-    this.dropLog.set(reason, { at: now, suppressed: 0 });
-    this.deps.logger.warn(`webhook events dropped (${reason})`, {
-      app: target.appId,
-      url: describeUrl(target.url),
-      events: entries.length,
-      lastError: target.lastError,
-      droppedSinceLastLine: last?.suppressed ?? 0,
-    });
   }
 
   private async acknowledge(ids: readonly string[]): Promise<void> {

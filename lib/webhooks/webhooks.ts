@@ -4,6 +4,7 @@ import { WebhookDispatcher, type DispatcherApps, type DispatcherOptions } from '
 import type { WebhookEvent } from './webhook-event.js';
 import type { WebhookEntry, WebhookQueue } from './webhook-queue.js';
 import { routeEvent } from './webhook-routing.js';
+import type { DropReporter } from './drop-reporter.js';
 import type { WebhookStats } from './webhook-stats.js';
 
 /** The `webhooks.*` options (see `lib/config.ts`). */
@@ -24,8 +25,8 @@ export interface WebhooksDeps {
   queue: WebhookQueue;
   logger: Logger;
   config: WebhooksConfig;
-  /** The counters, shared with the queue (which counts what it drops). */
-  stats: WebhookStats;
+  /** Where drops are counted and logged, shared with the queue (which drops too). */
+  drops: DropReporter;
   /** Pacing of the delivery loop and of retries (defaults: {@link DELIVERY_DEFAULTS}). */
   delivery?: Partial<Pick<DispatcherOptions, 'pollInterval' | 'touchInterval' | 'backoff' | 'random'>>;
 }
@@ -64,12 +65,13 @@ export class Webhooks {
 
   constructor(private readonly deps: WebhooksDeps) {
     const { config } = deps;
-    this.stats = deps.stats;
+    this.stats = deps.drops.stats;
     this.delay = new RemovalDelay({ delayMs: config.removalDelay, maxPending: config.maxQueued, release: (appId, event) => this.route(appId, event) });
     this.dispatcher = new WebhookDispatcher({
       queue: deps.queue,
       apps: deps.apps,
       stats: this.stats,
+      drops: deps.drops,
       logger: deps.logger,
       options: { ...DELIVERY_DEFAULTS, ...deps.delivery, ...config },
     });
@@ -127,7 +129,7 @@ export class Webhooks {
   /** Keeps the outbox within `maxQueued`, dropping (and counting) the oldest. */
   private trimOutbox(): void {
     const over = this.outbox.length - this.deps.config.maxQueued;
-    if (over > 0) for (const dropped of this.outbox.splice(0, over)) this.stats.countDropped(dropped.appId, 'queue_full', 1);
+    if (over > 0) for (const dropped of this.outbox.splice(0, over)) this.deps.drops.drop('queue_full', dropped.appId, 1, { where: 'outbox' });
   }
 
   /** Pushes what was routed in this turn of the event loop in one go. */

@@ -196,17 +196,19 @@ describe('e2e: webhook delivery to a real HTTP receiver', function () {
 
   it('when more than maxQueued events wait, the oldest are dropped and counted, and the newest delivered', async () => {
     const apps = appDirectory([shop([{ url: receiver.url() }])]);
-    webhooks = memoryWebhooks(apps, log.logger, { removalDelay: 0, batchSize: 1, maxQueued: 5, timeout: 500 });
-    // The first request hangs until it times out, so everything after it has to wait.
+    webhooks = memoryWebhooks(apps, log.logger, { removalDelay: 0, batchSize: 1, maxQueued: 5, timeout: 60_000 });
+    // The first request hangs until the test answers it, so everything after it has to wait.
     receiver.answer(['hang'], 200);
     webhooks.emit('1001', { name: 'subscription_count', channel: 'news', subscription_count: 0 });
     await receiver.waitFor((all) => all.length === 1);
     for (let i = 1; i <= 10; i += 1) webhooks.emit('1001', { name: 'subscription_count', channel: 'news', subscription_count: i });
-    await receiver.waitForEvents(5);
     await log.waitFor(/WARN webhook events dropped \(queue_full\)/);
+    await waitUntil(() => webhooks!.stats.app('1001').dropped.queue_full === 6, 5000, 'six events dropped');
+    receiver.answerHanging(200);
+    await receiver.waitForEvents(5);
     expect(receiver.delivered().map((event) => event.subscription_count)).to.deep.equal([0, 7, 8, 9, 10]);
-    expect(webhooks.stats.app('1001').dropped.queue_full).to.equal(6);
     await waitUntil(() => webhooks!.stats.app('1001').sent === 5, 5000, 'the sent count');
+    expect(webhooks.stats.app('1001').dropped.queue_full).to.equal(6);
   });
 
   it('a hung receiver does not delay delivery to another app\'s receiver', async () => {

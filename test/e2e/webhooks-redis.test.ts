@@ -128,6 +128,32 @@ describe('e2e: webhooks shared by several nodes through Redis', function () {
     ]);
   });
 
+  it('Redis going away and coming back: events emitted meanwhile wait in the node and are delivered once it is back', async () => {
+    const log = recordLogs();
+    const connection = await connections.connect(log.logger);
+    const node = createWebhooks({
+      config: webhooksConfig({ removalDelay: 0 }),
+      apps: appDirectory([shopApp()]),
+      logger: log.logger,
+      redis: { connection, nodeId: 'outage', claimAfter: 5000 },
+      delivery: { pollInterval: 50, backoff: FAST_BACKOFF },
+    });
+    nodes.push(node);
+    await redis.stop();
+    try {
+      node.emit('1001', { name: 'channel_occupied', channel: 'during-outage' });
+      await log.waitFor(/WARN webhooks: cannot queue events; keeping them and retrying/);
+      await log.waitFor(/WARN webhooks: cannot take from the queue; retrying/);
+      expect(node.pending.unqueued).to.equal(1);
+    } finally {
+      await redis.start();
+    }
+    await receiver.waitForEvents(1, undefined, 15_000);
+    expect(receiver.delivered()).to.deep.equal([{ name: 'channel_occupied', channel: 'during-outage' }]);
+    await log.waitFor(/INFO webhooks: queueing events again/);
+    await log.waitFor(/INFO webhooks: queue reachable again/);
+  });
+
   it('a node shutting down hands back what it holds, waiting removals included, and another node delivers it at once', async () => {
     receiver.answer(['hang'], 200);
     const leaving = await startNode('leaving', 30_000, { removalDelay: 3000, timeout: 60_000, batchDelay: 0 });

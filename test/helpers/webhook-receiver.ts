@@ -26,7 +26,7 @@ export class WebhookReceiver {
   private answers: Answer[] = [];
   private fallback: Answer = 200;
   private waiters: Array<{ match: (all: ReceivedWebhook[]) => boolean; resolve: () => void }> = [];
-  private readonly hanging = new Set<http.ServerResponse>();
+  private readonly hanging = new Map<http.ServerResponse, ReceivedWebhook>();
 
   private constructor(private readonly server: http.Server) {}
 
@@ -81,9 +81,19 @@ export class WebhookReceiver {
     return this.waitFor(() => this.delivered(path).length >= count, timeoutMs, `${count} delivered events${path ? ` at ${path}` : ''}`);
   }
 
+  /** Answers the requests left hanging so far with `status`. */
+  answerHanging(status: number): void {
+    for (const [response, received] of this.hanging) {
+      received.status = status;
+      response.writeHead(status, { 'content-type': 'text/plain' }).end();
+    }
+    this.hanging.clear();
+    this.notify();
+  }
+
   /** Stops the server, dropping hanging and kept-alive connections. */
   async close(): Promise<void> {
-    for (const response of this.hanging) response.destroy();
+    for (const response of this.hanging.keys()) response.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -102,17 +112,21 @@ export class WebhookReceiver {
       const answer = this.answers.length > 0 ? this.answers.shift()! : this.fallback;
       const received: ReceivedWebhook = { method: request.method ?? '', path: request.url ?? '', headers: request.headers, rawBody, body, status: undefined };
       if (answer === 'hang') {
-        this.hanging.add(response);
+        this.hanging.set(response, received);
       } else {
         received.status = answer;
         response.writeHead(answer, { 'content-type': 'text/plain' }).end(answer < 300 ? 'ok' : 'no');
       }
       this.requests.push(received);
-      this.waiters = this.waiters.filter((w) => {
-        if (!w.match(this.requests)) return true;
-        w.resolve();
-        return false;
-      });
+      this.notify();
+    });
+  }
+
+  private notify(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.match(this.requests)) return true;
+      w.resolve();
+      return false;
     });
   }
 }

@@ -3,7 +3,7 @@ import { describeWebhookQueueContract } from './webhook-queue-contract.js';
 
 describeWebhookQueueContract('memory', {
   async open(options) {
-    const store = new MemoryWebhookStore({ maxWaiting: options.maxWaiting, claimAfter: options.claimAfter, stats: options.stats });
+    const store = new MemoryWebhookStore(options);
     return (consumer) => new MemoryWebhookQueue(store, consumer);
   },
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { PushyError } from '../../../lib/errors.js';
+import { DropReporter } from '../../../lib/webhooks/drop-reporter.js';
 import { RedisWebhookQueue } from '../../../lib/webhooks/redis-webhook-queue.js';
 import { WebhookStats } from '../../../lib/webhooks/webhook-stats.js';
 import { RedisServer, REDIS_AVAILABLE } from '../../helpers/redis.js';
@@ -34,7 +35,7 @@ describe('RedisWebhookQueue', () => {
   describeWebhookQueueContract('redis', {
     async open(options) {
       const connection = await freshConnections().connect();
-      return (consumer) => new RedisWebhookQueue({ connection, consumer, ...options, logger: recordLogs().logger });
+      return (consumer) => new RedisWebhookQueue({ connection, consumer, ...options });
     },
     cleanup: closeAll,
   });
@@ -46,7 +47,7 @@ describe('RedisWebhookQueue', () => {
       const log = recordLogs();
       const connection = await freshConnections().connect();
       const stats = new WebhookStats();
-      const queue = new RedisWebhookQueue({ connection, consumer: 'a', maxWaiting: 100, claimAfter: 1000, stats, logger: log.logger });
+      const queue = new RedisWebhookQueue({ connection, consumer: 'a', maxWaiting: 100, claimAfter: 1000, drops: new DropReporter(stats, log.logger) });
       const list = connection.key('webhooks', 'queue');
       await connection.commands.rpush(list, 'garbage', '7:{"not":"an entry"}', '8:not json');
       const good = { appId: 'app1', webhook: 0, url: 'http://127.0.0.1:9/', event: { name: 'cache_miss' as const, channel: 'cache-a' }, queuedAt: 1 };
@@ -54,14 +55,14 @@ describe('RedisWebhookQueue', () => {
       const taken = await queue.take(10);
       expect(taken.map((queued) => queued.entry)).to.deep.equal([good]);
       expect(stats.total.dropped.malformed).to.equal(3);
-      await log.waitFor(/WARN webhook queue: dropped entries that are not webhook events .*"count":3/);
+      await log.waitFor(/WARN webhook events dropped \(malformed\) \{"events":1,"where":"shared queue","droppedSinceLastLine":0\}/);
       // Nothing unreadable stays held (it would come back to another node forever).
       expect(await connection.commands.hkeys(connection.key('webhooks', 'held', 'a'))).to.deep.equal([taken[0]!.id]);
     });
 
     it('fails fast with UNAVAILABLE while Redis is away, and works again when it is back', async () => {
       const connection = await freshConnections().connect();
-      const queue = new RedisWebhookQueue({ connection, consumer: 'a', maxWaiting: 100, claimAfter: 1000, stats: new WebhookStats(), logger: recordLogs().logger });
+      const queue = new RedisWebhookQueue({ connection, consumer: 'a', maxWaiting: 100, claimAfter: 1000, drops: new DropReporter(new WebhookStats(), recordLogs().logger) });
       const good = { appId: 'app1', webhook: 0, url: 'http://127.0.0.1:9/', event: { name: 'cache_miss' as const, channel: 'cache-a' }, queuedAt: 1 };
       await redis.stop();
       try {

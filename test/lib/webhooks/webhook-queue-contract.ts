@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import { DropReporter } from '../../../lib/webhooks/drop-reporter.js';
 import type { QueuedEntry, WebhookEntry, WebhookQueue } from '../../../lib/webhooks/webhook-queue.js';
 import { WebhookStats } from '../../../lib/webhooks/webhook-stats.js';
+import { recordLogs, type LogRecorder } from '../../helpers/redis-node.js';
 
 /** What one test gets from a harness: consumers of one fresh, empty queue. */
 export type ConsumerFactory = (name: string) => WebhookQueue;
@@ -8,7 +10,7 @@ export type ConsumerFactory = (name: string) => WebhookQueue;
 /** How the contract gets queues for one implementation. */
 export interface WebhookQueueHarness {
   /** A fresh, empty queue with these bounds; call the factory once per consumer (node). */
-  open(options: { maxWaiting: number; claimAfter: number; stats: WebhookStats }): Promise<ConsumerFactory>;
+  open(options: { maxWaiting: number; claimAfter: number; drops: DropReporter }): Promise<ConsumerFactory>;
   /** Called after each test. */
   cleanup?(): Promise<void>;
 }
@@ -43,10 +45,12 @@ export function describeWebhookQueueContract(name: string, harness: WebhookQueue
   describe(`WebhookQueue contract: ${name}`, function () {
     this.timeout(20_000);
     let stats: WebhookStats;
+    let log: LogRecorder;
     let consumers: ConsumerFactory;
     beforeEach(async () => {
       stats = new WebhookStats();
-      consumers = await harness.open({ maxWaiting: 20, claimAfter: CLAIM_AFTER, stats });
+      log = recordLogs();
+      consumers = await harness.open({ maxWaiting: 20, claimAfter: CLAIM_AFTER, drops: new DropReporter(stats, log.logger) });
     });
     afterEach(async () => {
       await harness.cleanup?.();
@@ -147,7 +151,7 @@ export function describeWebhookQueueContract(name: string, harness: WebhookQueue
       expect(await a.touch([held[1]!.id])).to.deep.equal([]);
     });
 
-    it('is bounded: past maxWaiting the oldest waiting entries are dropped and counted, held ones are not', async () => {
+    it('is bounded: past maxWaiting the oldest waiting entries are dropped, counted and logged, held ones are not', async () => {
       const queue = consumers('a');
       await queue.push(Array.from({ length: 5 }, () => entry('app2')));
       const held = await queue.take(5);
@@ -157,6 +161,7 @@ export function describeWebhookQueueContract(name: string, harness: WebhookQueue
       expect(stats.total.dropped.queue_full).to.equal(5);
       expect(stats.app('app2').dropped.queue_full).to.equal(3);
       expect(stats.app('app1').dropped.queue_full).to.equal(2);
+      await log.waitFor(/WARN webhook events dropped \(queue_full\)/);
       expect(channels(await queue.take(100))).to.deep.equal(pushed.slice(5).map((e) => e.event.channel));
       expect(await queue.touch(held.map((queued) => queued.id))).to.deep.equal([]);
     });
