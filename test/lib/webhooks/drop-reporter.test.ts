@@ -24,6 +24,9 @@ describe('webhooks: DropReporter', () => {
     expect(stats.app('app1').dropped).to.deep.include({ expired: 5 });
     expect(stats.app('app2').dropped).to.deep.include({ expired: 1, queue_full: 4 });
     expect(stats.total.dropped).to.deep.equal({ expired: 6, queue_full: 4, malformed: 1, no_target: 0 });
+    // What an exporter iterates: the apps with counts (drops of no known app only in the total).
+    expect([...stats.apps().keys()]).to.deep.equal(['app1', 'app2']);
+    expect(stats.app('never-seen')).to.deep.equal({ sent: 0, failed: 0, retried: 0, dropped: { queue_full: 0, expired: 0, no_target: 0, malformed: 0 } });
     expect(log.lines.map((line) => line.slice(25))).to.deep.equal([
       'WARN webhook events dropped (expired) {"app":"app1","events":2,"url":"https://example.com/hook","droppedSinceLastLine":0}',
       'WARN webhook events dropped (queue_full) {"app":"app2","events":4,"droppedSinceLastLine":0}',
