@@ -10,6 +10,7 @@ import { FEED_CHANNEL_PATTERN } from './feed/feed-event.js';
 import type { RetentionRule } from './history/retention.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import { NetworkList } from './network/ip-networks.js';
+import type { WebhooksConfig } from './webhooks/webhooks.js';
 import { MAX_CHANNEL_NAME_LENGTH } from './protocol.js';
 import { MAX_BATCH_EVENTS, MAX_TRIGGER_CHANNELS } from './triggers/event-bodies.js';
 
@@ -330,6 +331,50 @@ const schema = {
       env: 'PUSHY_APPS_ROTATION_GRACE',
     },
   },
+  webhooks: {
+    batchSize: {
+      doc: 'Most events in one webhook request (1: one event per request, as Pusher does without batching).',
+      format: 'nat',
+      default: 50,
+      env: 'PUSHY_WEBHOOKS_BATCH_SIZE',
+    },
+    batchDelay: {
+      doc: 'Longest wait, in milliseconds, between a webhook event and the request that carries it when the batch is not full.',
+      format: 'nat',
+      default: 250,
+      env: 'PUSHY_WEBHOOKS_BATCH_DELAY',
+    },
+    timeout: {
+      doc: 'Milliseconds a webhook receiver has to answer; no answer counts as a failure and is retried.',
+      format: 'nat',
+      default: 5000,
+      env: 'PUSHY_WEBHOOKS_TIMEOUT',
+    },
+    retryWindow: {
+      doc: 'Milliseconds after it was queued that a webhook event whose receiver fails (non-2xx, timeout, no connection) is still retried, with exponential backoff; then it is dropped, logged and counted (0: no retries).',
+      format: 'nat',
+      default: 300000,
+      env: 'PUSHY_WEBHOOKS_RETRY_WINDOW',
+    },
+    maxQueued: {
+      doc: 'Most webhook events a node holds in memory (and, with Redis, most waiting in the shared queue); past it the oldest are dropped and counted.',
+      format: 'nat',
+      default: 10000,
+      env: 'PUSHY_WEBHOOKS_MAX_QUEUED',
+    },
+    concurrency: {
+      doc: 'Most webhook requests a node has in flight at once, over all receivers (each receiver gets one at a time).',
+      format: 'nat',
+      default: 20,
+      env: 'PUSHY_WEBHOOKS_CONCURRENCY',
+    },
+    removalDelay: {
+      doc: 'Milliseconds channel_vacated and member_removed wait; a channel or member back within it sends neither that nor its channel_occupied or member_added (0: no wait).',
+      format: 'nat',
+      default: 3000,
+      env: 'PUSHY_WEBHOOKS_REMOVAL_DELAY',
+    },
+  },
   adapter: {
     type: {
       doc: 'How nodes share events and presence: "memory" (one process) or "redis" (many nodes on one Redis).',
@@ -430,6 +475,7 @@ export type PushyConfig = {
   metrics: { enabled: boolean; path: string };
   admin: { username: string; password: string; maxLoginFailures: number; lockoutSeconds: number };
   apps: AppsConfig;
+  webhooks: WebhooksConfig;
   adapter: AdapterConfig;
   feed: { enabled: boolean; channel: string };
 };
@@ -503,6 +549,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PushyConfig {
     config.validate({ allowed: 'strict' });
     checkAdapter(config.get('adapter') as AdapterConfig);
     checkCommandsDir(config.get('commandsDir') as string);
+    checkWebhooks(config.get('webhooks') as WebhooksConfig);
     apps = checkApps(config.get('apps') as { store: AppsConfig['store']; list: unknown[]; rotationGrace: number }, env);
     channels = checkChannelRules(config.get('channels') as unknown[]);
   } catch (error) {
@@ -622,6 +669,13 @@ function checkCommandsDir(folder: string): void {
     throw new Error(`commandsDir: ${code === 'ENOENT' ? 'no such folder' : `cannot read the folder (${code ?? 'error'})`}: value was ${JSON.stringify(folder)}`);
   }
   if (!isFolder) throw new Error(`commandsDir: not a folder: value was ${JSON.stringify(folder)}`);
+}
+
+/** Webhook options that must be at least 1 to make sense. */
+function checkWebhooks(webhooks: WebhooksConfig): void {
+  for (const key of ['batchSize', 'timeout', 'maxQueued', 'concurrency'] as const) {
+    if (webhooks[key] < 1) throw new Error(`webhooks.${key}: must be at least 1`);
+  }
 }
 
 /** A fresh random secret for a server started without one. */

@@ -15,6 +15,11 @@ export class SnippetProject {
     symlinkSync(PROJECT_ROOT, path.join(this.dir, 'node_modules', 'pushy-server'), 'dir');
   }
 
+  /** Makes one of this project's installed packages (e.g. `pusher`) importable from the folder. */
+  link(packageName: string): void {
+    symlinkSync(path.join(PROJECT_ROOT, 'node_modules', packageName), path.join(this.dir, 'node_modules', packageName), 'dir');
+  }
+
   /** Writes a file into the folder and returns its path. */
   write(name: string, text: string): string {
     const file = path.join(this.dir, name);
