@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PushyError } from './errors.js';
 import { parseEventBody, readBody } from './http/body.js';
 import { sendError, sendJson } from './http/respond.js';
-import { channelKind, channelNameSchema } from './protocol.js';
+import { channelKind, channelNameSchema, socketIdSchema } from './protocol.js';
 import { signChannel } from './signing.js';
 
 /**
@@ -66,7 +66,8 @@ export type ChannelAuthHandler = (req: IncomingMessage & { body?: unknown }, res
 
 const authRequestSchema = z.object({
   channel: channelNameSchema,
-  connection_id: z.string().min(1).max(128),
+  // Strictly the server's own id form: anything else could shift into the signed channel name.
+  connection_id: socketIdSchema,
 });
 
 /**
@@ -82,7 +83,7 @@ export function channelAuthHandler(options: ChannelAuthHandlerOptions): ChannelA
     try {
       const body = req.body !== undefined ? req.body : parseEventBody(await readBody(req, maxBodyBytes), req.headers['content-type']);
       const parsed = authRequestSchema.safeParse(body);
-      if (!parsed.success) throw new PushyError('BAD_REQUEST', 'Expected "channel" (a valid channel name) and "connection_id"');
+      if (!parsed.success) throw new PushyError('BAD_REQUEST', 'Expected "channel" (a valid channel name) and "connection_id" (the Pushy socket id)');
       const { channel, connection_id: socketId } = parsed.data;
       const decision = await options.authorize({ channel, socketId, req });
       if (decision === false) throw new PushyError('INVALID_CREDENTIALS', 'Not allowed on this channel');

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { PushyError } from './errors.js';
+import { isSocketId } from './protocol.js';
 import { signChannel, signTrigger } from './signing.js';
 
 /** Compares two signatures in constant time (for equal lengths; lengths are not secret). */
@@ -26,6 +27,8 @@ export interface ChannelAuthInput {
  */
 export function verifyChannelAuth(secretKey: string, input: ChannelAuthInput): boolean {
   const { socketId, channel, auth, presenceData } = input;
+  // Never true for an id the server did not give out (signChannel would refuse to sign it).
+  if (!isSocketId(socketId)) return false;
   if (safeEqual(auth, signChannel({ socketId, channel, presenceData, secretKey }))) return true;
   if (presenceData === undefined) return false;
   return safeEqual(auth, signChannel({ socketId, channel, presenceData: JSON.stringify(presenceData), secretKey }));

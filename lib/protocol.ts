@@ -9,6 +9,13 @@ export const MAX_CHANNEL_NAME_LENGTH = 200;
 const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9_\-=@,.;:]+$/;
 
 /**
+ * A socket id as this server gives them out: a lowercase UUID (`crypto.randomUUID`). Signatures
+ * join the socket id with other fields, so an id made of anything else (a `:` above all) could
+ * shift one signed field into the next: every place that signs or checks one holds ids to this.
+ */
+export const SOCKET_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
  * Names that pass the character rule but would collide with `Object.prototype` in any backend
  * or client that keys a plain object by channel name; refused with code 300.
  */
@@ -47,6 +54,14 @@ export const channelNameSchema = z.string().transform((name, ctx) => {
   }
   return normalised;
 });
+
+/** True for a socket id of the form this server gives out (see {@link SOCKET_ID_PATTERN}). */
+export function isSocketId(value: unknown): value is string {
+  return typeof value === 'string' && SOCKET_ID_PATTERN.test(value);
+}
+
+/** zod type of a socket id as sent by a backend or the admin console. */
+export const socketIdSchema = z.string().regex(SOCKET_ID_PATTERN, 'must be a Pushy socket id (a lowercase UUID, as in pushy:connect)');
 
 /** The envelope of every client frame. `data` is validated by the command's own schema. */
 export const clientFrameSchema = z.object({

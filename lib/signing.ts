@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { isSocketId } from './protocol.js';
 
 /**
  * Signing helpers for backends (and for Pushy itself). Every signature is the lowercase hex
@@ -47,6 +48,7 @@ export interface ChannelSignatureInput {
  */
 export function signChannel({ socketId, channel, presenceData, secretKey }: ChannelSignatureInput): string {
   requireSecret(secretKey);
+  requireSocketId(socketId);
   const parts = [socketId, channel.toLowerCase()];
   if (presenceData !== undefined) parts.push(presenceData);
   parts.push(secretKey);
@@ -82,6 +84,15 @@ export function triggerUrl(input: TriggerUrlInput): string {
   if (input.socketId !== undefined) url.searchParams.set('socket_id', input.socketId);
   for (const [key, value] of Object.entries(input.extraParams ?? {})) url.searchParams.set(key, value);
   return url.toString();
+}
+
+/**
+ * The socket id usually comes from the browser asking for a signature: one with a `:` in it
+ * would sign another channel (`<id>:private-admin` + `private-user-5` signs the same text as
+ * `<id>` + `private-admin:private-user-5`). Only ids of the form the server gives out are signed.
+ */
+function requireSocketId(socketId: string): void {
+  if (!isSocketId(socketId)) throw new TypeError('socketId must be a Pushy socket id (a lowercase UUID, as in pushy:connect)');
 }
 
 function requireSecret(secretKey: string): void {

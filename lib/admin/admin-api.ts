@@ -7,7 +7,7 @@ import { sendJson } from '../http/respond.js';
 import type { Route } from '../http/router.js';
 import { channelFromPath, parseQuery } from '../http/trigger-route.js';
 import type { Logger } from '../logger.js';
-import { channelKind, channelNameSchema } from '../protocol.js';
+import { channelKind, channelNameSchema, socketIdSchema } from '../protocol.js';
 import { signChannel } from '../signing.js';
 import type { TrafficHistory } from './history.js';
 import type { NodeList, NodeRegistry } from './node-registry.js';
@@ -42,11 +42,12 @@ const triggerBody = z.object({
   channel: channelNameSchema,
   event: eventName,
   data: z.unknown().optional(),
-  socketId: z.string().min(1).max(128).optional(),
+  socketId: socketIdSchema.optional(),
 });
 
 const authBody = z.object({
-  socketId: z.string().min(1).max(128),
+  // Strictly the server's own id form: anything else could shift into the signed channel name.
+  socketId: socketIdSchema,
   channel: channelNameSchema,
   /** Presence data, exactly the JSON text the console will send on subscribe. */
   data: z.string().max(4096).optional(),

@@ -4,7 +4,7 @@ import type { ChannelManager } from '../channels/channel-manager.js';
 import { PushyError } from '../errors.js';
 import type { IdempotencyStore } from '../history/idempotency-store.js';
 import type { Logger } from '../logger.js';
-import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName } from '../protocol.js';
+import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName, socketIdSchema } from '../protocol.js';
 import { parseEventBody, readBody } from './body.js';
 import { sendOk } from './respond.js';
 import type { DrainGate } from './drain-gate.js';
@@ -35,7 +35,7 @@ const querySchema = z.object({
     .refine((name) => !name.startsWith('pushy:'), 'event names starting with "pushy:" are reserved'),
   timestamp: z.string().regex(/^\d{1,15}$/, 'timestamp must be an integer (unix seconds)'),
   auth_key: z.string().min(1).max(512),
-  socket_id: z.string().min(1).max(128).optional(),
+  socket_id: socketIdSchema.optional(),
   idempotency_key: z.string().min(1).max(200).optional(),
 });
 

@@ -3,6 +3,9 @@ import { safeEqual, verifyChannelAuth, verifyTrigger } from '../../lib/auth.js';
 import { PushyError } from '../../lib/errors.js';
 import { sha256Hex, signChannel, signTrigger, triggerUrl } from '../../lib/signing.js';
 
+/** A socket id of the form the server gives out. */
+const SID = '00000000-0000-4000-8000-00000000000a';
+
 describe('signing', () => {
   it('reproduces the PROTOCOL.md section 4 example', () => {
     const key = signTrigger({ channel: 'hello', event: 'test', timestamp: 123456789, body: '', secretKey: 'secret' });
@@ -17,21 +20,27 @@ describe('signing', () => {
 
   it('refuses to sign without a secret (v1 signed with "undefined")', () => {
     expect(() => signTrigger({ channel: 'a', event: 'b', timestamp: 1, secretKey: '' })).to.throw(TypeError);
-    expect(() => signChannel({ socketId: 'x', channel: 'private-a', secretKey: undefined as unknown as string })).to.throw(TypeError);
+    expect(() => signChannel({ socketId: SID, channel: 'private-a', secretKey: undefined as unknown as string })).to.throw(TypeError);
   });
 
   it('signs channel auth with and without presence data', () => {
-    expect(signChannel({ socketId: 'sock', channel: 'Private-A', secretKey: 'k' })).to.equal(sha256Hex('sock:private-a:k'));
-    expect(signChannel({ socketId: 'sock', channel: 'presence-a', presenceData: '{"id":1}', secretKey: 'k' })).to.equal(
-      sha256Hex('sock:presence-a:{"id":1}:k'),
+    expect(signChannel({ socketId: SID, channel: 'Private-A', secretKey: 'k' })).to.equal(sha256Hex(`${SID}:private-a:k`));
+    expect(signChannel({ socketId: SID, channel: 'presence-a', presenceData: '{"id":1}', secretKey: 'k' })).to.equal(
+      sha256Hex(`${SID}:presence-a:{"id":1}:k`),
     );
   });
 
+  it('refuses to sign a socket id of another form than the server gives out (it could shift into the channel)', () => {
+    for (const socketId of [`${SID}:private-admin`, 'sock', SID.toUpperCase(), '', `${SID}\n`]) {
+      expect(() => signChannel({ socketId, channel: 'private-user-5', secretKey: 'k' }), socketId).to.throw(TypeError, /socket id/);
+    }
+  });
+
   it('builds a signed trigger URL', () => {
-    const url = new URL(triggerUrl({ baseUrl: 'http://h:1', channel: 'News', event: 'e', body: '{"x":1}', secretKey: 'k', timestamp: 42, socketId: 's1' }));
+    const url = new URL(triggerUrl({ baseUrl: 'http://h:1', channel: 'News', event: 'e', body: '{"x":1}', secretKey: 'k', timestamp: 42, socketId: SID }));
     expect(url.pathname).to.equal('/pushy/channel/news/trigger');
     expect(url.searchParams.get('timestamp')).to.equal('42');
-    expect(url.searchParams.get('socket_id')).to.equal('s1');
+    expect(url.searchParams.get('socket_id')).to.equal(SID);
     expect(url.searchParams.get('auth_key')).to.equal(sha256Hex('news:e:42:{"x":1}:k'));
   });
 });
@@ -46,13 +55,13 @@ describe('auth', () => {
 
   it('accepts the v2 and the v1 (double-encoded) presence signature, nothing else', () => {
     const presenceData = '{"id":7,"name":"Ann"}';
-    const v2 = signChannel({ socketId: 's', channel: 'presence-room', presenceData, secretKey: 'k' });
-    const v1 = signChannel({ socketId: 's', channel: 'presence-room', presenceData: JSON.stringify(presenceData), secretKey: 'k' });
-    const input = { socketId: 's', channel: 'presence-room', presenceData };
+    const v2 = signChannel({ socketId: SID, channel: 'presence-room', presenceData, secretKey: 'k' });
+    const v1 = signChannel({ socketId: SID, channel: 'presence-room', presenceData: JSON.stringify(presenceData), secretKey: 'k' });
+    const input = { socketId: SID, channel: 'presence-room', presenceData };
     expect(verifyChannelAuth('k', { ...input, auth: v2 })).to.equal(true);
     expect(verifyChannelAuth('k', { ...input, auth: v1 })).to.equal(true);
     expect(verifyChannelAuth('other', { ...input, auth: v2 })).to.equal(false);
-    expect(verifyChannelAuth('k', { ...input, socketId: 't', auth: v2 })).to.equal(false);
+    expect(verifyChannelAuth('k', { ...input, socketId: SID.replace('a', 'b'), auth: v2 })).to.equal(false);
   });
 
   it('checks the trigger timestamp window both ways and names the error', () => {
