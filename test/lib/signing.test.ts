@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { safeEqual, verifyChannelAuth, verifyTrigger } from '../../lib/auth.js';
+import { verifyChannelAuth, verifyTrigger } from '../../lib/auth.js';
+import { safeEqual } from '../../lib/signing/safe-equal.js';
 import { PushyError } from '../../lib/errors.js';
 import { sha256Hex, signChannel, signTrigger, triggerUrl } from '../../lib/signing.js';
 
