@@ -53,6 +53,14 @@ const schema = {
     default: 600,
     env: 'PUSHY_TIMESTAMP_TOLERANCE',
   },
+  signing: {
+    legacy: {
+      doc: 'Also accept v1/v2 signatures (trigger and history auth_key, bare-hex channel auth) beside v3; false: v3 only (v1/v2 can be split another way and replayed).',
+      format: Boolean,
+      default: true,
+      env: 'PUSHY_SIGNING_LEGACY',
+    },
+  },
   logLevel: {
     doc: 'Least severe level that is logged.',
     format: [...LOG_LEVELS],
@@ -204,6 +212,7 @@ export type PushyConfig = {
   host: string;
   secretKey: string;
   timestampTolerance: number;
+  signing: SigningConfig;
   logLevel: LogLevel;
   commandsDir: string;
   sockjs: {
@@ -236,6 +245,11 @@ export type PushyConfig = {
   metrics: { enabled: boolean; path: string };
   admin: { username: string; password: string };
   adapter: AdapterConfig;
+};
+
+/** The `signing` options: which signature forms the server takes. */
+export type SigningConfig = {
+  legacy: boolean;
 };
 
 /** The `history` options: retention by channel pattern and the memory store's bounds. */

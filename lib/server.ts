@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { verifyChannelAuth } from './auth.js';
 import { MemoryNodeRegistry, type NodeRegistry } from './admin/node-registry.js';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory-broker.js';
@@ -23,6 +22,7 @@ import { browserClientRoute } from './http/client-route.js';
 import { sockjsClientRoute } from './http/static-route.js';
 import { triggerRoute } from './http/trigger-route.js';
 import { silentLogger, type Logger } from './logger.js';
+import { SignaturePolicy } from './signing/signature-policy.js';
 import { createTrafficCounters } from './metrics/traffic.js';
 import { createOperations } from './operations.js';
 import { attachSockjs, type SockjsEndpoint } from './sockjs-server.js';
@@ -108,6 +108,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
   const nodes = options.nodes ?? new MemoryNodeRegistry();
   const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey, nodes });
+  // The one signature rule, for every place that checks one.
+  const signatures = new SignaturePolicy({ secretKey, timestampTolerance: config.timestampTolerance, legacy: config.signing.legacy });
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
   const triggers = new DrainGate();
   const routes: Route[] = [
@@ -115,8 +117,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
       triggerRoute({
         channels,
         logger,
-        secretKey,
-        timestampTolerance: config.timestampTolerance,
+        signatures,
         maxBodyBytes: limits.maxTriggerBodyBytes,
         maxChannelNameLength: limits.maxChannelNameLength,
         gate: triggers,
@@ -127,8 +128,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
       history,
       retention,
       logger,
-      secretKey,
-      timestampTolerance: config.timestampTolerance,
+      signatures,
       maxLimit: config.history.maxReadLimit,
       maxChannelNameLength: limits.maxChannelNameLength,
     }),
@@ -158,7 +158,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     channels,
     maxFrameBytes: limits.maxFrameBytes,
     maxPresenceDataBytes: limits.maxPresenceDataBytes,
-    authorize: (input) => verifyChannelAuth(secretKey, input),
+    authorize: (input) => signatures.verifyChannelAuth(input),
     sockjsServer: endpoint.server,
   });
   commands.register(subscribe);

@@ -8,7 +8,7 @@ import type { Route } from '../http/router.js';
 import { channelFromPath, parseQuery } from '../http/trigger-route.js';
 import type { Logger } from '../logger.js';
 import { channelKind, channelNameSchema, socketIdSchema } from '../protocol.js';
-import { signChannel } from '../signing.js';
+import { signChannelV3 } from '../signing.js';
 import type { TrafficHistory } from './history.js';
 import type { NodeList, NodeRegistry } from './node-registry.js';
 import { connectionCounts, nodeView, type NodeViewDeps } from './snapshot.js';
@@ -138,7 +138,8 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
         const body = authBody.safeParse(await readJson(req, deps.maxBodyBytes));
         if (!body.success) throw invalid(body.error);
         const { socketId, channel, data } = body.data;
-        sendJson(res, 200, { channel, auth: signChannel({ socketId, channel, presenceData: data, secretKey: deps.secretKey }) });
+        // v3: this server takes it whether or not signing.legacy is on.
+        sendJson(res, 200, { channel, auth: signChannelV3({ socketId, channel, presenceData: data, secretKey: deps.secretKey }) });
       },
     },
   ];

@@ -1,57 +1,55 @@
 import { z } from 'zod';
-import { verifyTrigger } from '../auth.js';
 import type { HistoryStore } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
+import { SignaturePolicy } from '../signing/signature-policy.js';
 import { sendJson } from './respond.js';
 import type { Route } from './router.js';
-import { channelFromPath, parseQuery } from './trigger-route.js';
-
-/** The event name a history request is signed with, like a trigger with an empty body. */
-export const HISTORY_SIGNED_EVENT = 'pushy:history';
+import { channelFromPath, legacyAuthFields, parseQuery, requestCredentials } from './trigger-route.js';
 
 /** What the history endpoint needs. */
 export interface HistoryRouteDeps {
   history: HistoryStore;
   retention: RetentionPolicy;
   logger: Logger;
-  secretKey: string;
-  timestampTolerance: number;
+  /** Which signatures are taken (v3; v1/v2 while legacy is on). */
+  signatures: SignaturePolicy;
   /** Most events one request returns; a larger `limit` is capped to it. */
   maxLimit: number;
   /** Longest channel name accepted (default: the protocol's 200), as on the trigger. */
   maxChannelNameLength?: number;
-  /** Clock in ms (tests pass a fake one). */
-  now?: () => number;
 }
 
 const integer = (what: string) => z.string().regex(/^\d{1,15}$/, `${what} must be a non-negative integer`);
 
-const querySchema = z.object({
+const historyFields = {
   since: integer('since').optional(),
   limit: integer('limit').optional(),
-  timestamp: integer('timestamp'),
-  auth_key: z.string().min(1).max(512),
-});
+};
+
+/** A v3 read: its `auth_*` parameters are the signature check's to read. */
+const v3QuerySchema = z.object(historyFields);
+
+/** A v1/v2 read, signed like a trigger of the event `pushy:history` with body `{}`. */
+const legacyQuerySchema = z.object({ ...historyFields, ...legacyAuthFields() });
 
 /**
  * `GET /pushy/channel/<channel>/history?since=&limit=`: the retained events after `since`, for
- * backends and polling clients. Signed like a trigger of the event `pushy:history` with body `{}`.
+ * backends and polling clients. Signed with v3 (method GET and this path: never a trigger's
+ * signature), or while legacy is on like a trigger of the event `pushy:history` with body `{}`.
  */
 export function historyRoute(deps: HistoryRouteDeps): Route {
-  const now = deps.now ?? Date.now;
   return {
     methods: ['GET'],
     path: /^\/pushy\/channel\/(?<channel>[^/]*)\/history\/?$/,
     async handle({ res, url, params }) {
       const channel = channelFromPath(params.channel, deps.maxChannelNameLength);
-      const query = parseQuery(querySchema, url.searchParams);
-      verifyTrigger(
-        deps.secretKey,
-        deps.timestampTolerance,
-        { channel, event: HISTORY_SIGNED_EVENT, timestamp: query.timestamp, authKey: query.auth_key, rawBody: '', parsedBody: {} },
-        now(),
+      const search = url.searchParams;
+      const query: z.output<typeof v3QuerySchema> & { timestamp?: string; auth_key?: string } = parseQuery(
+        SignaturePolicy.isV3(search) ? v3QuerySchema : legacyQuerySchema,
+        search,
       );
+      deps.signatures.verifyHistory(channel, requestCredentials(search, query));
       const since = Number(query.since ?? 0);
       const limit = Math.min(Number(query.limit ?? deps.maxLimit), deps.maxLimit);
       const read = await deps.history.read(channel, deps.retention.resolve(channel), since, limit);

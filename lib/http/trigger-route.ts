@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { verifyTrigger } from '../auth.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import { PushyError } from '../errors.js';
 import type { IdempotencyStore } from '../history/idempotency-store.js';
 import type { Logger } from '../logger.js';
 import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName, socketIdSchema } from '../protocol.js';
+import { SignaturePolicy, type RequestCredentials } from '../signing/signature-policy.js';
 import { parseEventBody, readBody } from './body.js';
 import { sendOk } from './respond.js';
 import type { DrainGate } from './drain-gate.js';
@@ -14,8 +14,8 @@ import type { Route, RouteContext } from './router.js';
 export interface TriggerRouteDeps {
   channels: ChannelManager;
   logger: Logger;
-  secretKey: string;
-  timestampTolerance: number;
+  /** Which signatures are taken (v3; v1/v2 while legacy is on). */
+  signatures: SignaturePolicy;
   maxBodyBytes: number;
   /** Remembers `idempotency_key`s so that a retried trigger publishes once. */
   idempotency: IdempotencyStore;
@@ -23,21 +23,38 @@ export interface TriggerRouteDeps {
   maxChannelNameLength?: number;
   /** Admits triggers until shutdown; refused ones get 503. */
   gate?: DrainGate;
-  /** Clock in ms (tests pass a fake one). */
-  now?: () => number;
 }
 
-const querySchema = z.object({
+/** What a trigger's query says besides its signature. */
+const triggerFields = {
   event: z
     .string()
     .min(1)
     .max(200)
     .refine((name) => !name.startsWith('pushy:'), 'event names starting with "pushy:" are reserved'),
-  timestamp: z.string().regex(/^\d{1,15}$/, 'timestamp must be an integer (unix seconds)'),
-  auth_key: z.string().min(1).max(512),
   socket_id: socketIdSchema.optional(),
   idempotency_key: z.string().min(1).max(200).optional(),
-});
+};
+
+/** A v3 trigger: its `auth_*` and `body_sha256` parameters are the signature check's to read. */
+const v3QuerySchema = z.object(triggerFields);
+
+/** A v1/v2 trigger. */
+const legacyQuerySchema = z.object({ ...triggerFields, ...legacyAuthFields() });
+
+/** The `timestamp` and `auth_key` of a v1/v2 request (a trigger or a history read). */
+export function legacyAuthFields() {
+  return {
+    timestamp: z.string().regex(/^\d{1,15}$/, 'timestamp must be an integer (unix seconds)'),
+    auth_key: z.string().min(1).max(512),
+  };
+}
+
+/** The credentials of a request whose query parsed to `query`: v3 when it has `auth_signature`. */
+export function requestCredentials(search: URLSearchParams, query: { timestamp?: string; auth_key?: string }): RequestCredentials {
+  if (SignaturePolicy.isV3(search)) return { form: 'v3', query: search };
+  return { form: 'legacy', timestamp: query.timestamp!, authKey: query.auth_key! };
+}
 
 /** Decodes and checks the `<channel>` path segment. */
 export function channelFromPath(encoded: string | undefined, maxLength = MAX_CHANNEL_NAME_LENGTH): string {
@@ -74,7 +91,6 @@ export function parseQuery<S extends z.ZodType>(schema: S, params: URLSearchPara
  * secret key. 201 when the channel has subscribers somewhere, 200 when not.
  */
 export function triggerRoute(deps: TriggerRouteDeps): Route {
-  const now = deps.now ?? Date.now;
   return {
     methods: ['POST'],
     path: /^\/pushy\/channel\/(?<channel>[^/]*)\/trigger\/?$/,
@@ -90,15 +106,15 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
 
   async function handleTrigger({ req, res, search, params }: RouteContext): Promise<void> {
     const channel = channelFromPath(params.channel, deps.maxChannelNameLength);
-    const query = parseQuery(querySchema, new URLSearchParams(search));
+    const searchParams = new URLSearchParams(search);
+    const query: z.output<typeof v3QuerySchema> & { timestamp?: string; auth_key?: string } = parseQuery(
+      SignaturePolicy.isV3(searchParams) ? v3QuerySchema : legacyQuerySchema,
+      searchParams,
+    );
     const raw = await readBody(req, deps.maxBodyBytes);
     const data = parseEventBody(raw, req.headers['content-type']);
-    verifyTrigger(
-      deps.secretKey,
-      deps.timestampTolerance,
-      { channel, event: query.event, timestamp: query.timestamp, authKey: query.auth_key, rawBody: raw, parsedBody: data },
-      now(),
-    );
+    const credentials = requestCredentials(searchParams, query);
+    deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: data });
     const key = query.idempotency_key;
     if (key !== undefined) {
       const claim = await deps.idempotency.claim(channel, key);

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { authorizeChannel, channelAuthHandler, type ChannelAuthHandlerOptions } from '../../lib/auth-endpoint.js';
-import { signChannel } from '../../lib/signing.js';
+import { signChannel, signChannelV3 } from '../../lib/signing.js';
 import { TestClient } from '../helpers/client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { post } from '../helpers/trigger.js';
@@ -12,16 +12,24 @@ const SID = '00000000-0000-4000-8000-00000000000a';
 
 describe('auth endpoint helper', () => {
   describe('authorizeChannel', () => {
-    it('signs a private channel as signChannel does, lowercasing the name', () => {
+    it('signs a private channel as signChannelV3 does (v3 by default), lowercasing the name', () => {
       expect(authorizeChannel({ socketId: SID, channel: 'Private-A', secretKey: 'k' })).to.deep.equal({
+        auth: signChannelV3({ socketId: SID, channel: 'private-a', secretKey: 'k' }),
+      });
+      expect(authorizeChannel({ socketId: SID, channel: 'Private-A', secretKey: 'k' }).auth).to.match(/^v3:[0-9a-f]{64}$/);
+    });
+
+    it('signs the v2 way when asked, for a server that predates v3', () => {
+      expect(authorizeChannel({ socketId: SID, channel: 'Private-A', secretKey: 'k', signatureVersion: 2 })).to.deep.equal({
         auth: signChannel({ socketId: SID, channel: 'private-a', secretKey: 'k' }),
       });
+      expect(() => channelAuthHandler({ secretKey: 'k', authorize: () => true, signatureVersion: 4 as 3 })).to.throw(TypeError);
     });
 
     it('returns the presence data as the exact JSON text it signed', () => {
       const result = authorizeChannel({ socketId: SID, channel: 'presence-a', presenceData: { id: 'u1', name: 'Ann' }, secretKey: 'k' });
       expect(result.data).to.equal('{"id":"u1","name":"Ann"}');
-      expect(result.auth).to.equal(signChannel({ socketId: SID, channel: 'presence-a', presenceData: result.data, secretKey: 'k' }));
+      expect(result.auth).to.equal(signChannelV3({ socketId: SID, channel: 'presence-a', presenceData: result.data, secretKey: 'k' }));
       expect(authorizeChannel({ socketId: SID, channel: 'presence-a', presenceData: '{"id":1}', secretKey: 'k' }).data).to.equal('{"id":1}');
     });
 
