@@ -8,13 +8,15 @@ import { ConfigError, loadConfig } from './lib/config.js';
 import { createSharedHistory } from './lib/history/create-history.js';
 import { createLogger } from './lib/logger.js';
 import { createServer } from './lib/server.js';
+import { createSharedReplayStore } from './lib/signing/redis-replay-store.js';
 
 async function main(): Promise<void> {
   const config = loadConfig({ file: process.argv[2] });
   const logger = createLogger(config.logLevel);
   const adapter = await createBrokerAdapter(config.adapter, logger);
   const shared = createSharedHistory(adapter.redis, config.history, logger);
-  const server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes, ...shared });
+  const replays = createSharedReplayStore(adapter.redis);
+  const server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes, ...shared, replays });
   for (const failure of server.commandsReport.failed) {
     logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
   }

@@ -60,6 +60,14 @@ const schema = {
       default: true,
       env: 'PUSHY_SIGNING_LEGACY',
     },
+    maxReplayKeys: {
+      doc: 'Most used v3 signatures one node remembers in memory to refuse replays (without Redis); when full, requests signed at or before the oldest dropped one are refused (403 "501") until they are signed anew.',
+      format: (value: unknown) => {
+        if (!Number.isInteger(value) || (value as number) < 1) throw new Error('must be an integer of at least 1');
+      },
+      default: 100000,
+      env: 'PUSHY_SIGNING_MAX_REPLAY_KEYS',
+    },
   },
   logLevel: {
     doc: 'Least severe level that is logged.',
@@ -250,6 +258,7 @@ export type PushyConfig = {
 /** The `signing` options: which signature forms the server takes. */
 export type SigningConfig = {
   legacy: boolean;
+  maxReplayKeys: number;
 };
 
 /** The `history` options: retention by channel pattern and the memory store's bounds. */

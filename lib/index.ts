@@ -24,6 +24,8 @@ export { RedisHistoryStore, type RedisHistoryStoreDeps } from './history/redis-h
 export { MemoryIdempotencyStore, type IdempotencyStore, type IdempotencyClaim } from './history/idempotency-store.js';
 export { RedisIdempotencyStore } from './history/redis-idempotency-store.js';
 export { createSharedHistory, type SharedHistory } from './history/create-history.js';
+export { MemoryReplayStore, type SignatureReplayStore, type ReplayClaim, type MemoryReplayOptions } from './signing/replay-store.js';
+export { RedisReplayStore, createSharedReplayStore, type RedisReplayStoreDeps } from './signing/redis-replay-store.js';
 export { createLogger, type Logger, type LogLevel } from './logger.js';
 export { EVENTS, PROTOCOL_VERSION, normaliseChannelName } from './protocol.js';
 export { authorizeChannel, channelAuthHandler } from './auth-endpoint.js';

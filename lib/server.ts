@@ -22,6 +22,7 @@ import { browserClientRoute } from './http/client-route.js';
 import { sockjsClientRoute } from './http/static-route.js';
 import { triggerRoute } from './http/trigger-route.js';
 import { silentLogger, type Logger } from './logger.js';
+import { MemoryReplayStore, type SignatureReplayStore } from './signing/replay-store.js';
 import { SignaturePolicy } from './signing/signature-policy.js';
 import { createTrafficCounters } from './metrics/traffic.js';
 import { createOperations } from './operations.js';
@@ -41,6 +42,8 @@ export interface PushyServerOptions {
   history?: HistoryStore;
   /** Recent trigger idempotency keys (default: in memory). */
   idempotency?: IdempotencyStore;
+  /** v3 signatures already used, refused when sent again (default: in memory, `signing.maxReplayKeys`). */
+  replays?: SignatureReplayStore;
   /** Where the admin API finds this node's peers (default: none, this node alone). */
   nodes?: NodeRegistry;
 }
@@ -88,6 +91,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const presence = options.presence ?? new MemoryPresenceStore();
   const history = options.history ?? new MemoryHistoryStore({ maxMemoryBytes: config.history.maxMemoryBytes, metaTtl: config.history.metaTtl });
   const idempotency = options.idempotency ?? new MemoryIdempotencyStore({ maxKeys: config.limits.maxIdempotencyKeys });
+  const replays = options.replays ?? new MemoryReplayStore({ maxKeys: config.signing.maxReplayKeys });
   const retention = new RetentionPolicy(config.history.rules, { size: config.history.size, ttl: config.history.ttl });
 
   const httpServer = createHttpServer(config);
@@ -109,7 +113,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const nodes = options.nodes ?? new MemoryNodeRegistry();
   const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey, nodes });
   // The one signature rule, for every place that checks one.
-  const signatures = new SignaturePolicy({ secretKey, timestampTolerance: config.timestampTolerance, legacy: config.signing.legacy });
+  const signatures = new SignaturePolicy({ secretKey, timestampTolerance: config.timestampTolerance, legacy: config.signing.legacy, replays, logger });
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
   const triggers = new DrainGate();
   const routes: Route[] = [
@@ -221,6 +225,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     await broker.close();
     await history.close();
     await idempotency.close();
+    await replays.close();
     logger.info('Pushy stopped');
   }
 }

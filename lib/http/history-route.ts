@@ -49,10 +49,10 @@ export function historyRoute(deps: HistoryRouteDeps): Route {
         SignaturePolicy.isV3(search) ? v3QuerySchema : legacyQuerySchema,
         search,
       );
-      deps.signatures.verifyHistory(channel, requestCredentials(search, query));
+      const signed = deps.signatures.verifyHistory(channel, requestCredentials(search, query));
       const since = Number(query.since ?? 0);
       const limit = Math.min(Number(query.limit ?? deps.maxLimit), deps.maxLimit);
-      const read = await deps.history.read(channel, deps.retention.resolve(channel), since, limit);
+      const read = await deps.signatures.once(signed, () => deps.history.read(channel, deps.retention.resolve(channel), since, limit));
       deps.logger.debug('history read', { channel, since, events: read.events.length });
       sendJson(res, 200, { channel, offset: read.offset, epoch: read.epoch, complete: read.complete, events: read.events });
     },

@@ -114,9 +114,10 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
     const raw = await readBody(req, deps.maxBodyBytes);
     const data = parseEventBody(raw, req.headers['content-type']);
     const credentials = requestCredentials(searchParams, query);
-    deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: data });
+    const signed = deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: data });
     const key = query.idempotency_key;
     if (key !== undefined) {
+      // Before the replay check: a v3 request sent again with its key is a retry, answered below.
       const claim = await deps.idempotency.claim(channel, key);
       if (!claim.first) {
         // A retry of a trigger already taken: the same success, and no second publish.
@@ -128,9 +129,11 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
     }
     let nodes: number;
     try {
-      nodes = await deps.channels.publish({ type: 'event', channel, event: query.event, data, excludeSocketId: query.socket_id });
+      nodes = await deps.signatures.once(signed, () =>
+        deps.channels.publish({ type: 'event', channel, event: query.event, data, excludeSocketId: query.socket_id }),
+      );
     } catch (error) {
-      // Not published, so a retry with this key must publish.
+      // Not published (a replay refused, or the publish failed), so a retry with this key must publish.
       if (key !== undefined) {
         await deps.idempotency.release(channel, key).catch((releaseError: unknown) => {
           deps.logger.error('releasing an idempotency key failed; a retry within 5 minutes will not publish', { channel, error: releaseError });

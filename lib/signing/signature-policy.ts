@@ -1,14 +1,16 @@
 import { verifyChannelAuth as verifyLegacyChannelAuth, verifyTrigger as verifyLegacyTrigger, type ChannelAuthInput } from '../auth.js';
 import { PushyError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { isSocketId } from '../protocol.js';
 import { verifyRequest } from './http-request-signature.js';
+import type { SignatureReplayStore } from './replay-store.js';
 import { safeEqual } from './safe-equal.js';
 import { AUTH_VERSION_V3, CHANNEL_AUTH_V3_PREFIX, historyPath, signChannelV3, triggerPath } from './v3.js';
 
 /**
  * The one signature rule of a server, built once from config and handed to every place that
  * checks one (the subscribe command, the trigger and history routes): v3 always, v1/v2 only
- * while `signing.legacy` is on.
+ * while `signing.legacy` is on; a v3 request signature is good for one request.
  */
 
 /** What {@link SignaturePolicy} is built from. */
@@ -18,6 +20,9 @@ export interface SignaturePolicyOptions {
   timestampTolerance: number;
   /** Also take the v1/v2 forms (`signing.legacy`). */
   legacy: boolean;
+  /** The v3 signatures already used (per node in memory, or cluster-wide in Redis). */
+  replays: SignatureReplayStore;
+  logger: Logger;
   /** Server clock in ms (tests pass a fake one). */
   now?: () => number;
 }
@@ -60,6 +65,9 @@ export const LEGACY_HISTORY_EVENT = 'pushy:history';
 
 const LEGACY_OFF =
   'Invalid credentials: v1/v2 signatures (auth_key) are turned off on this server (signing.legacy is false); sign with v3 (auth_signature)';
+
+const FORGOTTEN =
+  'Timestamp out of bounds: too old to be checked for replays on this node (its replay memory, signing.maxReplayKeys, is full); sign again with the current time';
 
 /** The server's signature rule (see the module comment). */
 export class SignaturePolicy {
@@ -115,6 +123,30 @@ export class SignaturePolicy {
     const input = { channel, event: LEGACY_HISTORY_EVENT, timestamp, authKey, rawBody: '', parsedBody: {} };
     verifyLegacyTrigger(this.options.secretKey, this.options.timestampTolerance, input, this.now());
     return { form: 'legacy', rawBody: true, timestamp: Number(timestamp) };
+  }
+
+  /**
+   * Runs `work` for a checked request once per v3 signature: a signature used before is refused
+   * (409 `SIGNATURE_REPLAYED`) and `work` does not run. When `work` fails, the signature is given
+   * back, so the same request may be sent again. v1/v2 signatures cannot be told apart from a
+   * backend's retry, so they are not remembered (their replays stay possible within the window).
+   */
+  async once<T>(signed: SignedRequest, work: () => Promise<T>): Promise<T> {
+    const { signature } = signed;
+    if (signature === undefined) return work();
+    const claim = await this.options.replays.claim(signature, signed.timestamp, signed.timestamp + this.options.timestampTolerance);
+    if (!claim.fresh) {
+      if (claim.reason === 'seen') throw new PushyError('SIGNATURE_REPLAYED');
+      throw new PushyError('TIMESTAMP_OUT_OF_BOUNDS', FORGOTTEN);
+    }
+    try {
+      return await work();
+    } catch (error) {
+      await this.options.replays.release(signature).catch((releaseError: unknown) => {
+        this.options.logger.warn('giving back a used signature failed: that request must be signed anew to be retried', { error: releaseError });
+      });
+      throw error;
+    }
   }
 
   private verifyV3(method: string, path: string, query: URLSearchParams, body: string): SignedRequest {
