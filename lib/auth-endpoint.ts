@@ -98,7 +98,7 @@ export function channelAuthHandler(options: ChannelAuthHandlerOptions): ChannelA
   const onError = options.onError ?? ((error: unknown) => console.error('pushy: channel auth handler failed', error));
   return async (req, res, next) => {
     try {
-      const body = req.body !== undefined ? req.body : parseEventBody(await readBody(req, maxBodyBytes), req.headers['content-type']);
+      const body = req.body !== undefined ? req.body : parseEventBody(await readBody(req, maxBodyBytes), req.headers['content-type']).value;
       const parsed = authRequestSchema.safeParse(body);
       if (!parsed.success) throw new PushyError('BAD_REQUEST', 'Expected "channel" (a valid channel name) and "connection_id" (the Pushy socket id)');
       const { channel, connection_id: socketId } = parsed.data;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RawJson } from './raw-json.js';
 
 /** Protocol version this server speaks (sent in `pushy:connect`). */
 export const PROTOCOL_VERSION = 2;
@@ -85,13 +86,26 @@ export interface ServerFrame {
   offset?: number;
 }
 
-/** Encodes one server frame as the JSON text that goes on the wire. */
+/**
+ * Encodes one server frame as the JSON text that goes on the wire. Data given as a
+ * {@link RawJson} goes in as its exact text.
+ */
 export function encodeFrame(event: string, channel?: string, data?: unknown, offset?: number): string {
+  if (data instanceof RawJson) return spliceFrame(event, channel, data.text, offset);
   const frame: ServerFrame = { event };
   if (channel !== undefined) frame.channel = channel;
   if (data !== undefined) frame.data = data;
   if (offset !== undefined) frame.offset = offset;
   return JSON.stringify(frame);
+}
+
+/** The frame JSON.stringify would write, in its key order, with the data's text spliced in as is. */
+function spliceFrame(event: string, channel: string | undefined, data: string, offset: number | undefined): string {
+  let text = `{"event":${JSON.stringify(event)}`;
+  if (channel !== undefined) text += `,"channel":${JSON.stringify(channel)}`;
+  text += `,"data":${data}`;
+  if (offset !== undefined) text += `,"offset":${JSON.stringify(offset)}`;
+  return `${text}}`;
 }
 
 /** True for the server's own events (`pushy:…`), which never get an offset nor enter history. */

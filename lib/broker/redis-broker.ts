@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { RawJson, storedJson } from '../raw-json.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import type { Broker, BrokerMessage, BrokerMessageHandler } from './broker.js';
 
@@ -19,6 +20,8 @@ const messageSchema = z.object({
   channel: z.string(),
   event: z.string(),
   data: z.unknown(),
+  /** The data as its exact JSON text (a RawJson); `data` is then null. */
+  dataJson: z.string().optional(),
   excludeSocketId: z.string().optional(),
   offset: z.number().int().nonnegative().optional(),
   epoch: z.string().optional(),
@@ -61,7 +64,7 @@ export class RedisBroker implements Broker {
       if (this.channels.has(message.channel)) this.dispatch(message);
       throw new PushyError('UNAVAILABLE', "Redis is unavailable: the event reached only this node's subscribers, not the other nodes'; try again later");
     }
-    const payload = JSON.stringify(message);
+    const payload = encodeMessage(message);
     return this.deps.connection.run('publish', (redis) => redis.publish(this.channelPrefix + message.channel, payload));
   }
 
@@ -126,10 +129,27 @@ export class RedisBroker implements Broker {
       this.deps.logger.warn('redis broker: dropped a malformed message', { channel });
       return;
     }
+    if (parsed.dataJson !== undefined) {
+      // No rest spread on this path (once per message per node): the field is cleared in place.
+      try {
+        parsed.data = storedJson(parsed.dataJson);
+      } catch (error) {
+        this.deps.logger.warn('redis broker: dropped a message whose data is not JSON', { channel, error });
+        return;
+      }
+      parsed.dataJson = undefined;
+    }
     this.dispatch(parsed);
   }
 
   private dispatch(message: BrokerMessage): void {
     for (const handler of this.handlers) handler(message);
   }
+}
+
+/** A message as JSON for Redis; data held as a RawJson travels as its text, to come out byte for byte. */
+function encodeMessage(message: BrokerMessage): string {
+  if (!(message.data instanceof RawJson)) return JSON.stringify(message);
+  const { type, channel, event, excludeSocketId, offset, epoch } = message;
+  return JSON.stringify({ type, channel, event, data: null, dataJson: message.data.text, excludeSocketId, offset, epoch });
 }

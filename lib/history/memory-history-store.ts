@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { jsonText } from '../raw-json.js';
 import { isComplete, type HistoryEvent, type HistoryRead, type HistoryStore, type StreamPosition } from './history-store.js';
 import type { Retention } from './retention.js';
 
@@ -163,6 +164,6 @@ function channelBytes(channel: string): number {
 
 /** Estimated memory of a kept event: its JSON size plus a fixed overhead. */
 function estimateBytes(input: { event: string; data: unknown }): number {
-  const json = JSON.stringify(input.data) ?? '';
+  const json = jsonText(input.data) ?? '';
   return EVENT_OVERHEAD_BYTES + 2 * (json.length + input.event.length);
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
+import { jsonText, storedJson } from '../raw-json.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { isComplete, type HistoryEvent, type HistoryRead, type HistoryStore, type StreamPosition } from './history-store.js';
 import { appendScript, readScript } from './redis-history-scripts.js';
@@ -39,7 +40,7 @@ export class RedisHistoryStore implements HistoryStore {
       retention.ttl * 1000,
       this.now(),
       input.event,
-      JSON.stringify(input.data) ?? 'null',
+      jsonText(input.data) ?? 'null',
     ];
     const [offset, epoch] = (await this.deps.connection.run('history append', (redis) => appendScript.run(redis, args))) as [number, string];
     return { offset: Number(offset), epoch: String(epoch) };
@@ -93,5 +94,6 @@ function newEpoch(): string {
 function parseEntry([, fields]: StreamEntry): HistoryEvent {
   const value: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) value[fields[i]!] = fields[i + 1]!;
-  return { offset: Number(value.o), event: value.e ?? '', data: JSON.parse(value.d ?? 'null') as unknown, timestamp: Number(value.t) };
+  // The data's JSON text as stored, byte for byte (a backend's big number keeps its digits).
+  return { offset: Number(value.o), event: value.e ?? '', data: storedJson(value.d ?? 'null'), timestamp: Number(value.t) };
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { HistoryStore } from '../history/history-store.js';
+import type { HistoryRead, HistoryStore } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
 import { SignaturePolicy } from '../signing/signature-policy.js';
-import { sendJson } from './respond.js';
+import { jsonText } from '../raw-json.js';
+import { sendJsonText } from './respond.js';
 import type { Route } from './router.js';
 import { channelFromPath, legacyAuthFields, parseQuery, requestCredentials } from './trigger-route.js';
 
@@ -54,7 +55,22 @@ export function historyRoute(deps: HistoryRouteDeps): Route {
       const limit = Math.min(Number(query.limit ?? deps.maxLimit), deps.maxLimit);
       const read = await deps.signatures.once(signed, () => deps.history.read(channel, deps.retention.resolve(channel), since, limit));
       deps.logger.debug('history read', { channel, since, events: read.events.length });
-      sendJson(res, 200, { channel, offset: read.offset, epoch: read.epoch, complete: read.complete, events: read.events });
+      sendJsonText(res, 200, encodeHistory(channel, read));
     },
   };
+}
+
+/**
+ * `{"channel","offset","epoch","complete","events":[{"offset","event","data","timestamp"}]}`, as
+ * JSON.stringify would write it, each event's data spliced in as its stored JSON text.
+ */
+function encodeHistory(channel: string, read: HistoryRead): string {
+  let events = '';
+  for (const event of read.events) {
+    const data = jsonText(event.data);
+    events += `${events === '' ? '' : ','}{"offset":${event.offset},"event":${JSON.stringify(event.event)}`;
+    events += `${data === undefined ? '' : `,"data":${data}`},"timestamp":${event.timestamp}}`;
+  }
+  const { offset, epoch, complete } = read;
+  return `{"channel":${JSON.stringify(channel)},"offset":${offset},"epoch":${JSON.stringify(epoch)},"complete":${complete},"events":[${events}]}`;
 }

@@ -4,6 +4,7 @@ import { PushyError } from '../errors.js';
 import type { IdempotencyStore } from '../history/idempotency-store.js';
 import type { Logger } from '../logger.js';
 import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName, socketIdSchema } from '../protocol.js';
+import { RawJson } from '../raw-json.js';
 import { SignaturePolicy, type RequestCredentials } from '../signing/signature-policy.js';
 import { parseEventBody, readBody } from './body.js';
 import { sendOk } from './respond.js';
@@ -112,9 +113,12 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
       searchParams,
     );
     const raw = await readBody(req, deps.maxBodyBytes);
-    const data = parseEventBody(raw, req.headers['content-type']);
+    const body = parseEventBody(raw, req.headers['content-type']);
     const credentials = requestCredentials(searchParams, query);
-    const signed = deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: data });
+    const signed = deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: body.value });
+    // What was signed is delivered: the JSON text as sent when that was signed, else (v1 signed
+    // JSON.stringify of the parsed body, a form is no JSON) the parsed value.
+    const data = signed.rawBody && body.json !== undefined ? new RawJson(body.json) : body.value;
     const key = query.idempotency_key;
     if (key !== undefined) {
       // Before the replay check: a v3 request sent again with its key is a retry, answered below.
