@@ -7,7 +7,7 @@ export { loadConfig, describeOptions, ConfigError, type PushyConfig, type LoadCo
 export { signTrigger, signChannel, triggerUrl, sha256Hex } from './signing.js';
 export type { TriggerSignatureInput, ChannelSignatureInput, TriggerUrlInput } from './signing.js';
 export { signChannelV3, signTriggerV3, triggerUrlV3, signHistoryV3, historyUrlV3, channelAuthTextV3, AUTH_VERSION_V3, CHANNEL_AUTH_V3_PREFIX } from './signing.js';
-export type { ChannelAuthV3Input, TriggerV3Input, HistoryV3Input } from './signing.js';
+export type { ChannelAuthV3Input, TriggerV3Input, HistoryV3Input, NonceOption } from './signing.js';
 export { signRequest, verifyRequest, requestSigningText, type BodyDigest, type SignRequestInput, type VerifyRequestInput, type VerifiedRequest } from './signing.js';
 export { PushyError, ERRORS, CLOSES, type ErrorName, type CloseInfo } from './errors.js';
 export type { CommandHandler, CommandContext, LegacyCommand } from './command-registry.js';

@@ -22,6 +22,7 @@ export {
   type ChannelAuthV3Input,
   type TriggerV3Input,
   type HistoryV3Input,
+  type NonceOption,
 } from './signing/v3.js';
 export {
   signRequest,

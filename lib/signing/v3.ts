@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { normaliseChannelName } from '../protocol.js';
 import { hmacSha256Hex, signRequest } from './http-request-signature.js';
 import { requireSecret, requireSocketId } from './inputs.js';
@@ -73,16 +74,27 @@ export interface TriggerV3Input {
   socketId?: string;
   /** Makes retries of this trigger publish once (1 to 200 characters, without `&`). */
   idempotencyKey?: string;
+  /** `auth_nonce`: default 16 random hex digits (see {@link NonceOption}); `false` for none. */
+  nonce?: NonceOption;
 }
 
 /**
+ * A v3 signature is good for one request, and two identical requests signed in the same second
+ * have the same one: the second would be refused as a replay. A random `auth_nonce` (signed like
+ * any parameter) tells them apart; `false` leaves it out (for fixed test vectors, say).
+ */
+export type NonceOption = string | false;
+
+/**
  * The query of a v3 trigger, every parameter signed: `event`, `auth_timestamp`,
- * `auth_version`, `body_sha256` (with a body), `socket_id`, `idempotency_key`, `auth_signature`.
+ * `auth_version`, `auth_nonce`, `body_sha256` (with a body), `socket_id`, `idempotency_key`,
+ * `auth_signature`.
  */
 export function signTriggerV3(input: TriggerV3Input): Record<string, string> {
   requireSecret(input.secretKey);
   const channel = requireChannel(input.channel);
   const query: Record<string, string> = { event: input.event, auth_timestamp: String(input.timestamp ?? nowSeconds()), auth_version: AUTH_VERSION_V3 };
+  addNonce(query, input.nonce);
   if (input.socketId !== undefined) {
     requireSocketId(input.socketId);
     query.socket_id = input.socketId;
@@ -107,6 +119,8 @@ export interface HistoryV3Input {
   limit?: number;
   /** Unix seconds; default now. */
   timestamp?: number;
+  /** `auth_nonce`, as for a trigger. */
+  nonce?: NonceOption;
 }
 
 /** The query of a v3 `GET /pushy/channel/<channel>/history`, every parameter signed. */
@@ -114,6 +128,7 @@ export function signHistoryV3(input: HistoryV3Input): Record<string, string> {
   requireSecret(input.secretKey);
   const channel = requireChannel(input.channel);
   const query: Record<string, string> = { auth_timestamp: String(input.timestamp ?? nowSeconds()), auth_version: AUTH_VERSION_V3 };
+  addNonce(query, input.nonce);
   if (input.since !== undefined) query.since = String(input.since);
   if (input.limit !== undefined) query.limit = String(input.limit);
   return signRequest({ method: 'GET', path: historyPath(channel), query, secret: input.secretKey, bodyDigest: 'sha256' });
@@ -123,6 +138,11 @@ export function signHistoryV3(input: HistoryV3Input): Record<string, string> {
 export function historyUrlV3(input: HistoryV3Input & { baseUrl: string }): string {
   const channel = requireChannel(input.channel);
   return withQuery(new URL(`/pushy/channel/${encodeURIComponent(channel)}/history`, input.baseUrl), signHistoryV3(input));
+}
+
+function addNonce(query: Record<string, string>, nonce: NonceOption | undefined): void {
+  if (nonce === false) return;
+  query.auth_nonce = nonce ?? randomBytes(8).toString('hex');
 }
 
 function withQuery(url: URL, query: Record<string, string>): string {

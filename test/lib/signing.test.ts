@@ -58,7 +58,7 @@ describe('signing v3 (vectors computed with openssl, as docs/signing.md shows)',
   });
 
   it('signs a trigger over method, canonical path and every parameter, the body as body_sha256', () => {
-    const url = new URL(triggerUrlV3({ baseUrl: 'http://h:1', channel: 'News', event: 'e', body: '{"x":1}', secretKey: 'k', timestamp: 42, socketId: SID }));
+    const url = new URL(triggerUrlV3({ baseUrl: 'http://h:1', channel: 'News', event: 'e', body: '{"x":1}', secretKey: 'k', timestamp: 42, socketId: SID, nonce: false }));
     expect(url.pathname).to.equal('/pushy/channel/news/trigger');
     expect(Object.fromEntries(url.searchParams)).to.deep.equal({
       event: 'e',
@@ -72,8 +72,17 @@ describe('signing v3 (vectors computed with openssl, as docs/signing.md shows)',
     expect(new URL(triggerUrlV3({ baseUrl: 'http://h:1', channel: 'a:b', event: 'e', secretKey: 'k' })).pathname).to.equal('/pushy/channel/a%3Ab/trigger');
   });
 
+  it('adds a random auth_nonce by default, so two identical requests in one second sign differently', () => {
+    const input = { baseUrl: 'http://h:1', channel: 'news', event: 'e', body: '{}', secretKey: 'k', timestamp: 42 };
+    const [a, b] = [new URL(triggerUrlV3(input)), new URL(triggerUrlV3(input))];
+    expect(a.searchParams.get('auth_nonce')).to.match(/^[0-9a-f]{16}$/);
+    expect(a.searchParams.get('auth_signature')).not.to.equal(b.searchParams.get('auth_signature'));
+    expect(new URL(triggerUrlV3({ ...input, nonce: 'n1' })).searchParams.get('auth_nonce')).to.equal('n1');
+    expect(new URL(historyUrlV3({ ...input, nonce: false })).searchParams.has('auth_nonce')).to.equal(false);
+  });
+
   it('signs a history read with GET and its own path', () => {
-    const url = new URL(historyUrlV3({ baseUrl: 'http://h:1', channel: 'news', secretKey: 'k', since: 5, timestamp: 42 }));
+    const url = new URL(historyUrlV3({ baseUrl: 'http://h:1', channel: 'news', secretKey: 'k', since: 5, timestamp: 42, nonce: false }));
     expect(url.pathname).to.equal('/pushy/channel/news/history');
     expect(url.searchParams.get('auth_signature')).to.equal('97c062835cf2bd53b1eca71b9048e3baf7c19f1351ff58fda44d1e25a6c12847');
   });
