@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { HistoryRead, HistoryStore } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
-import { SignaturePolicy } from '../signing/signature-policy.js';
+import type { SignaturePolicy } from '../signing/signature-policy.js';
 import { jsonText } from '../raw-json.js';
 import { sendJsonText } from './respond.js';
 import type { Route } from './router.js';
-import { channelFromPath, legacyAuthFields, parseQuery, requestCredentials } from './trigger-route.js';
+import { channelFromPath, signedQuery } from './trigger-route.js';
 
 /** What the history endpoint needs. */
 export interface HistoryRouteDeps {
@@ -23,16 +23,10 @@ export interface HistoryRouteDeps {
 
 const integer = (what: string) => z.string().regex(/^\d{1,15}$/, `${what} must be a non-negative integer`);
 
-const historyFields = {
+const readHistoryQuery = signedQuery({
   since: integer('since').optional(),
   limit: integer('limit').optional(),
-};
-
-/** A v3 read: its `auth_*` parameters are the signature check's to read. */
-const v3QuerySchema = z.object(historyFields);
-
-/** A v1/v2 read, signed like a trigger of the event `pushy:history` with body `{}`. */
-const legacyQuerySchema = z.object({ ...historyFields, ...legacyAuthFields() });
+});
 
 /**
  * `GET /pushy/channel/<channel>/history?since=&limit=`: the retained events after `since`, for
@@ -45,12 +39,8 @@ export function historyRoute(deps: HistoryRouteDeps): Route {
     path: /^\/pushy\/channel\/(?<channel>[^/]*)\/history\/?$/,
     async handle({ res, url, params }) {
       const channel = channelFromPath(params.channel, deps.maxChannelNameLength);
-      const search = url.searchParams;
-      const query: z.output<typeof v3QuerySchema> & { timestamp?: string; auth_key?: string } = parseQuery(
-        SignaturePolicy.isV3(search) ? v3QuerySchema : legacyQuerySchema,
-        search,
-      );
-      const signed = deps.signatures.verifyHistory(channel, requestCredentials(search, query));
+      const { query, credentials } = readHistoryQuery(url.searchParams);
+      const signed = deps.signatures.verifyHistory(channel, credentials);
       const since = Number(query.since ?? 0);
       const limit = Math.min(Number(query.limit ?? deps.maxLimit), deps.maxLimit);
       const read = await deps.signatures.once(signed, () => deps.history.read(channel, deps.retention.resolve(channel), since, limit));

@@ -37,25 +37,29 @@ const triggerFields = {
   idempotency_key: z.string().min(1).max(200).optional(),
 };
 
-/** A v3 trigger: its `auth_*` and `body_sha256` parameters are the signature check's to read. */
-const v3QuerySchema = z.object(triggerFields);
-
-/** A v1/v2 trigger. */
-const legacyQuerySchema = z.object({ ...triggerFields, ...legacyAuthFields() });
-
 /** The `timestamp` and `auth_key` of a v1/v2 request (a trigger or a history read). */
-export function legacyAuthFields() {
-  return {
-    timestamp: z.string().regex(/^\d{1,15}$/, 'timestamp must be an integer (unix seconds)'),
-    auth_key: z.string().min(1).max(512),
+const legacyAuthSchema = z.object({
+  timestamp: z.string().regex(/^\d{1,15}$/, 'timestamp must be an integer (unix seconds)'),
+  auth_key: z.string().min(1).max(512),
+});
+
+/**
+ * A reader of a signed request's query, built once per route from the route's own `fields`. A
+ * query with `auth_signature` is v3: the signature check reads its `auth_*` parameters (and checks
+ * every parameter). Any other is v1/v2: `timestamp` and `auth_key` are read here too.
+ */
+export function signedQuery<F extends z.ZodRawShape>(fields: F): (search: URLSearchParams) => { query: z.output<z.ZodObject<F>>; credentials: RequestCredentials } {
+  const schema = z.object(fields);
+  return (search) => {
+    const first = firstValues(search);
+    const query = parseValues(schema, first);
+    if (SignaturePolicy.isV3(search)) return { query, credentials: { form: 'v3', query: search } };
+    const auth = parseValues(legacyAuthSchema, first);
+    return { query, credentials: { form: 'legacy', timestamp: auth.timestamp, authKey: auth.auth_key } };
   };
 }
 
-/** The credentials of a request whose query parsed to `query`: v3 when it has `auth_signature`. */
-export function requestCredentials(search: URLSearchParams, query: { timestamp?: string; auth_key?: string }): RequestCredentials {
-  if (SignaturePolicy.isV3(search)) return { form: 'v3', query: search };
-  return { form: 'legacy', timestamp: query.timestamp!, authKey: query.auth_key! };
-}
+const readTriggerQuery = signedQuery(triggerFields);
 
 /** Decodes and checks the `<channel>` path segment. */
 export function channelFromPath(encoded: string | undefined, maxLength = MAX_CHANNEL_NAME_LENGTH): string {
@@ -73,12 +77,22 @@ export function channelFromPath(encoded: string | undefined, maxLength = MAX_CHA
 
 /** Reads the query's first value of each parameter and validates it with `schema`. */
 export function parseQuery<S extends z.ZodType>(schema: S, params: URLSearchParams): z.output<S> {
+  return parseValues(schema, firstValues(params));
+}
+
+/** The first value of each parameter. */
+function firstValues(params: URLSearchParams): Record<string, string> {
   // No prototype: a parameter named like an Object.prototype member (`constructor`, `__proto__`)
   // is a key like any other. forEach: no iterator result and entry array per parameter.
   const first: Record<string, string> = Object.create(null) as Record<string, string>;
   params.forEach((value, key) => {
     if (first[key] === undefined) first[key] = value;
   });
+  return first;
+}
+
+/** Validates first values with `schema`; the first issue is the 400's message. */
+function parseValues<S extends z.ZodType>(schema: S, first: Record<string, string>): z.output<S> {
   const parsed = schema.safeParse(first);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
@@ -107,14 +121,9 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
 
   async function handleTrigger({ req, res, search, params }: RouteContext): Promise<void> {
     const channel = channelFromPath(params.channel, deps.maxChannelNameLength);
-    const searchParams = new URLSearchParams(search);
-    const query: z.output<typeof v3QuerySchema> & { timestamp?: string; auth_key?: string } = parseQuery(
-      SignaturePolicy.isV3(searchParams) ? v3QuerySchema : legacyQuerySchema,
-      searchParams,
-    );
+    const { query, credentials } = readTriggerQuery(new URLSearchParams(search));
     const raw = await readBody(req, deps.maxBodyBytes);
     const body = parseEventBody(raw, req.headers['content-type']);
-    const credentials = requestCredentials(searchParams, query);
     const signed = deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: body.value });
     // What was signed is delivered: the JSON text as sent when that was signed, else (v1 signed
     // JSON.stringify of the parsed body, a form is no JSON) the parsed value.
