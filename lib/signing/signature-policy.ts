@@ -77,11 +77,6 @@ export class SignaturePolicy {
     this.now = options.now ?? Date.now;
   }
 
-  /** Whether v1/v2 signatures are taken. */
-  get legacy(): boolean {
-    return this.options.legacy;
-  }
-
   /** True when a query carries a v3 signature; its route then reads its credentials as v3. */
   static isV3(query: URLSearchParams): boolean {
     return query.has('auth_signature');
