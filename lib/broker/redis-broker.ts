@@ -20,8 +20,8 @@ const messageSchema = z.object({
   channel: z.string(),
   event: z.string(),
   data: z.unknown(),
-  /** The data as its exact JSON text (a RawJson); `data` is then null. */
-  dataJson: z.string().optional(),
+  /** `data` was written as a RawJson's text, to be taken back from the payload as is (see encodeMessage). */
+  raw: z.literal(true).optional(),
   excludeSocketId: z.string().optional(),
   offset: z.number().int().nonnegative().optional(),
   epoch: z.string().optional(),
@@ -129,15 +129,15 @@ export class RedisBroker implements Broker {
       this.deps.logger.warn('redis broker: dropped a malformed message', { channel });
       return;
     }
-    if (parsed.dataJson !== undefined) {
-      // No rest spread on this path (once per message per node): the field is cleared in place.
+    if (parsed.raw === true) {
+      // No rest spread on this path (once per message per node): the flag is cleared in place.
       try {
-        parsed.data = storedJson(parsed.dataJson);
+        parsed.data = storedJson(text.slice(text.indexOf(RAW_DATA) + RAW_DATA.length, -1));
       } catch (error) {
-        this.deps.logger.warn('redis broker: dropped a message whose data is not JSON', { channel, error });
+        this.deps.logger.warn('redis broker: dropped a message whose raw data is not JSON', { channel, error });
         return;
       }
-      parsed.dataJson = undefined;
+      parsed.raw = undefined;
     }
     this.dispatch(parsed);
   }
@@ -147,9 +147,20 @@ export class RedisBroker implements Broker {
   }
 }
 
-/** A message as JSON for Redis; data held as a RawJson travels as its text, to come out byte for byte. */
+/**
+ * Comes right before the text of raw data, which ends the payload. It cannot occur earlier: the
+ * fields before it are JSON.stringify's, whose string values have every `"` escaped.
+ */
+const RAW_DATA = ',"raw":true,"data":';
+
+/**
+ * A message as JSON for Redis. Data held as a RawJson is spliced in as its text, last: a node of
+ * an earlier version reads it as the JSON it is, and this version takes the exact text back
+ * from behind {@link RAW_DATA}, byte for byte.
+ */
 function encodeMessage(message: BrokerMessage): string {
   if (!(message.data instanceof RawJson)) return JSON.stringify(message);
   const { type, channel, event, excludeSocketId, offset, epoch } = message;
-  return JSON.stringify({ type, channel, event, data: null, dataJson: message.data.text, excludeSocketId, offset, epoch });
+  const head = JSON.stringify({ type, channel, event, excludeSocketId, offset, epoch });
+  return `${head.slice(0, -1)}${RAW_DATA}${message.data.text}}`;
 }
