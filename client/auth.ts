@@ -18,6 +18,13 @@ export interface AuthRequest {
   fetch: typeof fetch;
 }
 
+/**
+ * The form of the socket ids the server gives out (a lowercase UUID), as `SOCKET_ID_PATTERN` in
+ * the server's `lib/protocol.ts`. Signatures join the id with the channel name, so an id with a
+ * `:` could make the app sign another channel: the client never asks with anything else.
+ */
+const SOCKET_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** The auth endpoint refused or answered something unusable. */
 export class AuthError extends Error {
   override readonly name = 'AuthError';
@@ -32,9 +39,12 @@ export class AuthError extends Error {
 
 /**
  * POSTs `{channel, connection_id}` to the app's auth endpoint (as a form or JSON) and returns
- * the `{auth, data?}` it answers. Anything but a 2xx with a string `auth` is an {@link AuthError}.
+ * the `{auth, data?}` it answers (a v3 `auth` or an older one: the client passes it on as is).
+ * A socket id not of the server's form, or anything but a 2xx with a string `auth`, is an
+ * {@link AuthError}.
  */
 export async function requestChannelAuth(request: AuthRequest): Promise<ChannelAuth> {
+  if (!SOCKET_ID.test(request.socketId)) throw new AuthError('Not a Pushy socket id: refusing to ask for a signature');
   const fields = { channel: request.channel, connection_id: request.socketId };
   const body = request.transport === 'json' ? JSON.stringify(fields) : new URLSearchParams(fields).toString();
   const contentType = request.transport === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';

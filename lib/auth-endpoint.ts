@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { PushyError } from './errors.js';
 import { parseEventBody, readBody } from './http/body.js';
 import { sendError, sendJson } from './http/respond.js';
-import { channelKind, channelNameSchema } from './protocol.js';
-import { signChannel } from './signing.js';
+import { channelKind, channelNameSchema, socketIdSchema } from './protocol.js';
+import { signChannel, signChannelV3 } from './signing.js';
 
 /**
  * The backend half of private and presence channels: the browser client POSTs
@@ -19,7 +19,15 @@ export interface AuthorizeChannelInput {
   /** Presence member data: an object (sent as its JSON) or the exact JSON text. */
   presenceData?: Record<string, unknown> | string;
   secretKey: string;
+  /**
+   * 3 (default): a v3 `auth` (`v3:<hex>`). 2: the older bare-hex form, only for a Pushy server
+   * that predates v3 (one that has v3 takes both while `signing.legacy` is on).
+   */
+  signatureVersion?: SignatureVersion;
 }
+
+/** Which channel auth form a helper produces. */
+export type SignatureVersion = 2 | 3;
 
 /** The answer the browser client expects from the auth endpoint. */
 export interface ChannelAuthorization {
@@ -28,10 +36,14 @@ export interface ChannelAuthorization {
   data?: string;
 }
 
-/** Signs a subscription for one socket: the `{auth, data?}` body of an auth endpoint. */
-export function authorizeChannel({ socketId, channel, presenceData, secretKey }: AuthorizeChannelInput): ChannelAuthorization {
+/**
+ * Signs a subscription for one socket: the `{auth, data?}` body of an auth endpoint. Throws a
+ * TypeError for a socket id not of the server's form (it could shift into the channel name).
+ */
+export function authorizeChannel({ socketId, channel, presenceData, secretKey, signatureVersion = 3 }: AuthorizeChannelInput): ChannelAuthorization {
   const data = presenceData === undefined ? undefined : typeof presenceData === 'string' ? presenceData : JSON.stringify(presenceData);
-  const auth = signChannel({ socketId, channel, presenceData: data, secretKey });
+  const sign = signatureVersion === 2 ? signChannel : signChannelV3;
+  const auth = sign({ socketId, channel, presenceData: data, secretKey });
   return data === undefined ? { auth } : { auth, data };
 }
 
@@ -55,6 +67,8 @@ export interface ChannelAuthHandlerOptions {
   secretKey: string;
   /** Decides who may subscribe where. Required: there is no safe default. */
   authorize(request: ChannelAuthRequest): ChannelAuthDecision | Promise<ChannelAuthDecision>;
+  /** 3 (default) or 2, as {@link AuthorizeChannelInput.signatureVersion}. */
+  signatureVersion?: SignatureVersion;
   /** Largest request body read when no body parser ran before (default 8 KiB). */
   maxBodyBytes?: number;
   /** Gets errors thrown by `authorize` when there is no `next` (default: console.error). */
@@ -66,7 +80,8 @@ export type ChannelAuthHandler = (req: IncomingMessage & { body?: unknown }, res
 
 const authRequestSchema = z.object({
   channel: channelNameSchema,
-  connection_id: z.string().min(1).max(128),
+  // Strictly the server's own id form: anything else could shift into the signed channel name.
+  connection_id: socketIdSchema,
 });
 
 /**
@@ -76,13 +91,16 @@ const authRequestSchema = z.object({
  */
 export function channelAuthHandler(options: ChannelAuthHandlerOptions): ChannelAuthHandler {
   if (!options.secretKey) throw new TypeError('secretKey is required');
+  if (options.signatureVersion !== undefined && options.signatureVersion !== 2 && options.signatureVersion !== 3) {
+    throw new TypeError('signatureVersion must be 2 or 3');
+  }
   const maxBodyBytes = options.maxBodyBytes ?? 8192;
   const onError = options.onError ?? ((error: unknown) => console.error('pushy: channel auth handler failed', error));
   return async (req, res, next) => {
     try {
-      const body = req.body !== undefined ? req.body : parseEventBody(await readBody(req, maxBodyBytes), req.headers['content-type']);
+      const body = req.body !== undefined ? req.body : parseEventBody(await readBody(req, maxBodyBytes), req.headers['content-type']).value;
       const parsed = authRequestSchema.safeParse(body);
-      if (!parsed.success) throw new PushyError('BAD_REQUEST', 'Expected "channel" (a valid channel name) and "connection_id"');
+      if (!parsed.success) throw new PushyError('BAD_REQUEST', 'Expected "channel" (a valid channel name) and "connection_id" (the Pushy socket id)');
       const { channel, connection_id: socketId } = parsed.data;
       const decision = await options.authorize({ channel, socketId, req });
       if (decision === false) throw new PushyError('INVALID_CREDENTIALS', 'Not allowed on this channel');
@@ -90,7 +108,7 @@ export function channelAuthHandler(options: ChannelAuthHandlerOptions): ChannelA
       if (channelKind(channel) === 'presence' && presenceData === undefined) {
         throw new PushyError('INVALID_CREDENTIALS', 'A presence channel needs presence data');
       }
-      sendJson(res, 200, authorizeChannel({ socketId, channel, presenceData, secretKey: options.secretKey }));
+      sendJson(res, 200, authorizeChannel({ socketId, channel, presenceData, secretKey: options.secretKey, signatureVersion: options.signatureVersion }));
     } catch (error) {
       if (error instanceof PushyError) {
         sendError(res, error);

@@ -1,15 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
+/**
+ * The v1/v2 (legacy) checks: channel auth and trigger `auth_key`, as `./signing/v2.ts` signs
+ * them. The server applies them through its signature policy (`./signing/signature-policy.ts`),
+ * and only while `signing.legacy` is on.
+ */
 import { PushyError } from './errors.js';
+import { isSocketId } from './protocol.js';
 import { signChannel, signTrigger } from './signing.js';
-
-/** Compares two signatures in constant time (for equal lengths; lengths are not secret). */
-export function safeEqual(given: string, expected: string): boolean {
-  // Equal UTF-8 bytes means equal UTF-16 lengths, so a length mismatch needs no encoding.
-  if (given.length !== expected.length) return false;
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+import { safeEqual } from './signing/safe-equal.js';
 
 /** What a subscribe frame offers for a private or presence channel. */
 export interface ChannelAuthInput {
@@ -26,6 +23,8 @@ export interface ChannelAuthInput {
  */
 export function verifyChannelAuth(secretKey: string, input: ChannelAuthInput): boolean {
   const { socketId, channel, auth, presenceData } = input;
+  // Never true for an id the server did not give out (signChannel would refuse to sign it).
+  if (!isSocketId(socketId)) return false;
   if (safeEqual(auth, signChannel({ socketId, channel, presenceData, secretKey }))) return true;
   if (presenceData === undefined) return false;
   return safeEqual(auth, signChannel({ socketId, channel, presenceData: JSON.stringify(presenceData), secretKey }));
@@ -43,16 +42,19 @@ export interface TriggerAuthInput {
   parsedBody: unknown;
 }
 
+/** Which body text a trigger's `auth_key` signed: the raw body (v2) or `JSON.stringify` of the parsed one (v1). */
+export type SignedBody = 'raw' | 'parsed';
+
 /**
  * Checks a trigger's timestamp window and signature; throws the catalogue error otherwise.
  * The timestamp must already be a valid integer text.
  */
-export function verifyTrigger(secretKey: string, tolerance: number, input: TriggerAuthInput, nowMs = Date.now()): void {
+export function verifyTrigger(secretKey: string, tolerance: number, input: TriggerAuthInput, nowMs = Date.now()): SignedBody {
   const skew = Math.abs(Math.floor(nowMs / 1000) - Number(input.timestamp));
   if (!(skew <= tolerance)) throw new PushyError('TIMESTAMP_OUT_OF_BOUNDS');
   const { channel, event, timestamp } = input;
-  if (safeEqual(input.authKey, signTrigger({ channel, event, timestamp, secretKey, body: input.rawBody }))) return;
+  if (safeEqual(input.authKey, signTrigger({ channel, event, timestamp, secretKey, body: input.rawBody }))) return 'raw';
   // The v1 form is computed only when the raw body's signature did not match.
-  if (safeEqual(input.authKey, signTrigger({ channel, event, timestamp, secretKey, body: JSON.stringify(input.parsedBody) }))) return;
+  if (safeEqual(input.authKey, signTrigger({ channel, event, timestamp, secretKey, body: JSON.stringify(input.parsedBody) }))) return 'parsed';
   throw new PushyError('INVALID_CREDENTIALS');
 }

@@ -150,6 +150,22 @@ const schema = {
     default: [] as string[],
     env: 'PUSHY_TRUST_PROXY',
   },
+  signing: {
+    legacy: {
+      doc: 'Also accept v1/v2 signatures (trigger and history auth_key, bare-hex channel auth) beside v3; false: v3 only (v1/v2 can be split another way and replayed).',
+      format: 'flag',
+      default: true,
+      env: 'PUSHY_SIGNING_LEGACY',
+    },
+    maxReplayKeys: {
+      doc: 'Most used v3 signatures one node remembers in memory to refuse replays (without Redis); when full, requests signed at or before the oldest dropped one are refused (403 "501") until they are signed anew.',
+      format: (value: unknown) => {
+        if (!Number.isInteger(value) || (value as number) < 1) throw new Error('must be an integer of at least 1');
+      },
+      default: 100000,
+      env: 'PUSHY_SIGNING_MAX_REPLAY_KEYS',
+    },
+  },
   logLevel: {
     doc: 'Least severe level that is logged: debug (adds a line per connection opened and closed), info, warn, error or silent.',
     format: [...LOG_LEVELS],
@@ -438,6 +454,7 @@ export type PushyConfig = {
   timestampTolerance: number;
   trigger: { trustedNetworks: string[] };
   trustProxy: string[];
+  signing: SigningConfig;
   logLevel: LogLevel;
   log: { format: LogFormat };
   commandsDir: string;
@@ -489,6 +506,12 @@ export type AppsConfig = {
   /** Every configured app, parsed and checked: ids and keys unique, none reserved. */
   list: App[];
   rotationGrace: number;
+};
+
+/** The `signing` options: which signature forms the server takes. */
+export type SigningConfig = {
+  legacy: boolean;
+  maxReplayKeys: number;
 };
 
 /** The `history` options: retention by channel pattern and the memory store's bounds. */

@@ -29,6 +29,7 @@ export const ERRORS = {
   BAD_REQUEST: { code: '400', status: 400, message: 'Missing or malformed parameters' },
   TIMESTAMP_OUT_OF_BOUNDS: { code: '501', status: 403, message: 'Timestamp out of bounds' },
   INVALID_CREDENTIALS: { code: '403', status: 403, message: 'Invalid credentials' },
+  SIGNATURE_REPLAYED: { code: '409', status: 409, message: 'Signature already used: sign every request anew (a new auth_timestamp or auth_nonce)' },
   BODY_TOO_LARGE: { code: '413', status: 413, message: 'Request body too large' },
   NOT_FOUND: { code: '404', status: 404, message: 'Not found' },
   METHOD_NOT_ALLOWED: { code: '405', status: 405, message: 'Method not allowed' },

@@ -6,6 +6,9 @@ export { createServer, SHUTDOWN_CLOSE, type PushyServer, type PushyServerOptions
 export { loadConfig, describeOptions, ConfigError, type PushyConfig, type LoadConfigOptions, type AdapterConfig } from './config.js';
 export { signTrigger, signChannel, triggerUrl, sha256Hex } from './signing.js';
 export type { TriggerSignatureInput, ChannelSignatureInput, TriggerUrlInput } from './signing.js';
+export { signChannelV3, signTriggerV3, triggerUrlV3, signHistoryV3, historyUrlV3, channelAuthTextV3, AUTH_VERSION_V3, CHANNEL_AUTH_V3_PREFIX } from './signing.js';
+export type { ChannelAuthV3Input, TriggerV3Input, HistoryV3Input, NonceOption } from './signing.js';
+export { signRequest, verifyRequest, requestSigningText, type BodyDigest, type SignRequestInput, type VerifyRequestInput, type VerifiedRequest } from './signing.js';
 export { PushyError, ListenError, ERRORS, CLOSES, type ErrorName, type CloseInfo } from './errors.js';
 export type { CommandHandler, CommandContext, LegacyCommand } from './command-registry.js';
 export type { Broker, BrokerMessage } from './broker/broker.js';
@@ -21,9 +24,11 @@ export { RedisHistoryStore, type RedisHistoryStoreDeps } from './history/redis-h
 export { MemoryIdempotencyStore, type IdempotencyStore, type IdempotencyClaim } from './history/idempotency-store.js';
 export { RedisIdempotencyStore } from './history/redis-idempotency-store.js';
 export { createSharedHistory, type SharedHistory } from './history/create-history.js';
+export { MemoryReplayStore, type SignatureReplayStore, type ReplayClaim, type MemoryReplayOptions } from './signing/replay-store.js';
+export { RedisReplayStore, createSharedReplayStore, type RedisReplayStoreDeps } from './signing/redis-replay-store.js';
 export { createLogger, type Logger, type LogLevel, type LogFormat } from './logger.js';
 export { EVENTS, PROTOCOL_VERSION, normaliseChannelName } from './protocol.js';
 export { authorizeChannel, channelAuthHandler } from './auth-endpoint.js';
-export type { AuthorizeChannelInput, ChannelAuthorization, ChannelAuthRequest, ChannelAuthDecision, ChannelAuthHandlerOptions, ChannelAuthHandler } from './auth-endpoint.js';
+export type { AuthorizeChannelInput, SignatureVersion, ChannelAuthorization, ChannelAuthRequest, ChannelAuthDecision, ChannelAuthHandlerOptions, ChannelAuthHandler } from './auth-endpoint.js';
 export { MemoryNodeRegistry, type NodeRegistry, type NodeList } from './admin/node-registry.js';
 export { RedisNodeRegistry, type RedisNodeRegistryDeps } from './admin/redis-node-registry.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RawJson } from './raw-json.js';
 
 /** Protocol version this server speaks (sent in `pushy:connect`). */
 export const PROTOCOL_VERSION = 2;
@@ -7,6 +8,13 @@ export const PROTOCOL_VERSION = 2;
 export const MAX_CHANNEL_NAME_LENGTH = 200;
 
 const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9_\-=@,.;:]+$/;
+
+/**
+ * A socket id as this server gives them out: a lowercase UUID (`crypto.randomUUID`). Signatures
+ * join the socket id with other fields, so an id made of anything else (a `:` above all) could
+ * shift one signed field into the next: every place that signs or checks one holds ids to this.
+ */
+export const SOCKET_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Names that pass the character rule but are refused with code 300: `.` and `..` are path
@@ -50,6 +58,14 @@ export const channelNameSchema = z.string().transform((name, ctx) => {
   return normalised;
 });
 
+/** True for a socket id of the form this server gives out (see {@link SOCKET_ID_PATTERN}). */
+export function isSocketId(value: unknown): value is string {
+  return typeof value === 'string' && SOCKET_ID_PATTERN.test(value);
+}
+
+/** zod type of a socket id as sent by a backend or the admin console. */
+export const socketIdSchema = z.string().regex(SOCKET_ID_PATTERN, 'must be a Pushy socket id (a lowercase UUID, as in pushy:connect)');
+
 /** The envelope of every client frame. `data` is validated by the command's own schema. */
 export const clientFrameSchema = z.object({
   command: z.string().min(1).max(64),
@@ -72,13 +88,26 @@ export interface ServerFrame {
   offset?: number;
 }
 
-/** Encodes one server frame as the JSON text that goes on the wire. */
+/**
+ * Encodes one server frame as the JSON text that goes on the wire. Data given as a
+ * {@link RawJson} goes in as its exact text.
+ */
 export function encodeFrame(event: string, channel?: string, data?: unknown, offset?: number): string {
+  if (data instanceof RawJson) return spliceFrame(event, channel, data.text, offset);
   const frame: ServerFrame = { event };
   if (channel !== undefined) frame.channel = channel;
   if (data !== undefined) frame.data = data;
   if (offset !== undefined) frame.offset = offset;
   return JSON.stringify(frame);
+}
+
+/** The frame JSON.stringify would write, in its key order, with the data's text spliced in as is. */
+function spliceFrame(event: string, channel: string | undefined, data: string, offset: number | undefined): string {
+  let text = `{"event":${JSON.stringify(event)}`;
+  if (channel !== undefined) text += `,"channel":${JSON.stringify(channel)}`;
+  text += `,"data":${data}`;
+  if (offset !== undefined) text += `,"offset":${JSON.stringify(offset)}`;
+  return `${text}}`;
 }
 
 /** True for the server's own events (`pushy:…`), which never get an offset nor enter history. */

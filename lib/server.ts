@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { verifyChannelAuth } from './auth.js';
 import { MemoryNodeRegistry, type NodeRegistry } from './admin/node-registry.js';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory-broker.js';
@@ -25,6 +24,8 @@ import { browserClientRoute } from './http/client-route.js';
 import { sockjsClientRoute } from './http/static-route.js';
 import { triggerRoute } from './http/trigger-route.js';
 import { createLogger, type Logger } from './logger.js';
+import { MemoryReplayStore, type SignatureReplayStore } from './signing/replay-store.js';
+import { SignaturePolicy } from './signing/signature-policy.js';
 import { createTrafficCounters } from './metrics/traffic.js';
 import { createOperations } from './operations.js';
 import { attachSockjs, type SockjsEndpoint } from './sockjs-server.js';
@@ -47,6 +48,8 @@ export interface PushyServerOptions {
   history?: HistoryStore;
   /** Recent trigger idempotency keys (default: in memory). */
   idempotency?: IdempotencyStore;
+  /** v3 signatures already used, refused when sent again (default: in memory, `signing.maxReplayKeys`). */
+  replays?: SignatureReplayStore;
   /** Where the admin API finds this node's peers (default: none, this node alone). */
   nodes?: NodeRegistry;
 }
@@ -96,6 +99,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const presence = options.presence ?? new MemoryPresenceStore();
   const history = options.history ?? new MemoryHistoryStore({ maxMemoryBytes: config.history.maxMemoryBytes, metaTtl: config.history.metaTtl });
   const idempotency = options.idempotency ?? new MemoryIdempotencyStore({ maxKeys: config.limits.maxIdempotencyKeys });
+  const replays = options.replays ?? new MemoryReplayStore({ maxKeys: config.signing.maxReplayKeys });
   const retention = new RetentionPolicy(config.history.rules, { size: config.history.size, ttl: config.history.ttl });
 
   const httpServer = createHttpServer(config);
@@ -118,6 +122,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
   const nodes = options.nodes ?? new MemoryNodeRegistry();
   const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey, nodes, names });
+  // The one signature rule, for every place that checks one.
+  const signatures = new SignaturePolicy({ secretKey, timestampTolerance: config.timestampTolerance, legacy: config.signing.legacy, replays, logger });
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
   const triggers = new DrainGate();
   const routes: Route[] = [
@@ -125,8 +131,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
       triggerRoute({
         channels,
         logger,
-        secretKey,
-        timestampTolerance: config.timestampTolerance,
+        signatures,
         maxBodyBytes: limits.maxTriggerBodyBytes,
         names,
         gate: triggers,
@@ -137,8 +142,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
       history,
       retention,
       logger,
-      secretKey,
-      timestampTolerance: config.timestampTolerance,
+      signatures,
       maxLimit: config.history.maxReadLimit,
       names,
     }),
@@ -169,7 +173,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     maxFrameBytes: limits.maxFrameBytes,
     maxPresenceDataBytes: limits.maxPresenceDataBytes,
     names,
-    authorize: (input) => verifyChannelAuth(secretKey, input),
+    authorize: (input) => signatures.verifyChannelAuth(input),
     sockjsServer: endpoint.server,
   });
   commands.register(subscribe);
@@ -233,6 +237,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     await broker.close();
     await history.close();
     await idempotency.close();
+    await replays.close();
     logger.info('Pushy stopped');
   }
 }

@@ -1,90 +1,37 @@
-import { hash } from 'node:crypto';
-
 /**
- * Signing helpers for backends (and for Pushy itself). Every signature is the lowercase hex
- * SHA-256 of a `:`-joined text that ends with the secret key.
+ * Signing helpers for backends (and for Pushy itself), the package's signing module.
+ *
+ * - v3 (`signChannelV3`, `triggerUrlV3`, `historyUrlV3`, ...): HMAC-SHA256 over an unambiguous
+ *   text of every signed field; what new code should send. See `docs/signing.md`.
+ * - v1/v2 (`signChannel`, `signTrigger`, `triggerUrl`): SHA-256 of a `:`-joined text; still
+ *   accepted while the server's `signing.legacy` is on.
+ * - `signRequest`/`verifyRequest`: the Pusher HTTP API request signature that v3 requests use.
  */
-
-/** Lowercase hex SHA-256 of a UTF-8 text. */
-export function sha256Hex(text: string): string {
-  // The one-shot form: no Hash object per signature.
-  return hash('sha256', text, 'hex');
-}
-
-/** What a trigger signature covers. */
-export interface TriggerSignatureInput {
-  channel: string;
-  event: string;
-  /** Unix time in seconds. */
-  timestamp: number | string;
-  /** The request body exactly as sent; empty or absent signs as `{}`. */
-  body?: string;
-  secretKey: string;
-}
-
-/**
- * `auth_key` for `POST /pushy/channel/<channel>/trigger`:
- * `sha256(lowercase(channel):event:timestamp:body:secretKey)`.
- */
-export function signTrigger({ channel, event, timestamp, body, secretKey }: TriggerSignatureInput): string {
-  requireSecret(secretKey);
-  const signedBody = body === undefined || body === '' ? '{}' : body;
-  return sha256Hex(`${channel.toLowerCase()}:${event}:${timestamp}:${signedBody}:${secretKey}`);
-}
-
-/** What a channel subscription signature covers. */
-export interface ChannelSignatureInput {
-  socketId: string;
-  channel: string;
-  /** Presence data, exactly the JSON text the client will send as `data`. */
-  presenceData?: string;
-  secretKey: string;
-}
-
-/**
- * `auth` for subscribing to a private or presence channel:
- * `sha256(socketId:lowercase(channel)[:presenceData]:secretKey)`.
- */
-export function signChannel({ socketId, channel, presenceData, secretKey }: ChannelSignatureInput): string {
-  requireSecret(secretKey);
-  const parts = [socketId, channel.toLowerCase()];
-  if (presenceData !== undefined) parts.push(presenceData);
-  parts.push(secretKey);
-  return sha256Hex(parts.join(':'));
-}
-
-/** What {@link triggerUrl} needs. */
-export interface TriggerUrlInput {
-  /** Server base URL, e.g. `http://localhost:8123`. */
-  baseUrl: string;
-  channel: string;
-  event: string;
-  /** The request body exactly as it will be sent (default: none). */
-  body?: string;
-  secretKey: string;
-  /** Unix seconds; default now. */
-  timestamp?: number;
-  /** Connection that must not receive the event (the sender's own). */
-  socketId?: string;
-  /** Extra query parameters that are not signed (e.g. `idempotency_key`). */
-  extraParams?: Record<string, string>;
-}
-
-/** A complete, signed trigger URL. */
-export function triggerUrl(input: TriggerUrlInput): string {
-  const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
-  const channel = input.channel.toLowerCase();
-  const authKey = signTrigger({ channel, event: input.event, timestamp, body: input.body, secretKey: input.secretKey });
-  const url = new URL(`/pushy/channel/${encodeURIComponent(channel)}/trigger`, input.baseUrl);
-  url.searchParams.set('event', input.event);
-  url.searchParams.set('timestamp', String(timestamp));
-  url.searchParams.set('auth_key', authKey);
-  if (input.socketId !== undefined) url.searchParams.set('socket_id', input.socketId);
-  for (const [key, value] of Object.entries(input.extraParams ?? {})) url.searchParams.set(key, value);
-  return url.toString();
-}
-
-function requireSecret(secretKey: string): void {
-  // v1 signed with the text "undefined" when the secret was missing; refuse instead.
-  if (typeof secretKey !== 'string' || secretKey.length === 0) throw new TypeError('secretKey is required');
-}
+export { sha256Hex, signTrigger, signChannel, triggerUrl, type TriggerSignatureInput, type ChannelSignatureInput, type TriggerUrlInput } from './signing/v2.js';
+export {
+  AUTH_VERSION_V3,
+  CHANNEL_AUTH_V3_PREFIX,
+  channelAuthTextV3,
+  signChannelV3,
+  signTriggerV3,
+  triggerUrlV3,
+  signHistoryV3,
+  historyUrlV3,
+  triggerPath,
+  historyPath,
+  type ChannelAuthV3Input,
+  type TriggerV3Input,
+  type HistoryV3Input,
+  type NonceOption,
+} from './signing/v3.js';
+export {
+  signRequest,
+  verifyRequest,
+  requestSigningText,
+  hmacSha256Hex,
+  bodyDigestHex,
+  type BodyDigest,
+  type SignRequestInput,
+  type VerifyRequestInput,
+  type VerifiedRequest,
+} from './signing/http-request-signature.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { channelAuthHandler, createServer, loadConfig, triggerUrl, type PushyServer } from '../../lib/index.js';
+import { channelAuthHandler, createServer, loadConfig, triggerUrlV3, type PushyServer } from '../../lib/index.js';
 
 /**
  * The chat example's backend: a plain node:http app that serves the page, answers the
@@ -83,9 +83,9 @@ export async function startChatExample(options: ChatExampleOptions): Promise<Cha
       res.writeHead(400).end('expected {name, text}');
       return;
     }
-    // Trigger through Pushy's signed HTTP endpoint, as any backend would.
+    // Trigger through Pushy's signed HTTP endpoint, as any backend would (v3: every parameter signed).
     const body = JSON.stringify({ name, text: text.trim(), at: Date.now() });
-    const url = triggerUrl({ baseUrl: pushy.url(), channel: CHAT_CHANNEL, event: 'message', body, secretKey: options.secretKey });
+    const url = triggerUrlV3({ baseUrl: pushy.url(), channel: CHAT_CHANNEL, event: 'message', body, secretKey: options.secretKey });
     const answer = await fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
     res.writeHead(answer.ok ? 204 : 502).end();
   }

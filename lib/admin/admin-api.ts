@@ -8,8 +8,8 @@ import type { Route } from '../http/router.js';
 import { channelFromPath, parseQuery } from '../http/trigger-route.js';
 import type { Logger } from '../logger.js';
 import type { NamePolicy } from '../channels/names.js';
-import { channelKind } from '../protocol.js';
-import { signChannel } from '../signing.js';
+import { channelKind, socketIdSchema } from '../protocol.js';
+import { signChannelV3 } from '../signing.js';
 import { clusterTotals, memberCountsIfUp } from './cluster-view.js';
 import type { TrafficHistory } from './history.js';
 import type { NodeRegistry } from './node-registry.js';
@@ -41,12 +41,13 @@ const triggerBody = (names: NamePolicy) =>
     channel: names.channelSchema,
     event: names.eventSchema,
     data: z.unknown().optional(),
-    socketId: z.string().min(1).max(128).optional(),
+    socketId: socketIdSchema.optional(),
   });
 
 const authBody = (names: NamePolicy) =>
   z.object({
-    socketId: z.string().min(1).max(128),
+    // Strictly the server's own id form: anything else could shift into the signed channel name.
+    socketId: socketIdSchema,
     channel: names.channelSchema,
     /** Presence data, exactly the JSON text the console will send on subscribe. */
     data: z.string().max(4096).optional(),
@@ -145,7 +146,8 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
         const body = authSchema.safeParse(await readJson(req, deps.maxBodyBytes));
         if (!body.success) throw invalid(body.error);
         const { socketId, channel, data } = body.data;
-        sendJson(res, 200, { channel, auth: signChannel({ socketId, channel, presenceData: data, secretKey: deps.secretKey }) });
+        // v3: this server takes it whether or not signing.legacy is on.
+        sendJson(res, 200, { channel, auth: signChannelV3({ socketId, channel, presenceData: data, secretKey: deps.secretKey }) });
       },
     },
   ];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { RawJson, storedJson } from '../raw-json.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import type { Broker, BrokerMessage, BrokerMessageHandler } from './broker.js';
 
@@ -19,6 +20,8 @@ const messageSchema = z.object({
   channel: z.string(),
   event: z.string(),
   data: z.unknown(),
+  /** `data` was written as a RawJson's text, to be taken back from the payload as is (see encodeMessage). */
+  raw: z.literal(true).optional(),
   excludeSocketId: z.string().optional(),
   offset: z.number().int().nonnegative().optional(),
   epoch: z.string().optional(),
@@ -78,7 +81,7 @@ export class RedisBroker implements Broker {
       if (this.channels.has(message.channel)) this.dispatch(message);
       throw new PushyError('UNAVAILABLE', "Redis is unavailable: the event reached only this node's subscribers, not the other nodes'; try again later");
     }
-    const payload = JSON.stringify(message);
+    const payload = encodeMessage(message);
     return this.deps.connection.run('publish', (redis) => redis.publish(this.channelPrefix + message.channel, payload));
   }
 
@@ -148,10 +151,38 @@ export class RedisBroker implements Broker {
       this.deps.logger.warn('redis broker: dropped a malformed message', { channel });
       return;
     }
+    if (parsed.raw === true) {
+      // No rest spread on this path (once per message per node): the flag is cleared in place.
+      try {
+        parsed.data = storedJson(text.slice(text.indexOf(RAW_DATA) + RAW_DATA.length, -1));
+      } catch (error) {
+        this.deps.logger.warn('redis broker: dropped a message whose raw data is not JSON', { channel, error });
+        return;
+      }
+      parsed.raw = undefined;
+    }
     this.dispatch(parsed);
   }
 
   private dispatch(message: BrokerMessage): void {
     for (const handler of this.handlers) handler(message);
   }
+}
+
+/**
+ * Comes right before the text of raw data, which ends the payload. It cannot occur earlier: the
+ * fields before it are JSON.stringify's, whose string values have every `"` escaped.
+ */
+const RAW_DATA = ',"raw":true,"data":';
+
+/**
+ * A message as JSON for Redis. Data held as a RawJson is spliced in as its text, last: a node of
+ * an earlier version reads it as the JSON it is, and this version takes the exact text back
+ * from behind {@link RAW_DATA}, byte for byte.
+ */
+function encodeMessage(message: BrokerMessage): string {
+  if (!(message.data instanceof RawJson)) return JSON.stringify(message);
+  const { type, channel, event, excludeSocketId, offset, epoch } = message;
+  const head = JSON.stringify({ type, channel, event, excludeSocketId, offset, epoch });
+  return `${head.slice(0, -1)}${RAW_DATA}${message.data.text}}`;
 }

@@ -2,6 +2,7 @@ import { createBrokerAdapter } from '../broker/create-broker.js';
 import { loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { createSharedHistory } from '../history/create-history.js';
+import { createSharedReplayStore } from '../signing/redis-replay-store.js';
 import { createLogger } from '../logger.js';
 import { createServer, type PushyServer } from '../server.js';
 import { COMMON_OPTIONS, configFileArg, parseCommandLine } from './args.js';
@@ -72,7 +73,7 @@ export const serveCommand: CliCommand = {
     const shared = createSharedHistory(adapter.redis, config.history, logger);
     let server: PushyServer;
     try {
-      server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes, ...shared });
+      server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes, ...shared, replays: createSharedReplayStore(adapter.redis) });
       for (const failure of server.commandsReport.failed) {
         logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
       }

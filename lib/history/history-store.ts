@@ -20,6 +20,7 @@ export interface StreamPosition {
 export interface HistoryEvent {
   offset: number;
   event: string;
+  /** As appended; a store that keeps JSON text gives a `RawJson` of it (encode with `jsonText`). */
   data: unknown;
   /** When it was published, ms epoch time. */
   timestamp: number;

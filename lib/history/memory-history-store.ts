@@ -1,3 +1,4 @@
+import { jsonText } from '../raw-json.js';
 import { continuesInto, emptyEpoch, newEpoch, newInstance } from './epochs.js';
 import { answerRead, type HistoryEvent, type HistoryQuery, type HistoryRead, type HistoryStore, type StreamPosition } from './history-store.js';
 import type { Retention } from './retention.js';
@@ -174,6 +175,6 @@ function channelBytes(channel: string): number {
 
 /** Estimated memory of a kept event: its JSON size plus a fixed overhead. */
 function estimateBytes(input: { event: string; data: unknown }): number {
-  const json = JSON.stringify(input.data) ?? '';
+  const json = jsonText(input.data) ?? '';
   return EVENT_OVERHEAD_BYTES + 2 * (json.length + input.event.length);
 }

@@ -8,7 +8,7 @@ import { RedisScript } from '../redis/redis-script.js';
  *   P history:{C}:events  stream  one entry per kept event: o (offset), t (ms, publishing node's
  *                                 clock), e (event name), d (data JSON); MAXLEN = the channel's
  *                                 size; expires ttl after the last append
- *   P history:instance    string  this Redis's history instance: set with the first channel state
+ *   P history:instance    string  this Redis's history instance: set with the first channel state or read
  *                                 (again after a flush or a restart without persistence), so
  *                                 that an empty epoch from before a loss never continues
  *
@@ -45,13 +45,19 @@ return {offset, epoch}
 `);
 
 /**
- * ARGV: meta, events, instance key, metaTtl s, since (-1: none) -> {epoch ('' when the channel
- * has no state), offset, entries, instance ('' when none)}, the entries being the newest
- * (offset - since) of the stream, newest first.
+ * ARGV: meta, events, instance key, metaTtl s, since (-1: none), new instance -> {epoch ('' when
+ * the channel has no state), offset, entries, instance}, the entries being the newest
+ * (offset - since) of the stream, newest first. The one global instance key is set here when
+ * Redis has none yet (a fresh or flushed Redis), so that an empty epoch read before any channel
+ * had state still names the instance its first events will carry; no channel state is made.
  */
 export const readScript = new RedisScript(`
 local meta, events = ARGV[1], ARGV[2]
-local instance = redis.call('GET', ARGV[3]) or ''
+local instance = redis.call('GET', ARGV[3])
+if not instance then
+  redis.call('SET', ARGV[3], ARGV[6], 'NX')
+  instance = redis.call('GET', ARGV[3])
+end
 local epoch = redis.call('HGET', meta, 'epoch')
 if not epoch then
   return {'', 0, {}, instance}

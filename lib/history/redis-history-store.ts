@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import { jsonText, storedJson } from '../raw-json.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { continuesInto, emptyEpoch, newEpoch, newInstance } from './epochs.js';
 import { answerRead, type HistoryEvent, type HistoryQuery, type HistoryRead, type HistoryStore, type StreamPosition } from './history-store.js';
@@ -48,14 +49,14 @@ export class RedisHistoryStore implements HistoryStore {
       retention.ttl * 1000,
       now,
       input.event,
-      JSON.stringify(input.data) ?? 'null',
+      jsonText(input.data) ?? 'null',
     ];
     const [offset, epoch] = (await this.deps.connection.run('history append', (redis) => appendScript.run(redis, args))) as [number, string];
     return { offset: Number(offset), epoch: String(epoch) };
   }
 
   async read(channel: string, retention: Retention, query: HistoryQuery = {}): Promise<HistoryRead> {
-    const args = [...this.keys(channel), this.instanceKey(), this.metaTtl(retention), query.since ?? -1];
+    const args = [...this.keys(channel), this.instanceKey(), this.metaTtl(retention), query.since ?? -1, newInstance()];
     const [rawEpoch, rawOffset, entries, rawInstance] = (await this.deps.connection.run('history read', (redis) => readScript.run(redis, args))) as [
       string,
       number,
@@ -108,5 +109,6 @@ export class RedisHistoryStore implements HistoryStore {
 function parseEntry([, fields]: StreamEntry): HistoryEvent {
   const value: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) value[fields[i]!] = fields[i + 1]!;
-  return { offset: Number(value.o), event: value.e ?? '', data: JSON.parse(value.d ?? 'null') as unknown, timestamp: Number(value.t) };
+  // The data's JSON text as stored, byte for byte (a backend's big number keeps its digits).
+  return { offset: Number(value.o), event: value.e ?? '', data: storedJson(value.d ?? 'null'), timestamp: Number(value.t) };
 }

@@ -1,20 +1,36 @@
 import type { IncomingMessage } from 'node:http';
 import { PushyError } from '../errors.js';
 
-/** A request body as received and as parsed. */
+/** A request body as parsed. */
 export interface ParsedBody {
-  /** Exactly the bytes received, as UTF-8 text ('' when none). */
-  raw: string;
   /** The event data: the parsed JSON or form, `{}` when empty. */
   value: unknown;
+  /** When the body was JSON: its text (without surrounding whitespace), exactly as received. */
+  json?: string;
+}
+
+/**
+ * Strict UTF-8: an invalid sequence is refused rather than replaced (the replacement would be
+ * delivered, though it was never sent nor signed). A byte order mark stays in the text, where
+ * JSON.parse refuses it, as before.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new PushyError('BAD_REQUEST', 'Body is not valid UTF-8');
+  }
 }
 
 /** Past this many bytes over the limit an oversized upload is cut instead of drained. */
 const DRAIN_CAP_BYTES = 16 * 1024 * 1024;
 
 /**
- * Reads a request body of at most `limit` bytes. An oversized body is refused with 413 after
- * draining it (so the client reads the answer), or by cutting the socket when it is enormous.
+ * Reads a request body of at most `limit` bytes as strict UTF-8 (invalid: 400). An oversized
+ * body is refused with 413 after draining it (so the client reads the answer), or by cutting the
+ * socket when it is enormous.
  * Listeners rather than an async iterator: no promise per chunk, and cheaper per request.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -48,7 +64,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     const onEnd = (): void => {
       settle();
       if (size > limit) reject(new PushyError('BODY_TOO_LARGE'));
-      else resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      else {
+        try {
+          resolve(decodeUtf8(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+        } catch (error) {
+          reject(error);
+        }
+      }
     };
     const onError = (error: Error): void => {
       settle();
@@ -75,19 +97,20 @@ function prematureClose(): Error {
  * Parses an event body by content type: JSON, or a form delivered as an object. A form body
  * that is itself JSON (what `curl -d '{...}'` sends) is read as JSON.
  */
-export function parseEventBody(raw: string, contentType: string | undefined): unknown {
-  if (raw.trim() === '') return {};
+export function parseEventBody(raw: string, contentType: string | undefined): ParsedBody {
+  if (raw.trim() === '') return { value: {} };
   // The usual header needs no splitting.
   const type = contentType === 'application/json' ? contentType : (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') {
     const json = tryJson(raw);
-    if (json.ok && typeof json.value === 'object' && json.value !== null) return json.value;
-    return Object.fromEntries(new URLSearchParams(raw));
+    if (json.ok && typeof json.value === 'object' && json.value !== null) return { value: json.value, json: raw.trim() };
+    return { value: Object.fromEntries(new URLSearchParams(raw)) };
   }
   if (type === '' || type === 'application/json' || type.endsWith('+json') || type === 'text/plain') {
     const json = tryJson(raw);
     if (!json.ok) throw new PushyError('BAD_REQUEST', 'Body is not valid JSON');
-    return json.value;
+    // JSON.parse took it, so the only whitespace trim() can remove is JSON's own.
+    return { value: json.value, json: raw.trim() };
   }
   throw new PushyError('UNSUPPORTED_MEDIA_TYPE');
 }

@@ -1,63 +1,67 @@
 import { z } from 'zod';
-import { verifyTrigger } from '../auth.js';
 import type { NamePolicy } from '../channels/names.js';
-import type { HistoryStore } from '../history/history-store.js';
+import type { HistoryRead, HistoryStore } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
-import { sendJson } from './respond.js';
+import type { SignaturePolicy } from '../signing/signature-policy.js';
+import { jsonText } from '../raw-json.js';
+import { sendJsonText } from './respond.js';
 import type { Route } from './router.js';
-import { channelFromPath, parseQuery } from './trigger-route.js';
-
-/** The event name a history request is signed with, like a trigger with an empty body. */
-export const HISTORY_SIGNED_EVENT = 'pushy:history';
+import { channelFromPath, signedQuery } from './trigger-route.js';
 
 /** What the history endpoint needs. */
 export interface HistoryRouteDeps {
   history: HistoryStore;
   retention: RetentionPolicy;
   logger: Logger;
-  secretKey: string;
-  timestampTolerance: number;
+  /** Which signatures are taken (v3; v1/v2 while legacy is on). */
+  signatures: SignaturePolicy;
   /** Most events one request returns; a larger `limit` is capped to it. */
   maxLimit: number;
   /** The channel-name rule, the trigger's. */
   names: NamePolicy;
-  /** Clock in ms (tests pass a fake one). */
-  now?: () => number;
 }
 
 const integer = (what: string) => z.string().regex(/^\d{1,15}$/, `${what} must be a non-negative integer`);
 
-const querySchema = z.object({
+const readHistoryQuery = signedQuery({
   since: integer('since').optional(),
   limit: integer('limit').optional(),
-  timestamp: integer('timestamp'),
-  auth_key: z.string().min(1).max(512),
 });
 
 /**
  * `GET /pushy/channel/<channel>/history?since=&limit=`: the retained events after `since`, for
- * backends and polling clients. Signed like a trigger of the event `pushy:history` with body `{}`.
+ * backends and polling clients. Signed with v3 (method GET and this path: never a trigger's
+ * signature), or while legacy is on like a trigger of the event `pushy:history` with body `{}`.
  */
 export function historyRoute(deps: HistoryRouteDeps): Route {
-  const now = deps.now ?? Date.now;
   return {
     methods: ['GET'],
     path: /^\/pushy\/channel\/(?<channel>[^/]*)\/history\/?$/,
     async handle({ res, url, params }) {
       const channel = channelFromPath(params.channel, deps.names);
-      const query = parseQuery(querySchema, url.searchParams);
-      verifyTrigger(
-        deps.secretKey,
-        deps.timestampTolerance,
-        { channel, event: HISTORY_SIGNED_EVENT, timestamp: query.timestamp, authKey: query.auth_key, rawBody: '', parsedBody: {} },
-        now(),
-      );
+      const { query, credentials } = readHistoryQuery(url.searchParams);
+      const signed = deps.signatures.verifyHistory(channel, credentials);
       const since = Number(query.since ?? 0);
       const limit = Math.min(Number(query.limit ?? deps.maxLimit), deps.maxLimit);
-      const read = await deps.history.read(channel, deps.retention.resolve(channel), { since, limit });
+      const read = await deps.signatures.once(signed, () => deps.history.read(channel, deps.retention.resolve(channel), { since, limit }));
       deps.logger.debug('history read', { channel, since, events: read.events.length });
-      sendJson(res, 200, { channel, offset: read.offset, epoch: read.epoch, complete: read.complete, events: read.events });
+      sendJsonText(res, 200, encodeHistory(channel, read));
     },
   };
+}
+
+/**
+ * `{"channel","offset","epoch","complete","events":[{"offset","event","data","timestamp"}]}`, as
+ * JSON.stringify would write it, each event's data spliced in as its stored JSON text.
+ */
+function encodeHistory(channel: string, read: HistoryRead): string {
+  let events = '';
+  for (const event of read.events) {
+    const data = jsonText(event.data);
+    events += `${events === '' ? '' : ','}{"offset":${event.offset},"event":${JSON.stringify(event.event)}`;
+    events += `${data === undefined ? '' : `,"data":${data}`},"timestamp":${event.timestamp}}`;
+  }
+  const { offset, epoch, complete } = read;
+  return `{"channel":${JSON.stringify(channel)},"offset":${offset},"epoch":${JSON.stringify(epoch)},"complete":${complete},"events":[${events}]}`;
 }

@@ -19,7 +19,8 @@ export function sendError(res: ServerResponse, error: PushyError, headers?: Reco
   sendJson(res, error.status, { error: { code: error.code, message: error.message } }, headers);
 }
 
-function sendJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> | undefined): void {
+/** Sends a body that is JSON text already. */
+export function sendJsonText(res: ServerResponse, status: number, text: string, headers?: Record<string, string>): void {
   const head: Record<string, string | number> = {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),

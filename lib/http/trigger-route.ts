@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { verifyTrigger } from '../auth.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import { PushyError, isPushyError } from '../errors.js';
 import type { IdempotencyStore } from '../history/idempotency-store.js';
 import type { Logger } from '../logger.js';
 import { eventNameSchema, type NamePolicy } from '../channels/names.js';
+import { socketIdSchema } from '../protocol.js';
+import { RawJson } from '../raw-json.js';
+import { SignaturePolicy, type RequestCredentials } from '../signing/signature-policy.js';
 import { parseEventBody, readBody } from './body.js';
 import { sendOk } from './respond.js';
 import type { DrainGate } from './drain-gate.js';
@@ -14,8 +16,8 @@ import type { Route, RouteContext } from './router.js';
 export interface TriggerRouteDeps {
   channels: ChannelManager;
   logger: Logger;
-  secretKey: string;
-  timestampTolerance: number;
+  /** Which signatures are taken (v3; v1/v2 while legacy is on). */
+  signatures: SignaturePolicy;
   maxBodyBytes: number;
   /** Remembers `idempotency_key`s so that a retried trigger publishes once. */
   idempotency: IdempotencyStore;
@@ -23,17 +25,38 @@ export interface TriggerRouteDeps {
   names: NamePolicy;
   /** Admits triggers until shutdown; refused ones get 503. */
   gate?: DrainGate;
-  /** Clock in ms (tests pass a fake one). */
-  now?: () => number;
 }
 
-const querySchema = z.object({
+/** What a trigger's query says besides its signature. */
+const triggerFields = {
   event: eventNameSchema,
+  socket_id: socketIdSchema.optional(),
+  idempotency_key: z.string().min(1).max(200).optional(),
+};
+
+/** The `timestamp` and `auth_key` of a v1/v2 request (a trigger or a history read). */
+const legacyAuthSchema = z.object({
   timestamp: z.string().regex(/^\d{1,15}$/, 'timestamp must be an integer (unix seconds)'),
   auth_key: z.string().min(1).max(512),
-  socket_id: z.string().min(1).max(128).optional(),
-  idempotency_key: z.string().min(1).max(200).optional(),
 });
+
+/**
+ * A reader of a signed request's query, built once per route from the route's own `fields`. A
+ * query with `auth_signature` is v3: the signature check reads its `auth_*` parameters (and checks
+ * every parameter). Any other is v1/v2: `timestamp` and `auth_key` are read here too.
+ */
+export function signedQuery<F extends z.ZodRawShape>(fields: F): (search: URLSearchParams) => { query: z.output<z.ZodObject<F>>; credentials: RequestCredentials } {
+  const schema = z.object(fields);
+  return (search) => {
+    const first = firstValues(search);
+    const query = parseValues(schema, first);
+    if (SignaturePolicy.isV3(search)) return { query, credentials: { form: 'v3', query: search } };
+    const auth = parseValues(legacyAuthSchema, first);
+    return { query, credentials: { form: 'legacy', timestamp: auth.timestamp, authKey: auth.auth_key } };
+  };
+}
+
+const readTriggerQuery = signedQuery(triggerFields);
 
 /** Decodes the `<channel>` path segment and checks it with the name rule. */
 export function channelFromPath(encoded: string | undefined, names: NamePolicy): string {
@@ -50,12 +73,22 @@ export function channelFromPath(encoded: string | undefined, names: NamePolicy):
 
 /** Reads the query's first value of each parameter and validates it with `schema`. */
 export function parseQuery<S extends z.ZodType>(schema: S, params: URLSearchParams): z.output<S> {
+  return parseValues(schema, firstValues(params));
+}
+
+/** The first value of each parameter. */
+function firstValues(params: URLSearchParams): Record<string, string> {
   // No prototype: a parameter named like an Object.prototype member (`constructor`, `__proto__`)
   // is a key like any other. forEach: no iterator result and entry array per parameter.
   const first: Record<string, string> = Object.create(null) as Record<string, string>;
   params.forEach((value, key) => {
     if (first[key] === undefined) first[key] = value;
   });
+  return first;
+}
+
+/** Validates first values with `schema`; the first issue is the 400's message. */
+function parseValues<S extends z.ZodType>(schema: S, first: Record<string, string>): z.output<S> {
   const parsed = schema.safeParse(first);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
@@ -69,7 +102,6 @@ export function parseQuery<S extends z.ZodType>(schema: S, params: URLSearchPara
  * secret key. 201 when the channel has subscribers somewhere, 200 when not.
  */
 export function triggerRoute(deps: TriggerRouteDeps): Route {
-  const now = deps.now ?? Date.now;
   return {
     methods: ['POST'],
     path: /^\/pushy\/channel\/(?<channel>[^/]*)\/trigger\/?$/,
@@ -103,17 +135,16 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
 
   async function handleTrigger({ req, res, search, params }: RouteContext): Promise<void> {
     const channel = channelFromPath(params.channel, deps.names);
-    const query = parseQuery(querySchema, new URLSearchParams(search));
+    const { query, credentials } = readTriggerQuery(new URLSearchParams(search));
     const raw = await readBody(req, deps.maxBodyBytes);
-    const data = parseEventBody(raw, req.headers['content-type']);
-    verifyTrigger(
-      deps.secretKey,
-      deps.timestampTolerance,
-      { channel, event: query.event, timestamp: query.timestamp, authKey: query.auth_key, rawBody: raw, parsedBody: data },
-      now(),
-    );
+    const body = parseEventBody(raw, req.headers['content-type']);
+    const signed = deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: body.value });
+    // What was signed is delivered: the JSON text as sent when that was signed, else (v1 signed
+    // JSON.stringify of the parsed body, a form is no JSON) the parsed value.
+    const data = signed.rawBody && body.json !== undefined ? new RawJson(body.json) : body.value;
     const key = query.idempotency_key;
     if (key !== undefined) {
+      // Before the replay check: a v3 request sent again with its key is a retry, answered below.
       const claim = await deps.idempotency.claim(channel, key);
       if (!claim.first) {
         // A retry of a trigger already taken: the same success, and no second publish.
@@ -125,9 +156,11 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
     }
     let nodes: number;
     try {
-      nodes = await deps.channels.publish({ type: 'event', channel, event: query.event, data, excludeSocketId: query.socket_id });
+      nodes = await deps.signatures.once(signed, () =>
+        deps.channels.publish({ type: 'event', channel, event: query.event, data, excludeSocketId: query.socket_id }),
+      );
     } catch (error) {
-      // Not published, so a retry with this key must publish.
+      // Not published (a replay refused, or the publish failed), so a retry with this key must publish.
       if (key !== undefined) {
         await deps.idempotency.release(channel, key).catch((releaseError: unknown) => {
           deps.logger.error('releasing an idempotency key failed; a retry within 5 minutes will not publish', { channel, error: releaseError });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { settle, startFakeClient, type FakeSocket } from './fake-socket.js';
+import { S1, S2, settle, startFakeClient, type FakeSocket } from './fake-socket.js';
 
 /** A fake auth endpoint: records requests, answers with `answer(body)`. */
 function fakeAuth(answer: (fields: Record<string, string>) => { status: number; body: unknown }) {
@@ -40,7 +40,7 @@ describe('client: channels, auth and presence (fake socket)', () => {
     const got: unknown[] = [];
     channel.bind('story', (data: unknown) => got.push(data));
     channel.subscribe();
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     expect(sockets.last().commands('subscribe')[0].data).to.deep.equal({ channel: 'news-feed' });
     succeed(sockets.last(), 'news-feed');
     expect(channel.subscribed).to.equal(true);
@@ -57,7 +57,7 @@ describe('client: channels, auth and presence (fake socket)', () => {
   it('unbind removes a listener', () => {
     const { pushy, sockets } = start();
     const channel = pushy.subscribe('c');
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     succeed(sockets.last(), 'c');
     const got: unknown[] = [];
     const listener = (data: unknown) => got.push(data);
@@ -72,7 +72,7 @@ describe('client: channels, auth and presence (fake socket)', () => {
     const { pushy, sockets } = start();
     const a = pushy.subscribe('a');
     const b = pushy.subscribe('b');
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     succeed(sockets.last(), 'a');
     succeed(sockets.last(), 'b');
     b.unsubscribe();
@@ -80,7 +80,7 @@ describe('client: channels, auth and presence (fake socket)', () => {
     sockets.last().drop();
     expect(a.state).to.equal('subscribing');
     clock.tick(500);
-    sockets.last().hello('s2');
+    sockets.last().hello(S2);
     expect(sockets.last().commands('subscribe').map((f) => f.data)).to.deep.equal([{ channel: 'a' }]);
     succeed(sockets.last(), 'a');
     expect(a.subscribed).to.equal(true);
@@ -91,11 +91,11 @@ describe('client: channels, auth and presence (fake socket)', () => {
     const auth = fakeAuth(() => ({ status: 200, body: { auth: 'sig-1' } }));
     const { pushy, sockets } = start({ authEndpoint: '/auth', authHeaders: { 'X-CSRF': 't' }, fetch: auth.fetch });
     const channel = pushy.subscribe('Private-Room');
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'private-room' } });
     await settle();
     expect(auth.requests).to.have.length(1);
-    expect(auth.requests[0]).to.deep.include({ url: '/auth', fields: { channel: 'private-room', connection_id: 's1' }, contentType: 'application/x-www-form-urlencoded' });
+    expect(auth.requests[0]).to.deep.include({ url: '/auth', fields: { channel: 'private-room', connection_id: S1 }, contentType: 'application/x-www-form-urlencoded' });
     expect(auth.requests[0]!.headers['X-CSRF']).to.equal('t');
     expect(sockets.last().commands('subscribe').at(-1).data).to.deep.equal({ channel: 'private-room', auth: 'sig-1' });
     succeed(sockets.last(), 'private-room');
@@ -106,21 +106,35 @@ describe('client: channels, auth and presence (fake socket)', () => {
     const auth = fakeAuth((fields) => ({ status: 200, body: { auth: `sig-${fields.connection_id}` } }));
     const { pushy, sockets } = start({ authEndpoint: '/auth', authTransport: 'json', fetch: auth.fetch });
     pushy.subscribe('private-x');
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'private-x' } });
     await settle();
     succeed(sockets.last(), 'private-x');
     sockets.last().drop();
     clock.tick(500);
-    sockets.last().hello('s2');
+    sockets.last().hello(S2);
     sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'private-x' } });
     await settle();
     expect(auth.requests.map((r) => r.fields)).to.deep.equal([
-      { channel: 'private-x', connection_id: 's1' },
-      { channel: 'private-x', connection_id: 's2' },
+      { channel: 'private-x', connection_id: S1 },
+      { channel: 'private-x', connection_id: S2 },
     ]);
     expect(auth.requests[1]!.contentType).to.equal('application/json');
-    expect(sockets.last().commands('subscribe').at(-1).data).to.deep.equal({ channel: 'private-x', auth: 'sig-s2' });
+    expect(sockets.last().commands('subscribe').at(-1).data).to.deep.equal({ channel: 'private-x', auth: `sig-${S2}` });
+  });
+
+  it('never asks the auth endpoint to sign a socket id of another form than the server gives out', async () => {
+    const auth = fakeAuth(() => ({ status: 200, body: { auth: 'sig' } }));
+    const { pushy, sockets } = start({ authEndpoint: '/auth', fetch: auth.fetch });
+    const channel = pushy.subscribe('private-user-5');
+    const errors: unknown[] = [];
+    channel.bind('subscription-error', (e: unknown) => errors.push(e));
+    // With a ':' in it the id would shift into the signed channel name (private-admin:private-user-5).
+    sockets.last().hello(`${S1}:private-admin`);
+    sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'private-user-5' } });
+    await settle();
+    expect(auth.requests).to.have.length(0);
+    expect(errors).to.deep.equal([{ channel: 'private-user-5', reason: 'Not a Pushy socket id: refusing to ask for a signature' }]);
   });
 
   it('a refused auth gives exactly one subscription-error and no more requests, even after a reconnect', async () => {
@@ -129,7 +143,7 @@ describe('client: channels, auth and presence (fake socket)', () => {
     const channel = pushy.subscribe('private-secret');
     const errors: unknown[] = [];
     channel.bind('subscription-error', (e: unknown) => errors.push(e));
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'private-secret' } });
     await settle();
     // A repeated needauth (e.g. from a retried frame) must not start a loop.
@@ -137,7 +151,7 @@ describe('client: channels, auth and presence (fake socket)', () => {
     await settle();
     sockets.last().drop();
     clock.tick(500);
-    sockets.last().hello('s2');
+    sockets.last().hello(S2);
     await settle();
     expect(auth.requests).to.have.length(1);
     expect(errors).to.deep.equal([{ channel: 'private-secret', reason: 'Auth endpoint answered 403', status: 403 }]);
@@ -151,7 +165,7 @@ describe('client: channels, auth and presence (fake socket)', () => {
     const channel = pushy.subscribe('private-y');
     const errors: any[] = [];
     channel.bind('subscription-error', (e: unknown) => errors.push(e));
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'private-y' } });
     await settle();
     sockets.last().frame({ event: 'pushy:subscription-failed', data: { channel: 'private-y', reason: 'Invalid credentials' } });
@@ -216,7 +230,7 @@ describe('client: channels, auth and presence (fake socket)', () => {
     const channel = pushy.subscribe('private-z');
     const errors: any[] = [];
     channel.bind('subscription-error', (e: unknown) => errors.push(e));
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'private-z' } });
     await settle();
     expect(errors).to.have.length(1);
@@ -228,7 +242,7 @@ describe('client: channels, auth and presence (fake socket)', () => {
     const channel = pushy.subscribe('busy');
     const errors: any[] = [];
     channel.bind('subscription-error', (e: unknown) => errors.push(e));
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     const id = sockets.last().commands('subscribe')[0].id;
     sockets.last().frame({ event: 'pushy:error', data: { id, code: '429', message: 'Too many subscriptions on this connection' } });
     await settle();
@@ -242,7 +256,7 @@ describe('client: channels, auth and presence (fake socket)', () => {
     const log: string[] = [];
     channel.bind('pushy:member-added', (m: any) => log.push(`+${m.id}`));
     channel.bind('pushy:member-quit', (m: any) => log.push(`-${m.id}`));
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'presence-room' } });
     await settle();
     expect(sockets.last().commands('subscribe').at(-1).data).to.deep.equal({ channel: 'presence-room', auth: 'sig', data: '{"id":"u1","name":"Ann"}' });
@@ -257,7 +271,7 @@ describe('client: channels, auth and presence (fake socket)', () => {
     // Away and back: u3 left and u4 came meanwhile.
     sockets.last().drop();
     clock.tick(500);
-    sockets.last().hello('s2');
+    sockets.last().hello(S2);
     sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'presence-room' } });
     await settle();
     succeed(sockets.last(), 'presence-room', { memberId: 'm9', presence: [member('u1', 'm9'), member('u4', 'm4')] });
@@ -288,18 +302,18 @@ describe('client: channels, auth and presence (fake socket)', () => {
     }) as typeof globalThis.fetch;
     const { pushy, sockets } = start({ authEndpoint: '/auth', fetch });
     pushy.subscribe('private-slow');
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'private-slow' } });
     await settle();
     sockets.last().drop();
     clock.tick(500);
-    sockets.last().hello('s2');
+    sockets.last().hello(S2);
     release!();
     await settle();
     expect(sockets.last().commands('subscribe').map((f) => f.data)).to.deep.equal([{ channel: 'private-slow' }]);
     expect(sockets.sockets[0]!.commands('subscribe')).to.have.length(1);
     sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'private-slow' } });
     await settle();
-    expect(sockets.last().commands('subscribe').at(-1).data).to.deep.equal({ channel: 'private-slow', auth: 'sig-s2' });
+    expect(sockets.last().commands('subscribe').at(-1).data).to.deep.equal({ channel: 'private-slow', auth: `sig-${S2}` });
   });
 });

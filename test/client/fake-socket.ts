@@ -1,5 +1,9 @@
 import { Pushy, type PushyOptions, type SocketFactory, type SocketLike } from 'pushy-server/client';
 
+/** Socket ids of the form the server gives out (a lowercase UUID): the client asks for auth only with those. */
+export const S1 = '00000000-0000-4000-8000-000000000001';
+export const S2 = '00000000-0000-4000-8000-000000000002';
+
 /**
  * A socket the test drives by hand: the client's state machine and timers are under test
  * here, not SockJS (the browser e2e suites cover the real transports).

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import type { Channel } from 'pushy-server/client';
-import { settle, startFakeClient, type FakeSocket, type fakeSockets } from './fake-socket.js';
+import { S1, S2, settle, startFakeClient, type FakeSocket, type fakeSockets } from './fake-socket.js';
 
 describe('client: recovery of missed events on resubscribe (fake socket)', () => {
   let clock: sinon.SinonFakeTimers;
@@ -43,7 +43,7 @@ describe('client: recovery of missed events on resubscribe (fake socket)', () =>
     const { pushy, sockets } = start();
     const channel = pushy.subscribe('chat');
     const log = record(channel);
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     expect(sockets.last().commands('subscribe')[0].data).to.deep.equal({ channel: 'chat' });
     succeed(sockets.last(), 'chat', { offset: 7, epoch: 'e1' });
     expect(channel.position).to.deep.equal({ offset: 7, epoch: 'e1' });
@@ -54,7 +54,7 @@ describe('client: recovery of missed events on resubscribe (fake socket)', () =>
     sockets.last().frame({ event: 'pushy:presence-add', channel: 'chat', data: {} });
     expect(channel.position).to.deep.equal({ offset: 9, epoch: 'e1' });
 
-    const second = reconnect(sockets, 's2');
+    const second = reconnect(sockets, S2);
     expect(second.commands('subscribe').map((f) => f.data)).to.deep.equal([{ channel: 'chat', since: { offset: 9, epoch: 'e1' } }]);
     succeed(second, 'chat', { offset: 12, epoch: 'e1', recovered: true });
     expect(channel.recovered).to.equal(true);
@@ -77,9 +77,9 @@ describe('client: recovery of missed events on resubscribe (fake socket)', () =>
   it('a drop in the middle of a replay resumes after the last replayed event, not at the success offset', () => {
     const { pushy, sockets } = start();
     const channel = pushy.subscribe('chat');
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     succeed(sockets.last(), 'chat', { offset: 0, epoch: 'e1' });
-    const second = reconnect(sockets, 's2');
+    const second = reconnect(sockets, S2);
     succeed(second, 'chat', { offset: 50, epoch: 'e1', recovered: true });
     expect(channel.position).to.deep.equal({ offset: 0, epoch: 'e1' });
     for (let offset = 1; offset <= 20; offset += 1) msg(second, 'chat', offset);
@@ -91,10 +91,10 @@ describe('client: recovery of missed events on resubscribe (fake socket)', () =>
     const { pushy, sockets } = start();
     const channel = pushy.subscribe('chat');
     const log = record(channel);
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     succeed(sockets.last(), 'chat', { offset: 3, epoch: 'e1' });
     msg(sockets.last(), 'chat', 4);
-    const second = reconnect(sockets, 's2');
+    const second = reconnect(sockets, S2);
     succeed(second, 'chat', { offset: 2, epoch: 'e2', recovered: false });
     expect(channel.recovered).to.equal(false);
     expect(channel.position, 'the old offset means nothing in a new epoch').to.deep.equal({ offset: 2, epoch: 'e2' });
@@ -107,7 +107,7 @@ describe('client: recovery of missed events on resubscribe (fake socket)', () =>
   it('keeps the highest offset when events from two nodes arrive out of order', () => {
     const { pushy, sockets } = start();
     const channel = pushy.subscribe('chat');
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     succeed(sockets.last(), 'chat', { offset: 0, epoch: 'e1' });
     msg(sockets.last(), 'chat', 2);
     msg(sockets.last(), 'chat', 1);
@@ -122,20 +122,20 @@ describe('client: recovery of missed events on resubscribe (fake socket)', () =>
     const { pushy, sockets } = start({ authEndpoint: '/auth', fetch });
     const channel = pushy.subscribe('private-inbox');
     const log = record(channel);
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     sockets.last().frame({ event: 'pushy:subscription-needauth', data: { channel: 'private-inbox' } });
     await settle();
-    expect(sockets.last().commands('subscribe').at(-1).data).to.deep.equal({ channel: 'private-inbox', auth: 'sig-s1' });
+    expect(sockets.last().commands('subscribe').at(-1).data).to.deep.equal({ channel: 'private-inbox', auth: `sig-${S1}` });
     succeed(sockets.last(), 'private-inbox', { offset: 5, epoch: 'e1' });
     msg(sockets.last(), 'private-inbox', 6);
 
-    const second = reconnect(sockets, 's2');
+    const second = reconnect(sockets, S2);
     second.frame({ event: 'pushy:subscription-needauth', data: { channel: 'private-inbox' } });
     await settle();
     const since = { offset: 6, epoch: 'e1' };
     expect(second.commands('subscribe').map((f) => f.data)).to.deep.equal([
       { channel: 'private-inbox', since },
-      { channel: 'private-inbox', auth: 'sig-s2', since },
+      { channel: 'private-inbox', auth: `sig-${S2}`, since },
     ]);
     succeed(second, 'private-inbox', { offset: 7, epoch: 'e1', recovered: true });
     msg(second, 'private-inbox', 7);
@@ -146,7 +146,7 @@ describe('client: recovery of missed events on resubscribe (fake socket)', () =>
     const { pushy, sockets } = start();
     const channel = pushy.subscribe('chat');
     const log = record(channel);
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     succeed(sockets.last(), 'chat', { offset: 3, epoch: 'e1' });
     channel.unsubscribe();
     expect(channel.position).to.equal(undefined);
@@ -161,11 +161,11 @@ describe('client: recovery of missed events on resubscribe (fake socket)', () =>
     const { pushy, sockets } = start();
     const channel = pushy.subscribe('chat');
     const log = record(channel);
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     succeed(sockets.last(), 'chat', {});
     sockets.last().frame({ event: 'msg', channel: 'chat', data: { n: 1 } });
     expect(channel.position).to.equal(undefined);
-    const second = reconnect(sockets, 's2');
+    const second = reconnect(sockets, S2);
     expect(second.commands('subscribe')[0].data).to.deep.equal({ channel: 'chat' });
     succeed(second, 'chat', {});
     expect(channel.recovered).to.equal(undefined);
@@ -176,7 +176,7 @@ describe('client: recovery of missed events on resubscribe (fake socket)', () =>
     const { pushy, sockets } = start({ autoConnect: false });
     pushy.subscribe('early');
     pushy.connect();
-    sockets.last().hello('s1');
+    sockets.last().hello(S1);
     expect(sockets.last().commands('subscribe')[0].data).to.deep.equal({ channel: 'early' });
   });
 });

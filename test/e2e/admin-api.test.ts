@@ -230,6 +230,19 @@ describe('e2e: admin API', () => {
       expect((await adminJson(srv, '/pushy/admin/api/auth', { channel: 'private-orders' })).status).to.equal(400);
     });
 
+    it('refuses (400) to sign a socketId of another form than the server gives out, so no id can shift into the channel name', async () => {
+      const client = await TestClient.connect(srv.url, 'websocket');
+      clients.push(client);
+      for (const socketId of [`${client.socketId}:private-admin`, 'x', client.socketId.toUpperCase()]) {
+        const answer = await adminJson(srv, '/pushy/admin/api/auth', { socketId, channel: 'private-user-5' });
+        expect(answer.status, socketId).to.equal(400);
+        expect(answer.body.error.code).to.equal('400');
+        expect(answer.text).not.to.match(/"auth"/);
+      }
+      const trigger = await adminJson(srv, '/pushy/admin/api/trigger', { channel: 'news', event: 'e', socketId: `${client.socketId}:x` });
+      expect(trigger.status).to.equal(400);
+    });
+
     it('keeps health, readiness and metrics open without credentials', async () => {
       expect((await request(`${srv.url}/pushy/health`)).status).to.equal(200);
       expect((await request(`${srv.url}/pushy/ready`)).status).to.equal(200);

@@ -121,6 +121,14 @@ describe('e2e: HTTP trigger', () => {
     await other.close();
   });
 
+  it('refuses (400) a socket_id of another form than the server gives out', async () => {
+    for (const socketId of [`${client.socketId}:x`, 'x', client.socketId.toUpperCase()]) {
+      const answer = await post(signedUrl({ socket_id: socketId }), '');
+      expect(answer.status, socketId).to.equal(400);
+      expect(answer.body.error.message).to.contain('socket_id');
+    }
+  });
+
   it('answers 404 for unknown paths and 405 for other methods', async () => {
     const notFound = await fetch(`${srv.url}/pushy/nothing`);
     expect(notFound.status).to.equal(404);

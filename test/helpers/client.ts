@@ -19,6 +19,8 @@ export type NodeTransport = (typeof NODE_TRANSPORTS)[number];
  */
 export class TestClient {
   readonly frames: Frame[] = [];
+  /** Each frame's text exactly as received, index for index with `frames`. */
+  readonly texts: string[] = [];
   socketId = '';
   protocol = '';
   closed = false;
@@ -31,6 +33,7 @@ export class TestClient {
     this.sock = new SockJS(url + prefix, undefined, transport ? { transports: [transport] } : undefined);
     this.sock.onmessage = (message: { data: string }) => {
       const frame = JSON.parse(message.data) as Frame;
+      this.texts.push(message.data);
       this.frames.push(frame);
       this.waiters = this.waiters.filter((w) => {
         if (!w.match(frame)) return true;
@@ -122,6 +125,11 @@ export class TestClient {
         from: since,
       });
     });
+  }
+
+  /** The text of a frame as it arrived. */
+  textOf(frame: Frame): string {
+    return this.texts[this.frames.indexOf(frame)]!;
   }
 
   /** Frames with this event (and optionally channel). */

@@ -23,3 +23,13 @@ export function requireService(ctx: Mocha.Context, name: string, available: bool
   process.stderr.write(`\n  !!! SKIPPING "${ctx.test?.parent?.title ?? 'suite'}": ${name} ${problem} (CI provides it)\n`);
   ctx.skip();
 }
+
+/**
+ * For a test of something optional (a documentation example in a language CI does not install,
+ * PHP say): without the program it is skipped loudly, also under PUSHY_REQUIRE_SERVICES=1.
+ */
+export function optionalProgram(ctx: Mocha.Context, name: string, available: boolean): void {
+  if (available) return;
+  process.stderr.write(`\n  !!! SKIPPING "${ctx.test?.title ?? 'test'}": ${name} is not installed (optional: it runs where it is)\n`);
+  ctx.skip();
+}

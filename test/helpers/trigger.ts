@@ -1,4 +1,4 @@
-import { triggerUrl } from '../../lib/signing.js';
+import { triggerUrl, triggerUrlV3 } from '../../lib/signing.js';
 
 /** What a trigger answered. */
 export interface TriggerAnswer {
@@ -29,6 +29,32 @@ export async function trigger(baseUrl: string, channel: string, event: string, d
     timestamp: options.timestamp,
     socketId: options.socketId,
     extraParams: options.extraParams,
+  });
+  return post(url, body, options.contentType ?? 'application/json');
+}
+
+/** Options of {@link triggerV3}. */
+export interface TriggerV3Options {
+  body?: string;
+  contentType?: string;
+  socketId?: string;
+  idempotencyKey?: string;
+  timestamp?: number;
+  secret: string;
+}
+
+/** Sends a v3-signed trigger (every parameter signed) through the real HTTP endpoint. */
+export async function triggerV3(baseUrl: string, channel: string, event: string, data: unknown, options: TriggerV3Options): Promise<TriggerAnswer> {
+  const body = options.body ?? (data === undefined ? '' : JSON.stringify(data));
+  const url = triggerUrlV3({
+    baseUrl,
+    channel,
+    event,
+    body,
+    secretKey: options.secret,
+    timestamp: options.timestamp,
+    socketId: options.socketId,
+    idempotencyKey: options.idempotencyKey,
   });
   return post(url, body, options.contentType ?? 'application/json');
 }

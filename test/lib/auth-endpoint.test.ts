@@ -2,28 +2,39 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { authorizeChannel, channelAuthHandler, type ChannelAuthHandlerOptions } from '../../lib/auth-endpoint.js';
-import { signChannel } from '../../lib/signing.js';
+import { signChannel, signChannelV3 } from '../../lib/signing.js';
 import { TestClient } from '../helpers/client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { post } from '../helpers/trigger.js';
 
+/** A socket id of the form the server gives out. */
+const SID = '00000000-0000-4000-8000-00000000000a';
+
 describe('auth endpoint helper', () => {
   describe('authorizeChannel', () => {
-    it('signs a private channel as signChannel does, lowercasing the name', () => {
-      expect(authorizeChannel({ socketId: 's', channel: 'Private-A', secretKey: 'k' })).to.deep.equal({
-        auth: signChannel({ socketId: 's', channel: 'private-a', secretKey: 'k' }),
+    it('signs a private channel as signChannelV3 does (v3 by default), lowercasing the name', () => {
+      expect(authorizeChannel({ socketId: SID, channel: 'Private-A', secretKey: 'k' })).to.deep.equal({
+        auth: signChannelV3({ socketId: SID, channel: 'private-a', secretKey: 'k' }),
       });
+      expect(authorizeChannel({ socketId: SID, channel: 'Private-A', secretKey: 'k' }).auth).to.match(/^v3:[0-9a-f]{64}$/);
+    });
+
+    it('signs the v2 way when asked, for a server that predates v3', () => {
+      expect(authorizeChannel({ socketId: SID, channel: 'Private-A', secretKey: 'k', signatureVersion: 2 })).to.deep.equal({
+        auth: signChannel({ socketId: SID, channel: 'private-a', secretKey: 'k' }),
+      });
+      expect(() => channelAuthHandler({ secretKey: 'k', authorize: () => true, signatureVersion: 4 as 3 })).to.throw(TypeError);
     });
 
     it('returns the presence data as the exact JSON text it signed', () => {
-      const result = authorizeChannel({ socketId: 's', channel: 'presence-a', presenceData: { id: 'u1', name: 'Ann' }, secretKey: 'k' });
+      const result = authorizeChannel({ socketId: SID, channel: 'presence-a', presenceData: { id: 'u1', name: 'Ann' }, secretKey: 'k' });
       expect(result.data).to.equal('{"id":"u1","name":"Ann"}');
-      expect(result.auth).to.equal(signChannel({ socketId: 's', channel: 'presence-a', presenceData: result.data, secretKey: 'k' }));
-      expect(authorizeChannel({ socketId: 's', channel: 'presence-a', presenceData: '{"id":1}', secretKey: 'k' }).data).to.equal('{"id":1}');
+      expect(result.auth).to.equal(signChannelV3({ socketId: SID, channel: 'presence-a', presenceData: result.data, secretKey: 'k' }));
+      expect(authorizeChannel({ socketId: SID, channel: 'presence-a', presenceData: '{"id":1}', secretKey: 'k' }).data).to.equal('{"id":1}');
     });
 
     it('refuses a missing secret', () => {
-      expect(() => authorizeChannel({ socketId: 's', channel: 'private-a', secretKey: '' })).to.throw(TypeError);
+      expect(() => authorizeChannel({ socketId: SID, channel: 'private-a', secretKey: '' })).to.throw(TypeError);
     });
   });
 
@@ -68,21 +79,35 @@ describe('auth endpoint helper', () => {
 
     it('answers 403 when the app refuses, or when a presence channel gets no presence data', async () => {
       authorize = () => false;
-      const refused = await post(authUrl, JSON.stringify({ channel: 'private-no', connection_id: 'x' }));
+      const refused = await post(authUrl, JSON.stringify({ channel: 'private-no', connection_id: SID }));
       expect(refused.status).to.equal(403);
       expect(refused.body.error.code).to.equal('403');
       authorize = () => true;
-      const noData = await post(authUrl, JSON.stringify({ channel: 'presence-no', connection_id: 'x' }));
+      const noData = await post(authUrl, JSON.stringify({ channel: 'presence-no', connection_id: SID }));
       expect(noData.status).to.equal(403);
     });
 
     it('answers 400 for a malformed request and keeps serving', async () => {
       authorize = () => true;
-      for (const body of ['{"channel":"bad name!","connection_id":"x"}', '{"channel":"private-a"}', 'not json', '[]']) {
+      for (const body of [`{"channel":"bad name!","connection_id":"${SID}"}`, '{"channel":"private-a"}', 'not json', '[]']) {
         const answer = await post(authUrl, body);
         expect(answer.status, body).to.equal(400);
         expect(answer.body.error.code).to.equal('400');
       }
+    });
+
+    it('refuses (400) to sign a connection_id of another form than the server gives out, so no id can shift into the channel name', async () => {
+      // Allowed on private-user-5 only; the ':' trick would sign "<id>:private-admin:private-user-5".
+      authorize = ({ channel }) => channel === 'private-user-5';
+      const attacker = await TestClient.connect(pushy.url);
+      const allowed = await post(authUrl, JSON.stringify({ channel: 'private-user-5', connection_id: attacker.socketId }));
+      expect(allowed.status).to.equal(200);
+      for (const connectionId of [`${attacker.socketId}:private-admin`, 'x', attacker.socketId.toUpperCase(), `${attacker.socketId} `, '']) {
+        const answer = await post(authUrl, JSON.stringify({ channel: 'private-user-5', connection_id: connectionId }));
+        expect(answer.status, connectionId).to.equal(400);
+        expect(answer.body.error.code).to.equal('400');
+      }
+      await attacker.close();
     });
 
     it('answers 500 (and reports) when authorize throws, without a next()', async () => {
@@ -97,7 +122,7 @@ describe('auth endpoint helper', () => {
       const server = http.createServer((req, res) => void handler(req, res));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-      const answer = await post(url, JSON.stringify({ channel: 'private-a', connection_id: 'x' }));
+      const answer = await post(url, JSON.stringify({ channel: 'private-a', connection_id: SID }));
       await new Promise((resolve) => server.close(resolve));
       expect(answer.status).to.equal(500);
       expect(reported).to.have.length(1);
@@ -112,7 +137,7 @@ describe('auth endpoint helper', () => {
       });
       let passed: unknown;
       const res = { headersSent: false } as unknown as http.ServerResponse;
-      const req = { body: { channel: 'private-a', connection_id: 'x' }, headers: {} } as unknown as http.IncomingMessage & { body: unknown };
+      const req = { body: { channel: 'private-a', connection_id: SID }, headers: {} } as unknown as http.IncomingMessage & { body: unknown };
       await handler(req, res, (error) => (passed = error));
       expect(passed).to.be.instanceOf(Error).with.property('message', 'boom');
     });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Broker, BrokerMessage } from '../../lib/broker/broker.js';
 import { waitUntil } from '../helpers/wait.js';
+import { jsonText, RawJson } from '../../lib/raw-json.js';
 
 /** How the contract gets brokers for one implementation. */
 export interface BrokerContractHarness {
@@ -135,6 +136,18 @@ export function describeBrokerContract(name: string, harness: BrokerContractHarn
       await broker.publish(event(channel, 'sentinel'));
       await inbox.next((m) => m.event === 'sentinel');
       expect(inbox.named('story')).to.have.length(1);
+    });
+
+    it('carries data given as JSON text (a RawJson) byte for byte, with the other fields', async () => {
+      const { broker, inbox } = await node();
+      const channel = freshChannel();
+      await broker.subscribe(channel);
+      const text = '{"id":12345678901234567890,"price": 1.50}';
+      await broker.publish({ type: 'event', channel, event: 'raw', data: new RawJson(text), excludeSocketId: 'socket-1', offset: 3, epoch: 'ep' });
+      const got = await inbox.next((m) => m.event === 'raw');
+      expect(got.data).to.be.instanceOf(RawJson);
+      expect(jsonText(got.data)).to.equal(text);
+      expect(got).to.include({ channel, excludeSocketId: 'socket-1', offset: 3, epoch: 'ep' });
     });
 
     it('subscribing twice is the same as once', async () => {

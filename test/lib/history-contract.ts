@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import type { HistoryStore } from '../../lib/history/history-store.js';
+import { jsonText, RawJson } from '../../lib/raw-json.js';
 
 /** How a contract run gets stores. */
 export interface HistoryContractSetup {
@@ -44,7 +45,8 @@ export function describeHistoryContract(name: string, setup: () => HistoryContra
       for (let i = 1; i <= 6; i += 1) await store.append(channel, { event: `e${i}`, data: { i, nested: [i] } }, KEEP);
       const read = await store.read(channel, KEEP, { since: 3 });
       expect(read).to.include({ offset: 6, complete: true });
-      expect(read.events.map((e) => [e.offset, e.event, e.data])).to.deep.equal([
+      // A store may give the data back as its JSON text (a RawJson): compare the values.
+      expect(read.events.map((e) => [e.offset, e.event, JSON.parse(jsonText(e.data)!)])).to.deep.equal([
         [4, 'e4', { i: 4, nested: [4] }],
         [5, 'e5', { i: 5, nested: [5] }],
         [6, 'e6', { i: 6, nested: [6] }],
@@ -52,6 +54,14 @@ export function describeHistoryContract(name: string, setup: () => HistoryContra
       expect(read.events[0]!.timestamp).to.be.a('number');
       expect((await store.read(channel, KEEP, { since: 0, limit: 2 })).events.map((e) => e.offset)).to.deep.equal([1, 2]);
       expect((await store.read(channel, KEEP)).events, 'no since: position only').to.deep.equal([]);
+    });
+
+    it('keeps data given as JSON text (a RawJson) byte for byte', async () => {
+      const channel = fresh('raw');
+      const text = '{"big":12345678901234567890, "n" : 1.50,"s":"\\u00e9"}';
+      await store.append(channel, { event: 'e', data: new RawJson(text) }, KEEP);
+      const read = await store.read(channel, KEEP, { since: 0 });
+      expect(jsonText(read.events[0]!.data)).to.equal(text);
     });
 
     it('reads an unused channel as offset 0 with an empty epoch that its first events continue', async () => {

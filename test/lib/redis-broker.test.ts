@@ -4,6 +4,7 @@ import { PushyError } from '../../lib/errors.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
 import { recordLogs, RedisConnections } from '../helpers/redis-node.js';
 import { requireService } from '../helpers/services.js';
+import { RawJson } from '../../lib/raw-json.js';
 import { describeBrokerContract } from './broker-contract.js';
 
 describe('RedisBroker', () => {
@@ -67,6 +68,17 @@ describe('RedisBroker', () => {
       expect(received.filter((event) => event === 'lost')).to.have.length(1);
     });
 
+    it('writes raw data so that a node of the previous version reads it as the JSON it is', async () => {
+      const connection = await connections.connect();
+      const broker = new RedisBroker({ connection, logger: recordLogs().logger });
+      await connection.subscriber.subscribe(connection.key('ch', 'mixed'));
+      const payload = new Promise<string>((resolve) => connection.subscriber.once('message', (_channel: string, text: string) => resolve(text)));
+      await broker.publish({ type: 'event', channel: 'mixed', event: 'e', data: new RawJson('{"n": 1.50}'), offset: 7, epoch: 'ep' });
+      // What the previous version's schema takes: every field, data as its parsed value.
+      expect(JSON.parse(await payload)).to.deep.include({ type: 'event', channel: 'mixed', event: 'e', data: { n: 1.5 }, offset: 7, epoch: 'ep' });
+      await broker.close();
+    });
+
     it('drops malformed messages that someone else published on its channels, and keeps running', async () => {
       const log = recordLogs();
       const connection = await connections.connect(log.logger);
@@ -82,10 +94,12 @@ describe('RedisBroker', () => {
       const channel = connection.key('ch', 'garbage');
       await connection.commands.publish(channel, 'not json');
       await connection.commands.publish(channel, JSON.stringify({ type: 'event', channel: 'other', event: 'x', data: 1 }));
+      // Flagged raw, but its data is not where (nor what) a raw message's is.
+      await connection.commands.publish(channel, '{"type":"event","channel":"garbage","event":"x","raw":true,"data":{"a":1},"offset":1}');
       await broker.publish({ type: 'event', channel: 'garbage', event: 'good', data: 1 });
       await good;
       expect(received).to.deep.equal(['good']);
-      expect(log.lines.filter((l) => l.includes('dropped a'))).to.have.length(2);
+      expect(log.lines.filter((l) => l.includes('dropped a'))).to.have.length(3);
       await broker.close();
     });
   });

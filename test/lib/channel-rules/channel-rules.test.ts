@@ -51,7 +51,7 @@ describe('channel rules', () => {
         [[{ match: 'game *', maxSubscribers: 1 }], /channels\[0\]\.match: may contain only/],
         [[{ maxSubscribers: 1 }], /channels\[0\]\.match: must be a channel name pattern/],
         [[{ match: 'a', maxSubscribers: 1, extra: true }], /channels\[0\]/],
-        ['not a list', /channels: must be a list of rules/],
+        ['not a list', /channels( \(environment variable PUSHY_CHANNELS\))?: must be a list of rules/],
       ];
       for (const [channels, message] of cases) {
         expect(() => loadConfig({ env: {}, overrides: { channels: channels as never } }), JSON.stringify(channels))
@@ -62,7 +62,7 @@ describe('channel rules', () => {
       expect(() => loadConfig({ env: { PUSHY_CHANNELS: '{oops' } }))
         .to.throw(ConfigError)
         .with.property('message')
-        .that.matches(/channels: must be a list of rules/);
+        .that.matches(/channels( \(environment variable PUSHY_CHANNELS\))?: must be a list of rules/);
     });
   });
 });

@@ -28,11 +28,11 @@ describe('config: trusted networks and proxies', () => {
     expect(() => loadConfig({ env: { PUSHY_TRUST_PROXY: 'localhost' } }))
       .to.throw(ConfigError)
       .with.property('message')
-      .that.matches(/trustProxy: .*entry 0 \("localhost"\)/);
+      .that.matches(/trustProxy( \(environment variable PUSHY_TRUST_PROXY\))?: .*entry 0 \("localhost"\)/);
     expect(() => loadConfig({ env: { PUSHY_TRUST_PROXY: '[not json' } }))
       .to.throw(ConfigError)
       .with.property('message')
-      .that.matches(/trustProxy: must be a list/);
+      .that.matches(/trustProxy( \(environment variable PUSHY_TRUST_PROXY\))?: must be a list/);
   });
 
   it('warns at start when trusted networks are set, louder for a range of every address', () => {
