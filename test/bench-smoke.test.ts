@@ -34,6 +34,12 @@ describe('bench harness (quick smoke run)', function () {
       expect(run.perChannel.timedOut, `${name} per-channel`).to.equal(false);
     }
     for (const name of ['pushy', 'sockjs']) expect(results.fanout[name].xhr.timedOut, `${name} xhr`).to.equal(false);
+    for (const name of ['pushy', 'sockjs', 'socketio']) {
+      const run = results.scale[name];
+      expect(run.maxConnections.connections, `${name} max connections`).to.equal(results.meta.params.maxConns);
+      expect(run.reconnect, `${name} reconnect storm`).to.include({ timedOut: false, gaveUp: 0, back: results.meta.params.stormConns });
+      expect(run.manyChannels.deliveries, `${name} many channels`).to.equal(run.manyChannels.expected);
+    }
     expect(results.triggers.pushy.statuses).to.deep.equal({ 200: results.meta.params.triggerRequests });
     for (const row of results.rows) expect(row.pushy, row.metric).to.be.a('number');
     expect(readFileSync(path.join(out, 'latest.svg'), 'utf8')).to.match(/^<svg[\s\S]*<\/svg>\n$/);

@@ -14,7 +14,6 @@ const get = (object, path) => path.split('.').reduce((value, key) => (value == n
  * issue's target where there is one.
  */
 export function buildRows(results) {
-  const f = results.fanout;
   const specs = [
     { metric: 'Burst fan-out deliveries/s', unit: '/s', better: 'higher', path: 'burst.deliveriesPerSec', target: { vs: 'socketio', op: '>=', ratio: 1.5 } },
     { metric: 'Burst CPU per delivery', unit: 'us', better: 'lower', path: 'burst.cpuUsPerDelivery', target: { vs: 'sockjs', op: '<=', ratio: 0.5 } },
@@ -27,9 +26,19 @@ export function buildRows(results) {
     { metric: 'Idle memory per WebSocket', unit: 'KiB', better: 'lower', path: 'idle.bytesPerConnection', scale: 1 / 1024, target: { vs: 'sockjs', op: '<=', ratio: 0.6 } },
     { metric: 'xhr-streaming deliveries/s', unit: '/s', better: 'higher', path: 'xhr.deliveriesPerSec' },
     { metric: 'xhr-streaming CPU per delivery', unit: 'us', better: 'lower', path: 'xhr.cpuUsPerDelivery' },
+    { section: 'scale', metric: 'Max connections per process', unit: 'conns', better: 'higher', path: 'maxConnections.connections' },
+    { section: 'scale', metric: 'Connect rate', unit: '/s', better: 'higher', path: 'maxConnections.connectsPerSec' },
+    { section: 'scale', metric: 'Memory per connection, 1 subscription', unit: 'KiB', better: 'lower', path: 'maxConnections.bytesPerConnection', scale: 1 / 1024 },
+    { section: 'scale', metric: 'Reconnect storm: all back after the restart', unit: 's', better: 'lower', path: 'reconnect.secondsFromReady' },
+    { section: 'scale', metric: 'Reconnect storm: server CPU', unit: 's', better: 'lower', path: 'reconnect.cpuSeconds' },
+    { section: 'scale', metric: 'Reconnect storm: clients that gave up', unit: 'clients', better: 'lower', path: 'reconnect.gaveUp' },
+    { section: 'scale', metric: 'Many channels triggers/s', unit: '/s', better: 'higher', path: 'manyChannels.triggersPerSec' },
+    { section: 'scale', metric: 'Many channels latency p99', unit: 'ms', better: 'lower', path: 'manyChannels.p99Ms' },
+    { section: 'scale', metric: 'Many channels memory per subscription', unit: 'B', better: 'lower', path: 'manyChannels.bytesPerSubscription' },
   ];
   const rows = specs.map((spec) => {
     const scale = spec.scale ?? 1;
+    const f = results[spec.section ?? 'fanout'] ?? {};
     const value = (name) => {
       const v = get(f[name], spec.path);
       return typeof v === 'number' && Number.isFinite(v) ? v * scale : undefined;
@@ -80,7 +89,8 @@ export function renderTable(rows, meta) {
     const cells = [`${row.metric} (${row.unit})`, fmt(row.pushy, row.unit)];
     for (const [name] of BASELINES) {
       const value = row.baselines[name];
-      cells.push(value === undefined ? '' : `${fmt(value, row.unit)} (${row.ratios[name]?.toFixed(2) ?? '-'}x)`);
+      const ratio = row.ratios[name];
+      cells.push(value === undefined ? '' : ratio === undefined ? fmt(value, row.unit) : `${fmt(value, row.unit)} (${ratio.toFixed(2)}x)`);
     }
     const target = row.target;
     cells.push(target ? `${target.op} ${target.ratio}x ${BASELINES.find(([n]) => n === target.vs)[1]}` : '');
