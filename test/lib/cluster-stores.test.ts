@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import type { Member, PresenceChange } from '../../lib/channels/presence-store.js';
+import { IpcBroker } from '../../lib/cluster/ipc-broker.js';
+import { IpcPresenceStore } from '../../lib/cluster/ipc-presence-store.js';
+import { IpcHistoryStore, IpcIdempotencyStore, IpcReplayStore } from '../../lib/cluster/ipc-stores.js';
+import { MemoryHistoryStore } from '../../lib/history/memory-history-store.js';
+import { LoopbackCluster } from '../helpers/cluster-links.js';
+import { describeBrokerContract } from './broker-contract.js';
+import { describeHistoryContract } from './history-contract.js';
+import { describePresenceContract, freshPresenceChannel, member } from './presence-contract.js';
+import { describeReplayContract } from './replay-store-contract.js';
+
+// Workers of one machine share the primary's stores and broker over IPC (lib/cluster): every
+// contract the memory and Redis implementations pass, these pass too, several workers at once.
+describe('cluster (workers over IPC)', () => {
+  const cluster = new LoopbackCluster();
+
+  describeBrokerContract('workers over IPC', {
+    multiNode: true,
+    createNode: async () => {
+      const { link, rpc } = cluster.worker();
+      return new IpcBroker(link, rpc);
+    },
+  });
+
+  describePresenceContract('workers over IPC', async () => {
+    const { link, rpc } = cluster.worker();
+    return new IpcPresenceStore(link, rpc);
+  });
+
+  describeHistoryContract('workers over IPC', () => ({
+    createStore: async () => new IpcHistoryStore(cluster.worker().rpc),
+    loseEverything: async () => {
+      cluster.stores.history = new MemoryHistoryStore({ maxMemoryBytes: 10_000_000, metaTtl: 3600 });
+    },
+  }));
+
+  describeReplayContract('workers over IPC', () => ({
+    createStore: async () => new IpcReplayStore(cluster.worker().rpc),
+    shared: true,
+  }));
+
+  it('shares idempotency keys between workers', async () => {
+    const a = new IpcIdempotencyStore(cluster.worker().rpc);
+    const b = new IpcIdempotencyStore(cluster.worker().rpc);
+    expect(await a.claim('ch', 'key-1')).to.deep.equal({ first: true });
+    expect(await b.claim('ch', 'key-1')).to.deep.equal({ first: false });
+    await a.complete('ch', 'key-1', 201);
+    expect(await b.claim('ch', 'key-1')).to.deep.equal({ first: false, status: 201 });
+    await a.claim('ch', 'key-2');
+    await a.release('ch', 'key-2');
+    expect(await b.claim('ch', 'key-2')).to.deep.equal({ first: true });
+  });
+
+  it('several workers see one presence roster; a dead worker\'s members leave and a live worker announces each once', async () => {
+    const cluster = new LoopbackCluster();
+    const one = cluster.worker();
+    const two = cluster.worker();
+    const three = cluster.worker();
+    const stores = [one, two, three].map(({ link, rpc }) => new IpcPresenceStore(link, rpc));
+    // The first change announced, by whichever worker: it must be bob's quit, on worker two's
+    // death, and nothing before it (alice keeps a connection on worker three).
+    const announced = new Promise<{ worker: number; change: PresenceChange }>((resolve) => {
+      stores.forEach((store, worker) => store.onChange((change) => resolve({ worker, change })));
+    });
+    const channel = freshPresenceChannel();
+    const alice: Member = member('alice');
+    const bob: Member = member('bob');
+    expect((await stores[0]!.join(channel, 'u:alice', alice, 'c1')).first).to.equal(true);
+    // Alice on a second worker too: she stays while one of her connections does.
+    expect((await stores[2]!.join(channel, 'u:alice', alice, 'c3')).first).to.equal(false);
+    expect((await stores[1]!.join(channel, 'u:bob', bob, 'c2')).members).to.have.deep.members([alice, bob]);
+    expect(await stores[2]!.members(channel)).to.have.deep.members([alice, bob]);
+
+    await cluster.kill(one.index);
+    expect(await stores[1]!.members(channel), 'alice still has c3').to.have.deep.members([alice, bob]);
+
+    await cluster.kill(two.index);
+    expect(await stores[2]!.members(channel)).to.deep.equal([alice]);
+    expect(await announced).to.deep.equal({ worker: 2, change: { channel, kind: 'quit', member: bob } });
+  });
+});
