@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { exceedsBytes, type CommandContext, type CommandHandler } from '../lib/command-registry.js';
+import { exceedsBytes, type CommandContext, type CommandHandler } from '../lib/native/command-registry.js';
 import { PushyError } from '../lib/errors.js';
-import { EVENTS, channelKind, channelNameSchema } from '../lib/protocol.js';
+import { EVENTS, channelKind, channelNameSchema } from '../lib/native/protocol.js';
 
 const schema = z.object({
   channel: channelNameSchema,

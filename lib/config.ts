@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import convict from 'convict';
 import type { RetentionRule } from './history/retention.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
-import { MAX_CHANNEL_NAME_LENGTH } from './protocol.js';
+import { MAX_CHANNEL_NAME_LENGTH } from './native/protocol.js';
 
 /** `history.rules`: a list of `{match, size, ttl}`; from the environment, as JSON text. */
 convict.addFormat({

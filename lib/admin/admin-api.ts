@@ -5,12 +5,12 @@ import { PushyError } from '../errors.js';
 import { readBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
 import type { Route } from '../http/router.js';
-import { channelFromPath, parseQuery } from '../http/trigger-route.js';
+import { channelFromPath, parseQuery } from '../native/trigger-route.js';
 import type { Logger } from '../logger.js';
-import { channelKind, channelNameSchema } from '../protocol.js';
+import { channelKind, channelNameSchema } from '../native/protocol.js';
 import { signChannel } from '../signing.js';
-import type { TrafficHistory } from './history.js';
-import type { NodeList, NodeRegistry } from './node-registry.js';
+import type { TrafficHistory } from './traffic-samples.js';
+import type { NodeList, NodeRegistry } from '../nodes/node-registry.js';
 import { connectionCounts, nodeView, type NodeViewDeps } from './snapshot.js';
 
 /** What the admin API needs. */

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { brokerReady, brokerState, type Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
-import type { Connection } from '../connection.js';
-import type { TrafficCounters } from '../metrics/traffic.js';
+import type { Connection } from '../native/connection.js';
+import type { TrafficCounters } from '../stats/traffic.js';
 
 /** What a node summary is read from. */
 export interface NodeViewDeps {

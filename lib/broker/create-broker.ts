@@ -1,8 +1,8 @@
-import { MemoryNodeRegistry, type NodeRegistry } from '../admin/node-registry.js';
-import { RedisNodeRegistry } from '../admin/redis-node-registry.js';
+import { MemoryNodeRegistry, type NodeRegistry } from '../nodes/node-registry.js';
+import { RedisNodeRegistry } from '../nodes/redis-node-registry.js';
 import type { AdapterConfig } from '../config.js';
-import { MemoryPresenceStore, type PresenceStore } from '../channels/presence-store.js';
-import { RedisPresenceStore } from '../channels/redis-presence-store.js';
+import { MemoryPresenceStore, type PresenceStore } from '../presence/presence-store.js';
+import { RedisPresenceStore } from '../presence/redis-presence-store.js';
 import type { Logger } from '../logger.js';
 import { RedisConnection } from '../redis/redis-connection.js';
 import type { Broker } from './broker.js';

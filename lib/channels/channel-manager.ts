@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Broker, BrokerMessage } from '../broker/broker.js';
-import type { Connection } from '../connection.js';
+import type { Connection } from '../native/connection.js';
 import { PushyError } from '../errors.js';
 import type { HistoryEvent, HistoryRead, HistoryStore, StreamPosition } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
-import type { TrafficCounters } from '../metrics/traffic.js';
-import { EVENTS, MAX_CHANNEL_NAME_LENGTH, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../protocol.js';
-import type { JoinResult, Member, PresenceStore } from './presence-store.js';
+import type { TrafficCounters } from '../stats/traffic.js';
+import { EVENTS, MAX_CHANNEL_NAME_LENGTH, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../native/protocol.js';
+import type { JoinResult, Member, PresenceStore } from '../presence/presence-store.js';
 
 /** What the manager needs from the rest of the server. */
 export interface ChannelManagerDeps {

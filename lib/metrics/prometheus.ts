@@ -1,9 +1,9 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { brokerReady, brokerState, type Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
-import type { Connection } from '../connection.js';
+import type { Connection } from '../native/connection.js';
 import { processMetricsRegistry } from './process-metrics.js';
-import type { TrafficCounters } from './traffic.js';
+import type { TrafficCounters } from '../stats/traffic.js';
 
 /** What the Prometheus metrics read from. */
 export interface PrometheusMetricsDeps {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createBrokerAdapter } from '../../lib/broker/create-broker.js';
 import { MemoryBroker } from '../../lib/broker/memory-broker.js';
-import { MemoryPresenceStore } from '../../lib/channels/presence-store.js';
+import { MemoryPresenceStore } from '../../lib/presence/presence-store.js';
 import { ConfigError, loadConfig } from '../../lib/config.js';
 import { silentLogger } from '../../lib/logger.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { safeEqual, verifyChannelAuth, verifyTrigger } from '../../lib/auth.js';
+import { safeEqual, verifyChannelAuth, verifyTrigger } from '../../lib/native/auth.js';
 import { PushyError } from '../../lib/errors.js';
 import { sha256Hex, signChannel, signTrigger, triggerUrl } from '../../lib/signing.js';
 

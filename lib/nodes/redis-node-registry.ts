@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { RedisScript } from '../redis/redis-script.js';
 import type { NodeList, NodeRegistry } from './node-registry.js';
-import type { NodeView } from './snapshot.js';
+import type { NodeView } from '../admin/snapshot.js';
 
 /*
  * Node views in Redis (P = the key prefix):

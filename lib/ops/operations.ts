@@ -1,19 +1,19 @@
-import { adminRoutes } from './admin/admin-routes.js';
-import type { AdminCredentials } from './admin/basic-auth.js';
-import { TrafficHistory } from './admin/history.js';
-import type { NodeRegistry } from './admin/node-registry.js';
-import { nodeView } from './admin/snapshot.js';
-import type { Broker } from './broker/broker.js';
-import type { ChannelManager } from './channels/channel-manager.js';
-import { ConfigError, type PushyConfig } from './config.js';
-import type { Connection } from './connection.js';
-import { healthRoutes } from './http/health-routes.js';
-import { instrumentRoute } from './http/instrument.js';
-import { metricsRoute } from './http/metrics-route.js';
-import type { Route } from './http/router.js';
-import type { Logger } from './logger.js';
-import { createPrometheusMetrics } from './metrics/prometheus.js';
-import type { TrafficCounters } from './metrics/traffic.js';
+import { adminRoutes } from '../admin/admin-routes.js';
+import type { AdminCredentials } from '../admin/basic-auth.js';
+import { TrafficHistory } from '../admin/traffic-samples.js';
+import type { NodeRegistry } from '../nodes/node-registry.js';
+import { nodeView } from '../admin/snapshot.js';
+import type { Broker } from '../broker/broker.js';
+import type { ChannelManager } from '../channels/channel-manager.js';
+import { ConfigError, type PushyConfig } from '../config.js';
+import type { Connection } from '../native/connection.js';
+import { healthRoutes } from './health-routes.js';
+import { instrumentRoute } from './instrument.js';
+import { metricsRoute } from './metrics-route.js';
+import type { Route } from '../http/router.js';
+import type { Logger } from '../logger.js';
+import { createPrometheusMetrics } from '../metrics/prometheus.js';
+import type { TrafficCounters } from '../stats/traffic.js';
 
 /** What the operations side reads from the server. */
 export interface OperationsDeps {

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { Route } from './router.js';
+import type { Route } from '../http/router.js';
 
 /** `GET <path>`: the Prometheus text exposition of a registry. */
 export function metricsRoute(path: string, registry: Registry): Route {

@@ -2,10 +2,10 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import type { ChannelManager } from './channels/channel-manager.js';
+import type { ChannelManager } from '../channels/channel-manager.js';
 import type { Connection } from './connection.js';
-import { PushyError, isPushyError } from './errors.js';
-import type { Logger } from './logger.js';
+import { PushyError, isPushyError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { EVENTS, clientFrameSchema, normaliseChannelName, type FrameId } from './protocol.js';
 import type { ChannelAuthInput } from './auth.js';
 

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { verifyTrigger } from '../auth.js';
+import { verifyTrigger } from './auth.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import { PushyError } from '../errors.js';
 import type { IdempotencyStore } from '../history/idempotency-store.js';
 import type { Logger } from '../logger.js';
-import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName } from '../protocol.js';
-import { parseEventBody, readBody } from './body.js';
-import { sendOk } from './respond.js';
-import type { DrainGate } from './drain-gate.js';
-import type { Route, RouteContext } from './router.js';
+import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName } from './protocol.js';
+import { parseEventBody, readBody } from '../http/body.js';
+import { sendOk } from '../http/respond.js';
+import type { DrainGate } from '../http/drain-gate.js';
+import type { Route, RouteContext } from '../http/router.js';
 
 /** What the trigger endpoint needs. */
 export interface TriggerRouteDeps {

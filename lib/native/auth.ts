@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import { PushyError } from './errors.js';
-import { signChannel, signTrigger } from './signing.js';
+import { PushyError } from '../errors.js';
+import { signChannel, signTrigger } from '../signing.js';
 
 /** Compares two signatures in constant time (for equal lengths; lengths are not secret). */
 export function safeEqual(given: string, expected: string): boolean {

@@ -1,6 +1,6 @@
 import { brokerReady, brokerState, type Broker } from '../broker/broker.js';
-import { sendJson } from './respond.js';
-import type { Route } from './router.js';
+import { sendJson } from '../http/respond.js';
+import type { Route } from '../http/router.js';
 
 /** What the probes look at. */
 export interface HealthDeps {

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { TERMINATE_GRACE_MS, type TransportSocket } from '../connection.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../logger.js';
 import { FrameBatcher, type BatchNode, type FrameSink } from './frame-batcher.js';
 import { HEARTBEAT_FRAME, OPEN_FRAME, closeFrame, parseIncoming, webSocketTextFrame } from './sockjs-framing.js';
 

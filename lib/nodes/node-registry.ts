@@ -1,4 +1,4 @@
-import type { NodeView } from './snapshot.js';
+import type { NodeView } from '../admin/snapshot.js';
 
 /** What the admin API says about the nodes of a cluster. */
 export interface NodeList {

@@ -1,6 +1,6 @@
 import { PushyError } from '../errors.js';
-import { countError, type TrafficCounters } from '../metrics/traffic.js';
-import type { Route } from './router.js';
+import { countError, type TrafficCounters } from '../stats/traffic.js';
+import type { Route } from '../http/router.js';
 
 /** What {@link instrumentRoute} records into. */
 export interface RouteInstruments {

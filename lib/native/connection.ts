@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS, encodeFrame, type FrameId } from './protocol.js';
-import { CLOSES, type PushyError } from './errors.js';
-import type { Logger } from './logger.js';
-import { countError, type TrafficCounters } from './metrics/traffic.js';
+import { CLOSES, type PushyError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { countError, type TrafficCounters } from '../stats/traffic.js';
 
 /**
  * The socket underneath a connection, whatever serves it (the `sockjs` package today). Kept

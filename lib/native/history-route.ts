@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { verifyTrigger } from '../auth.js';
+import { verifyTrigger } from './auth.js';
 import type { HistoryStore } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
-import { sendJson } from './respond.js';
-import type { Route } from './router.js';
+import { sendJson } from '../http/respond.js';
+import type { Route } from '../http/router.js';
 import { channelFromPath, parseQuery } from './trigger-route.js';
 
 /** The event name a history request is signed with, like a trigger with an empty body. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { TrafficHistory } from '../../lib/admin/history.js';
+import { TrafficHistory } from '../../lib/admin/traffic-samples.js';
 
 describe('TrafficHistory', () => {
   let clock: sinon.SinonFakeTimers;

@@ -1,15 +1,15 @@
 import type { Server as HttpServer } from 'node:http';
 import sockjs from 'sockjs';
 import type { CommandRegistry } from './command-registry.js';
-import type { ChannelManager } from './channels/channel-manager.js';
+import type { ChannelManager } from '../channels/channel-manager.js';
 import { Connection, type TransportSocket } from './connection.js';
-import type { PushyConfig } from './config.js';
-import { CLOSES, PushyError } from './errors.js';
-import type { Logger } from './logger.js';
-import type { TrafficCounters } from './metrics/traffic.js';
+import type { PushyConfig } from '../config.js';
+import { CLOSES, PushyError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { TrafficCounters } from '../stats/traffic.js';
 import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
-import { adaptSockjsConnection } from './sockjs-transport.js';
-import { TokenBucket } from './token-bucket.js';
+import { adaptSockjsConnection } from './transports/sockjs-transport.js';
+import { TokenBucket } from '../token-bucket.js';
 import { attachWsTransport, type SessionListeners } from './transports/ws-transport.js';
 
 /** The limits the SockJS endpoint enforces per connection and per node. */

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { PushyError } from './errors.js';
-import { parseEventBody, readBody } from './http/body.js';
-import { sendError, sendJson } from './http/respond.js';
+import { PushyError } from '../errors.js';
+import { parseEventBody, readBody } from '../http/body.js';
+import { sendError, sendJson } from '../http/respond.js';
 import { channelKind, channelNameSchema } from './protocol.js';
-import { signChannel } from './signing.js';
+import { signChannel } from '../signing.js';
 
 /**
  * The backend half of private and presence channels: the browser client POSTs
