@@ -3,18 +3,17 @@
  * Entry point, wiring only: load the config named by argv[2] (defaults without one), create the
  * server, listen, and close gracefully on SIGTERM/SIGINT.
  */
-import { createBrokerAdapter } from './lib/broker/create-broker.js';
+import { createAdapter } from './lib/adapter.js';
 import { ConfigError, loadConfig } from './lib/config.js';
-import { createSharedHistory } from './lib/history/create-history.js';
 import { createLogger } from './lib/logger.js';
 import { createServer } from './lib/server.js';
 
 async function main(): Promise<void> {
   const config = loadConfig({ file: process.argv[2] });
   const logger = createLogger(config.logLevel);
-  const adapter = await createBrokerAdapter(config.adapter, logger);
-  const shared = createSharedHistory(adapter.redis, config.history, logger);
-  const server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes, ...shared });
+  const adapter = await createAdapter(config, logger);
+  const { broker, presence, nodes, history, idempotency } = adapter;
+  const server = await createServer({ config, logger, broker, presence, nodes, history, idempotency });
   for (const failure of server.commandsReport.failed) {
     logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
   }

@@ -11,7 +11,7 @@ export type { CommandHandler, CommandContext, LegacyCommand } from './native/com
 export type { Broker, BrokerMessage } from './broker/broker.js';
 export { MemoryBroker } from './broker/memory-broker.js';
 export { RedisBroker, type RedisBrokerDeps } from './broker/redis-broker.js';
-export { createBrokerAdapter, type BrokerAdapter } from './broker/create-broker.js';
+export { createAdapter, type Adapter } from './adapter.js';
 export { RedisConnection, type RedisConnectionOptions } from './redis/redis-connection.js';
 export { MemoryPresenceStore, type PresenceStore, type PresenceChange, type Member } from './presence/presence-store.js';
 export { RedisPresenceStore, type RedisPresenceStoreDeps } from './presence/redis-presence-store.js';
@@ -20,10 +20,10 @@ export { MemoryHistoryStore, type MemoryHistoryOptions } from './history/memory-
 export { RedisHistoryStore, type RedisHistoryStoreDeps } from './history/redis-history-store.js';
 export { MemoryIdempotencyStore, type IdempotencyStore, type IdempotencyClaim } from './history/idempotency-store.js';
 export { RedisIdempotencyStore } from './history/redis-idempotency-store.js';
-export { createSharedHistory, type SharedHistory } from './history/create-history.js';
 export { createLogger, type Logger, type LogLevel } from './logger.js';
 export { EVENTS, PROTOCOL_VERSION, normaliseChannelName } from './native/protocol.js';
 export { authorizeChannel, channelAuthHandler } from './native/auth-endpoint.js';
 export type { AuthorizeChannelInput, ChannelAuthorization, ChannelAuthRequest, ChannelAuthDecision, ChannelAuthHandlerOptions, ChannelAuthHandler } from './native/auth-endpoint.js';
 export { MemoryNodeRegistry, type NodeRegistry, type NodeList } from './nodes/node-registry.js';
 export { RedisNodeRegistry, type RedisNodeRegistryDeps } from './nodes/redis-node-registry.js';
+export { RedisNodeLiveness, type RedisNodeLivenessDeps, type Beat } from './nodes/node-liveness.js';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { memoryHistory, memoryIdempotency } from './adapter.js';
 import { verifyChannelAuth } from './native/auth.js';
 import { MemoryNodeRegistry, type NodeRegistry } from './nodes/node-registry.js';
 import type { Broker } from './broker/broker.js';
@@ -12,8 +13,7 @@ import { CommandRegistry, type LoadReport } from './native/command-registry.js';
 import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
 import type { Connection } from './native/connection.js';
 import type { HistoryStore } from './history/history-store.js';
-import { MemoryIdempotencyStore, type IdempotencyStore } from './history/idempotency-store.js';
-import { MemoryHistoryStore } from './history/memory-history-store.js';
+import type { IdempotencyStore } from './history/idempotency-store.js';
 import { RetentionPolicy } from './history/retention.js';
 import { DrainGate } from './http/drain-gate.js';
 import { historyRoute } from './native/history-route.js';
@@ -86,8 +86,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const secretKey = secretKeyGenerated ? generateSecretKey() : config.secretKey;
   const broker = options.broker ?? new MemoryBroker();
   const presence = options.presence ?? new MemoryPresenceStore();
-  const history = options.history ?? new MemoryHistoryStore({ maxMemoryBytes: config.history.maxMemoryBytes, metaTtl: config.history.metaTtl });
-  const idempotency = options.idempotency ?? new MemoryIdempotencyStore({ maxKeys: config.limits.maxIdempotencyKeys });
+  const history = options.history ?? memoryHistory(config);
+  const idempotency = options.idempotency ?? memoryIdempotency(config);
   const retention = new RetentionPolicy(config.history.rules, { size: config.history.size, ttl: config.history.ttl });
 
   const httpServer = createHttpServer(config);

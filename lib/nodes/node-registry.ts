@@ -1,4 +1,32 @@
-import type { NodeView } from '../admin/snapshot.js';
+/** Connection counts of one node. */
+export interface ConnectionCounts {
+  total: number;
+  byTransport: Record<string, number>;
+  /** Opened since start. */
+  opened: number;
+}
+
+/** What the admin API says about one node. */
+export interface NodeView {
+  nodeId: string;
+  /** This is the node that answered. */
+  self: boolean;
+  /** Machine and process it runs as. */
+  host: string;
+  pid: number;
+  startedAt: number;
+  /** When these counts were read, ms epoch (the node's clock): a peer's are up to a heartbeat old. */
+  updatedAt: number;
+  uptime: number;
+  broker: { ready: boolean; state: string };
+  connections: ConnectionCounts;
+  channels: { total: number; byKind: Record<string, number> };
+  subscriptions: number;
+  presenceMembers: number;
+  events: { triggered: number; delivered: number };
+  frames: { in: number; out: number };
+  errors: { socket: Record<string, number>; http: Record<string, number> };
+}
 
 /** What the admin API says about the nodes of a cluster. */
 export interface NodeList {

@@ -3,17 +3,19 @@ import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import { RedisScript } from '../redis/redis-script.js';
-import type { NodeList, NodeRegistry } from './node-registry.js';
-import type { NodeView } from '../admin/snapshot.js';
+import { RedisNodeLiveness } from './node-liveness.js';
+import type { NodeList, NodeRegistry, NodeView } from './node-registry.js';
 
 /*
  * Node views in Redis (P = the key prefix):
  *
  *   P admin:node:<nodeId>  string  the node's view as JSON, expiring after nodeTimeout
- *   P admin:nodes          set     nodeIds that wrote a view (pruned when their key expired)
+ *   P admin:nodes          set     nodeIds that wrote a view (read by nodes of earlier versions;
+ *                                  pruned when their key expired)
+ *   P nodes                zset    who is alive (see node-liveness.ts)
  *
- * The key's expiry is what makes a dead node disappear; the set only saves a SCAN of the
- * whole keyspace on every dashboard refresh.
+ * A node is listed while it is alive and has a view: the node liveness decides, as it does for
+ * presence; the view's expiry only clears what a dead node left.
  */
 
 /** Writes one node's view and makes sure its id is listed. ARGV: prefix, nodeId, view JSON, ttl ms. */
@@ -24,13 +26,21 @@ redis.call('SADD', P .. 'admin:nodes', ARGV[2])
 return 1
 `);
 
-/** Every live view; ids whose view expired leave the set in the same step. ARGV: prefix. */
+/**
+ * The views of the live nodes; ids whose view expired leave the set in the same step.
+ * ARGV: prefix.
+ */
 const listScript = new RedisScript(`
 local P = ARGV[1]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local views = {}
-for _, id in ipairs(redis.call('SMEMBERS', P .. 'admin:nodes')) do
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'nodes', '(' .. now, '+inf')) do
   local view = redis.call('GET', P .. 'admin:node:' .. id)
-  if view then table.insert(views, view) else redis.call('SREM', P .. 'admin:nodes', id) end
+  if view then table.insert(views, view) end
+end
+for _, id in ipairs(redis.call('SMEMBERS', P .. 'admin:nodes')) do
+  if redis.call('EXISTS', P .. 'admin:node:' .. id) == 0 then redis.call('SREM', P .. 'admin:nodes', id) end
 end
 return views
 `);
@@ -61,34 +71,44 @@ export interface RedisNodeRegistryDeps {
   /** This node's id (the broker's). */
   nodeId: string;
   logger: Logger;
-  /** Milliseconds between two writes of this node's view. */
+  /** Milliseconds between two writes of this node's view; used without `liveness`. */
   heartbeatInterval: number;
-  /** Milliseconds a written view lives: a node silent that long is gone from the list. */
+  /** Milliseconds without a heartbeat after which a node is gone from the list; used without `liveness`. */
   nodeTimeout: number;
+  /**
+   * The node's shared heartbeat (the adapter's, one per node): the view is written on each beat.
+   * Without it the registry runs one of its own.
+   */
+  liveness?: RedisNodeLiveness;
 }
 
 /**
- * Nodes on one Redis: each writes its view every `heartbeatInterval` (and as soon as Redis
- * comes back) with an expiry of `nodeTimeout`, so a killed node leaves the list when its view
- * expires and a closed one leaves it at once. Reading never waits for Redis: while it is away
- * the list is this node alone, marked `redis: "down"`.
+ * Nodes on one Redis: each writes its view on every heartbeat of the node (and as soon as Redis
+ * comes back), so a killed node leaves the list when its heartbeat deadline passes and a closed
+ * one leaves it at once. Reading never waits for Redis: while it is away the list is this node
+ * alone, marked `redis: "down"`.
  */
 export class RedisNodeRegistry implements NodeRegistry {
-  private timer: NodeJS.Timeout | undefined;
-  private removeReadyListener: (() => void) | undefined;
+  private readonly liveness: RedisNodeLiveness;
+  /** True when the liveness is this registry's own (no shared one was given): it starts and closes it. */
+  private readonly ownsLiveness: boolean;
+  private removeBeatListener: (() => void) | undefined;
   private writing: Promise<void> | undefined;
   private view: (() => NodeView) | undefined;
   private closed = false;
 
-  constructor(private readonly deps: RedisNodeRegistryDeps) {}
+  constructor(private readonly deps: RedisNodeRegistryDeps) {
+    if (deps.liveness && deps.liveness.nodeId !== deps.nodeId) throw new Error('the node registry and its liveness must have the same node id');
+    this.ownsLiveness = deps.liveness === undefined;
+    this.liveness = deps.liveness ?? new RedisNodeLiveness(deps);
+  }
 
   start(view: () => NodeView): void {
     if (this.view || this.closed) return;
     this.view = view;
-    this.removeReadyListener = this.deps.connection.onReady(() => void this.publish());
-    this.timer = setInterval(() => void this.publish(), this.deps.heartbeatInterval);
-    this.timer.unref();
-    void this.publish();
+    this.removeBeatListener = this.liveness.onBeat(() => this.publish());
+    if (this.ownsLiveness) this.liveness.start();
+    else void this.publish();
   }
 
   async list(self: NodeView): Promise<NodeList> {
@@ -113,8 +133,8 @@ export class RedisNodeRegistry implements NodeRegistry {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
-    this.removeReadyListener?.();
+    this.removeBeatListener?.();
+    if (this.ownsLiveness) await this.liveness.close();
     await this.writing;
     if (!this.view) return;
     const { connection } = this.deps;
@@ -131,20 +151,23 @@ export class RedisNodeRegistry implements NodeRegistry {
 
   /** Writes this node's view; skipped while Redis is away or while the previous write runs. */
   private publish(): Promise<void> {
-    const read = this.view;
-    if (this.writing || this.closed || !read || !this.deps.connection.isUp) return this.writing ?? Promise.resolve();
-    const { connection, nodeId, nodeTimeout } = this.deps;
-    const { self: _self, ...view } = read();
-    this.writing = connection
-      .run('admin node heartbeat', (redis) => publishScript.run(redis, [connection.key(), nodeId, JSON.stringify(view), nodeTimeout]))
-      .then(
-        () => undefined,
-        (error: unknown) => this.deps.logger.warn('admin: cannot write this node\'s entry in the node list', { error }),
-      )
-      .finally(() => {
-        this.writing = undefined;
-      });
+    if (this.writing || this.closed || !this.view || !this.deps.connection.isUp) return this.writing ?? Promise.resolve();
+    this.writing = this.write(this.view).finally(() => {
+      this.writing = undefined;
+    });
     return this.writing;
+  }
+
+  private async write(read: () => NodeView): Promise<void> {
+    const { connection, nodeId } = this.deps;
+    const { self: _self, ...view } = read();
+    try {
+      await connection.run('admin node heartbeat', (redis) =>
+        publishScript.run(redis, [connection.key(), nodeId, JSON.stringify(view), this.liveness.nodeTimeout]),
+      );
+    } catch (error) {
+      this.deps.logger.warn("admin: cannot write this node's entry in the node list", { error });
+    }
   }
 
   private parse(json: string): NodeView | undefined {

@@ -9,6 +9,7 @@ import { RedisScript } from '../redis/redis-script.js';
  *   P presence:<channel>:conns    hash  "<nodeId>|<connectionId>" -> memberKey
  *   P node:<nodeId>:channels      hash  channel -> this node's connections there
  *   P nodes                       zset  nodeId -> deadline (ms, Redis clock) of its heartbeat
+ *                                       (kept by nodes/node-liveness.ts)
  *
  * Keys are derived from the prefix inside the scripts (no KEYS), which suits one Redis (or a
  * Sentinel-managed primary), not Redis Cluster.
@@ -104,18 +105,18 @@ return {1, member}
 `);
 
 /**
- * Heartbeat: pushes this node's deadline forward and reaps every node whose deadline passed.
- * ARGV: prefix, nodeId, nodeTimeout.
- * Returns {1 if this node was missing (reaped, or Redis lost its data) else 0, quits, reaped node ids}.
+ * Reaps dead nodes (see `nodes/node-liveness.ts`): removes each one and its connections, unless
+ * it beat again meanwhile. Idempotent: a node reaped already has nothing left to remove.
+ * ARGV: prefix, nodeIds... Returns quits.
  */
-export const heartbeatScript = new RedisScript(`${PRELUDE}
-local node, ttl = ARGV[2], tonumber(ARGV[3])
+export const reapScript = new RedisScript(`${PRELUDE}
 local now = now_ms()
-local missing = redis.call('ZADD', P .. 'nodes', now + ttl, node)
 local quits = {}
-local dead = redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', now)
-for _, d in ipairs(dead) do drop_node(d, quits) end
-return {missing, quits, dead}
+for i = 2, #ARGV do
+  local deadline = redis.call('ZSCORE', P .. 'nodes', ARGV[i])
+  if (not deadline) or tonumber(deadline) <= now then drop_node(ARGV[i], quits) end
+end
+return quits
 `);
 
 /**

@@ -1,7 +1,8 @@
 import type { Logger } from '../logger.js';
+import { RedisNodeLiveness, type Beat } from '../nodes/node-liveness.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import type { JoinResult, LeaveResult, Member, PresenceChange, PresenceChangeListener, PresenceStore } from './presence-store.js';
-import { dropNodeScript, heartbeatScript, joinScript, leaveScript, resyncScript } from './redis-presence-scripts.js';
+import { dropNodeScript, joinScript, leaveScript, reapScript, resyncScript } from './redis-presence-scripts.js';
 
 /** What a {@link RedisPresenceStore} needs. */
 export interface RedisPresenceStoreDeps {
@@ -9,10 +10,15 @@ export interface RedisPresenceStoreDeps {
   /** This node's id (the broker's). */
   nodeId: string;
   logger: Logger;
-  /** Milliseconds between heartbeats (each one also reaps dead nodes). */
+  /** Milliseconds between heartbeats (each one also reaps dead nodes); used without `liveness`. */
   heartbeatInterval: number;
-  /** Milliseconds without a heartbeat after which a node is dead. */
+  /** Milliseconds without a heartbeat after which a node is dead; used without `liveness`. */
   nodeTimeout: number;
+  /**
+   * The node's shared heartbeat (the adapter's, one per node). Without it the store runs one of
+   * its own, from `heartbeatInterval` and `nodeTimeout`.
+   */
+  liveness?: RedisNodeLiveness;
 }
 
 interface LocalEntry {
@@ -25,10 +31,11 @@ type Gone = [channel: string, memberKey: string, memberJson: string];
 
 /**
  * Presence shared by every node through Redis (see `redis-presence-scripts.ts` for the keys).
- * Join and leave are Lua scripts, so add/quit fire once per member cluster-wide. Each node
- * heartbeats; a heartbeat also reaps nodes whose deadline passed (killed without cleanup) and
- * reports their members' quits. The node also keeps its own connections in memory, so that it
- * can put them back in one step when Redis returns (or lost its data).
+ * Join and leave are Lua scripts, so add/quit fire once per member cluster-wide. On each of the
+ * node's heartbeats (`nodes/node-liveness.ts`) the store reaps the nodes whose deadline passed
+ * (killed without cleanup) and reports their members' quits. The node also keeps its own
+ * connections in memory, so that it can put them back in one step when Redis returns (or lost
+ * its data).
  */
 export class RedisPresenceStore implements PresenceStore {
   /** channel -> connectionId -> member: this node's presence connections. */
@@ -37,22 +44,26 @@ export class RedisPresenceStore implements PresenceStore {
   private gone: Gone[] = [];
   /** Redis may disagree with `local` (a leave failed): resync at the next heartbeat. */
   private dirty = false;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private removeReadyListener: (() => void) | undefined;
+  private readonly liveness: RedisNodeLiveness;
+  /** True when the liveness is this store's own (no shared one was given): it starts and closes it. */
+  private readonly ownsLiveness: boolean;
+  private removers: Array<() => void> = [];
   private syncing: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly deps: RedisPresenceStoreDeps) {}
+  constructor(private readonly deps: RedisPresenceStoreDeps) {
+    if (deps.liveness && deps.liveness.nodeId !== deps.nodeId) throw new Error('the presence store and its liveness must have the same node id');
+    this.ownsLiveness = deps.liveness === undefined;
+    this.liveness = deps.liveness ?? new RedisNodeLiveness(deps);
+  }
 
-  /** Starts heartbeating, and resyncs every time Redis (re)connects. */
+  /** Follows the node's heartbeat, and resyncs every time Redis (re)connects. */
   start(): void {
-    this.removeReadyListener = this.deps.connection.onReady(() => {
-      this.dirty = true;
-      void this.beat();
-    });
-    this.heartbeatTimer = setInterval(() => void this.beat(), this.deps.heartbeatInterval);
-    this.heartbeatTimer.unref();
-    if (this.deps.connection.isUp) void this.beat();
+    if (this.removers.length > 0 || this.closed) return;
+    // Registered before the liveness's own ready listener: the beat it starts then finds the store dirty.
+    this.removers.push(this.deps.connection.onReady(() => (this.dirty = true)));
+    this.removers.push(this.liveness.onBeat((beat) => this.onBeat(beat)));
+    if (this.ownsLiveness) this.liveness.start();
   }
 
   async join(channel: string, memberKey: string, member: Member, connectionId: string): Promise<JoinResult> {
@@ -65,7 +76,7 @@ export class RedisPresenceStore implements PresenceStore {
     connections.set(connectionId, { memberKey, member });
     try {
       const [first, members] = (await this.deps.connection.run('presence join', (redis) =>
-        joinScript.run(redis, [this.prefix(), this.deps.nodeId, this.deps.nodeTimeout, channel, memberKey, connectionId, JSON.stringify(member)]),
+        joinScript.run(redis, [this.prefix(), this.deps.nodeId, this.liveness.nodeTimeout, channel, memberKey, connectionId, JSON.stringify(member)]),
       )) as [number, string[]];
       return { first: first === 1, members: members.map(parseMember) };
     } catch (error) {
@@ -112,8 +123,8 @@ export class RedisPresenceStore implements PresenceStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeatTimer);
-    this.removeReadyListener?.();
+    for (const remove of this.removers.splice(0)) remove();
+    if (this.ownsLiveness) await this.liveness.close();
     await this.syncing;
     if (this.deps.connection.isUp) {
       try {
@@ -133,26 +144,24 @@ export class RedisPresenceStore implements PresenceStore {
     this.listeners.clear();
   }
 
-  /** One heartbeat: stay alive, reap the dead, and resync when Redis lost track of this node. */
-  private beat(): Promise<void> {
-    if (this.syncing || this.closed || !this.deps.connection.isUp) return this.syncing ?? Promise.resolve();
-    this.syncing = this.heartbeatAndSync()
-      .catch((error: unknown) => {
-        this.deps.logger.warn('presence heartbeat failed', { error });
-      })
-      .finally(() => {
-        this.syncing = undefined;
-      });
-    return this.syncing;
+  /** On each heartbeat: reap the dead, and resync when Redis lost track of this node. */
+  private async onBeat(beat: Beat): Promise<void> {
+    if (this.closed) return;
+    this.syncing = this.reapAndSync(beat);
+    try {
+      await this.syncing;
+    } finally {
+      this.syncing = undefined;
+    }
   }
 
-  private async heartbeatAndSync(): Promise<void> {
-    const [missing, quits, reaped] = (await this.deps.connection.run('presence heartbeat', (redis) =>
-      heartbeatScript.run(redis, [this.prefix(), this.deps.nodeId, this.deps.nodeTimeout]),
-    )) as [number, string[][], string[]];
-    if (reaped.length > 0) this.deps.logger.warn('presence: removed dead nodes', { nodes: reaped, quits: quits.length });
-    this.emitAll('quit', quits);
-    if (missing === 1 || this.dirty) await this.resync();
+  private async reapAndSync({ missing, dead }: Beat): Promise<void> {
+    if (dead.length > 0) {
+      const quits = (await this.deps.connection.run('presence reap', (redis) => reapScript.run(redis, [this.prefix(), ...dead]))) as string[][];
+      this.deps.logger.warn('presence: removed dead nodes', { nodes: dead, quits: quits.length });
+      this.emitAll('quit', quits);
+    }
+    if (missing || this.dirty) await this.resync();
   }
 
   private async resync(): Promise<void> {
@@ -165,7 +174,7 @@ export class RedisPresenceStore implements PresenceStore {
     }
     try {
       const [adds, quits] = (await this.deps.connection.run('presence resync', (redis) =>
-        resyncScript.run(redis, [this.prefix(), this.deps.nodeId, this.deps.nodeTimeout, JSON.stringify({ entries, gone })]),
+        resyncScript.run(redis, [this.prefix(), this.deps.nodeId, this.liveness.nodeTimeout, JSON.stringify({ entries, gone })]),
       )) as [string[][], string[][]];
       this.deps.logger.info('presence resynced with redis', { connections: entries.length, adds: adds.length, quits: quits.length });
       this.emitAll('add', adds);

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { createBrokerAdapter, type BrokerAdapter } from '../../lib/broker/create-broker.js';
+import { createAdapter, type Adapter } from '../../lib/adapter.js';
 import { loadConfig, type DeepPartial, type PushyConfig } from '../../lib/config.js';
-import { createSharedHistory } from '../../lib/history/create-history.js';
 import { silentLogger } from '../../lib/logger.js';
 import { TestClient } from '../helpers/client.js';
 import { getJson, historyUrl } from '../helpers/history.js';
@@ -13,7 +12,7 @@ import { cannotRecover, recoversMissedEvents, recoversWhilePublishing } from './
 
 /** One Pushy node on the shared Redis: its server and its adapter (Redis clients). */
 interface Node extends TestServer {
-  adapter: BrokerAdapter;
+  adapter: Adapter;
 }
 
 describe('e2e: recovery on a Redis cluster of two nodes', () => {
@@ -26,9 +25,9 @@ describe('e2e: recovery on a Redis cluster of two nodes', () => {
       history: { size: 100, ttl: 300, rules: [{ match: 'small-*', size: 10, ttl: 300 }] },
     };
     const config = loadConfig({ env: {}, overrides });
-    const adapter = await createBrokerAdapter(config.adapter, silentLogger);
-    const shared = createSharedHistory(adapter.redis, config.history, silentLogger);
-    const server = await startServer(overrides, { broker: adapter.broker, presence: adapter.presence, ...shared });
+    const adapter = await createAdapter(config, silentLogger);
+    const { broker, presence, history, idempotency } = adapter;
+    const server = await startServer(overrides, { broker, presence, history, idempotency });
     return {
       ...server,
       adapter,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createBrokerAdapter, type BrokerAdapter } from '../../lib/broker/create-broker.js';
+import { createAdapter, type Adapter } from '../../lib/adapter.js';
 import { loadConfig } from '../../lib/config.js';
 import { signChannel } from '../../lib/signing.js';
 import { TestClient } from '../helpers/client.js';
@@ -11,7 +11,7 @@ import { trigger } from '../helpers/trigger.js';
 
 describe('e2e: one node while its Redis is away', () => {
   let redis: RedisServer;
-  let adapter: BrokerAdapter;
+  let adapter: Adapter;
   let srv: TestServer;
   const log = recordLogs();
 
@@ -22,7 +22,7 @@ describe('e2e: one node while its Redis is away', () => {
       env: {},
       overrides: { adapter: { type: 'redis', url: redis.url, keyPrefix: `outage-${process.pid}:`, commandTimeout: 500, maxReconnectDelay: 100, heartbeatInterval: 200, nodeTimeout: 1000 } },
     });
-    adapter = await createBrokerAdapter(config.adapter, log.logger);
+    adapter = await createAdapter(config, log.logger);
     srv = await startServer({ adapter: config.adapter }, { broker: adapter.broker, presence: adapter.presence, logger: log.logger });
   });
   after(async () => {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { NodeList } from '../../lib/nodes/node-registry.js';
+import type { NodeList, NodeView } from '../../lib/nodes/node-registry.js';
 import { RedisNodeRegistry } from '../../lib/nodes/redis-node-registry.js';
-import type { NodeView } from '../../lib/admin/snapshot.js';
 import type { RedisConnection } from '../../lib/redis/redis-connection.js';
 import { eventually } from '../helpers/http.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
