@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { exceedsBytes, type CommandContext, type CommandHandler } from '../lib/native/command-registry.js';
 import { PushyError } from '../lib/errors.js';
-import { EVENTS, channelKind, channelNameSchema } from '../lib/native/protocol.js';
+import { channelKind } from '../lib/channels/channel-policy.js';
+import { EVENTS, channelNameSchema } from '../lib/native/protocol.js';
 
 const schema = z.object({
   channel: channelNameSchema,

@@ -1,8 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import convict from 'convict';
-import type { RetentionRule } from './history/retention.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
-import { MAX_CHANNEL_NAME_LENGTH } from './native/protocol.js';
+
+/** Longest channel name any configuration may allow: the protocol's own limit. */
+export const MAX_CHANNEL_NAME_LENGTH = 200;
+
+/** A `history.rules` entry: how much history the channels whose name matches `match` keep. */
+export interface RetentionRule {
+  /** Channel name pattern; `*` matches any run of characters. */
+  match: string;
+  /** Most events kept (0: none; offsets still count). */
+  size: number;
+  /** Seconds an event is kept. */
+  ttl: number;
+}
 
 /** `history.rules`: a list of `{match, size, ttl}`; from the environment, as JSON text. */
 convict.addFormat({

@@ -7,7 +7,8 @@ export { loadConfig, describeOptions, ConfigError, type PushyConfig, type LoadCo
 export { signTrigger, signChannel, triggerUrl, sha256Hex } from './signing.js';
 export type { TriggerSignatureInput, ChannelSignatureInput, TriggerUrlInput } from './signing.js';
 export { PushyError, ERRORS, CLOSES, type ErrorName, type CloseInfo } from './errors.js';
-export type { CommandHandler, CommandContext, LegacyCommand } from './native/command-registry.js';
+export type { CommandHandler, CommandContext } from './native/command-registry.js';
+export type { LegacyCommand } from './native/legacy-command.js';
 export type { Broker, BrokerMessage } from './broker/broker.js';
 export { MemoryBroker } from './broker/memory-broker.js';
 export { RedisBroker, type RedisBrokerDeps } from './broker/redis-broker.js';

@@ -3,31 +3,26 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { memoryHistory, memoryIdempotency } from './adapter.js';
-import { verifyChannelAuth } from './native/auth.js';
 import { MemoryNodeRegistry, type NodeRegistry } from './nodes/node-registry.js';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory-broker.js';
 import { ChannelManager } from './channels/channel-manager.js';
+import { createChannelPolicy } from './channels/channel-policy.js';
 import { MemoryPresenceStore, type PresenceStore } from './presence/presence-store.js';
-import { CommandRegistry, type LoadReport } from './native/command-registry.js';
+import type { CommandRegistry, LoadReport } from './native/command-registry.js';
 import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
 import type { Connection } from './native/connection.js';
 import type { HistoryStore } from './history/history-store.js';
 import type { IdempotencyStore } from './history/idempotency-store.js';
 import { RetentionPolicy } from './history/retention.js';
 import { DrainGate } from './http/drain-gate.js';
-import { historyRoute } from './native/history-route.js';
 import { guardOrigins } from './http/origin-guard.js';
-import { createRouter, type Route } from './http/router.js';
-import { browserClientRoute } from './http/client-route.js';
-import { sockjsClientRoute } from './http/static-route.js';
-import { triggerRoute } from './native/trigger-route.js';
+import { createRouter } from './http/router.js';
 import { silentLogger, type Logger } from './logger.js';
 import { createTrafficCounters } from './stats/traffic.js';
 import { createOperations } from './ops/operations.js';
-import { attachSockjs, type SockjsEndpoint } from './native/sockjs-server.js';
-import subscribe from '../commands/subscribe.js';
-import unsubscribe from '../commands/unsubscribe.js';
+import { createNativeFrontEnd } from './native/front-end.js';
+import type { SockjsEndpoint } from './native/sockjs-server.js';
 
 /** What {@link createServer} takes. Only `config` is required. */
 export interface PushyServerOptions {
@@ -93,6 +88,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const httpServer = createHttpServer(config);
   const { limits } = config;
   const traffic = createTrafficCounters();
+  const policy = createChannelPolicy({ maxNameLength: limits.maxChannelNameLength });
   const channels = new ChannelManager({
     broker,
     presence,
@@ -101,69 +97,33 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     logger,
     maxChannelsPerConnection: limits.maxChannelsPerConnection,
     maxPresenceMembers: limits.maxPresenceMembers,
-    maxChannelNameLength: limits.maxChannelNameLength,
+    policy,
     traffic,
   });
   // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
   const nodes = options.nodes ?? new MemoryNodeRegistry();
-  const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey, nodes });
+  const ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes });
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
   const triggers = new DrainGate();
-  const routes: Route[] = [
-    ops.instrumentTrigger(
-      triggerRoute({
-        channels,
-        logger,
-        secretKey,
-        timestampTolerance: config.timestampTolerance,
-        maxBodyBytes: limits.maxTriggerBodyBytes,
-        maxChannelNameLength: limits.maxChannelNameLength,
-        gate: triggers,
-        idempotency,
-      }),
-    ),
-    historyRoute({
-      history,
-      retention,
-      logger,
-      secretKey,
-      timestampTolerance: config.timestampTolerance,
-      maxLimit: config.history.maxReadLimit,
-      maxChannelNameLength: limits.maxChannelNameLength,
-    }),
-    sockjsClientRoute(),
-    browserClientRoute(),
-    ...ops.routes,
-  ];
-  httpServer.on('request', createRouter(routes, logger));
-  // SockJS wraps the request listeners present when it installs, so it goes in after the router.
-  let commands: CommandRegistry | undefined;
-  const endpoint = attachSockjs({
-    httpServer,
-    options: config.sockjs,
-    limits,
+  const native = await createNativeFrontEnd({
+    config,
     logger,
     channels,
+    policy,
     traffic,
-    commands: () => {
-      if (!commands) throw new Error('commands are not ready');
-      return commands;
-    },
+    secretKey,
+    history,
+    retention,
+    idempotency,
+    triggers,
+    instrumentTrigger: ops.instrumentTrigger,
     accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
   });
+  httpServer.on('request', createRouter([...native.routes, ...ops.routes], logger));
+  const endpoint = native.attach(httpServer);
   guardOrigins(httpServer, { prefix: config.sockjs.prefix, allowedOrigins: config.sockjs.allowedOrigins, logger });
-  commands = new CommandRegistry({
-    logger,
-    channels,
-    maxFrameBytes: limits.maxFrameBytes,
-    maxPresenceDataBytes: limits.maxPresenceDataBytes,
-    authorize: (input) => verifyChannelAuth(secretKey, input),
-    sockjsServer: endpoint.server,
-  });
-  commands.register(subscribe);
-  commands.register(unsubscribe);
-  const commandsReport = config.commandsDir ? await commands.loadFolder(config.commandsDir) : { loaded: [], failed: [] };
+  const { commands, commandsReport } = native;
 
   let closing: Promise<void> | undefined;
   const server: PushyServer = {

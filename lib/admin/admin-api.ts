@@ -1,14 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { ChannelManager } from '../channels/channel-manager.js';
+import { channelKind, eventNameSchema, type ChannelPolicy } from '../channels/channel-policy.js';
 import { PushyError } from '../errors.js';
 import { readBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
 import type { Route } from '../http/router.js';
-import { channelFromPath, parseQuery } from '../native/trigger-route.js';
+import { channelFromPath, parseQuery } from '../http/params.js';
 import type { Logger } from '../logger.js';
-import { channelKind, channelNameSchema } from '../native/protocol.js';
 import { signChannel } from '../signing.js';
+import { describeIssue } from '../util/zod-issue.js';
 import type { TrafficHistory } from './traffic-samples.js';
 import type { NodeList, NodeRegistry } from '../nodes/node-registry.js';
 import { connectionCounts, nodeView, type NodeViewDeps } from './snapshot.js';
@@ -16,6 +17,8 @@ import { connectionCounts, nodeView, type NodeViewDeps } from './snapshot.js';
 /** What the admin API needs. */
 export interface AdminApiDeps extends NodeViewDeps {
   channels: ChannelManager;
+  /** The channel-name rule, as on the trigger. */
+  policy: ChannelPolicy;
   history: TrafficHistory;
   /** This node's peers (just itself with the memory adapter). */
   nodes: NodeRegistry;
@@ -32,32 +35,30 @@ const channelsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
 
-const eventName = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine((name) => !name.startsWith('pushy:'), 'event names starting with "pushy:" are reserved');
+const triggerBody = (policy: ChannelPolicy) =>
+  z.object({
+    channel: policy.channelName,
+    event: eventNameSchema,
+    data: z.unknown().optional(),
+    socketId: z.string().min(1).max(128).optional(),
+  });
 
-const triggerBody = z.object({
-  channel: channelNameSchema,
-  event: eventName,
-  data: z.unknown().optional(),
-  socketId: z.string().min(1).max(128).optional(),
-});
-
-const authBody = z.object({
-  socketId: z.string().min(1).max(128),
-  channel: channelNameSchema,
-  /** Presence data, exactly the JSON text the console will send on subscribe. */
-  data: z.string().max(4096).optional(),
-});
+const authBody = (policy: ChannelPolicy) =>
+  z.object({
+    socketId: z.string().min(1).max(128),
+    channel: policy.channelName,
+    /** Presence data, exactly the JSON text the console will send on subscribe. */
+    data: z.string().max(4096).optional(),
+  });
 
 /**
  * The admin JSON API under `/pushy/admin/api/`. Callers must already have passed the admin
  * credential check (see admin-routes.ts); these handlers only read and validate.
  */
 export function adminApiRoutes(deps: AdminApiDeps): Route[] {
-  const { channels } = deps;
+  const { channels, policy } = deps;
+  const trigger = triggerBody(policy);
+  const auth = authBody(policy);
   return [
     {
       methods: ['GET'],
@@ -109,7 +110,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       methods: ['GET'],
       path: /^\/pushy\/admin\/api\/channels\/(?<channel>[^/]+)\/?$/,
       async handle({ res, params }) {
-        const name = channelFromPath(params.channel);
+        const name = channelFromPath(params.channel, policy);
         const subscribers = channels.localSubscriberCount(name);
         const kind = channelKind(name);
         const members = kind === 'public' ? [] : await channels.members(name);
@@ -121,7 +122,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       methods: ['POST'],
       path: /^\/pushy\/admin\/api\/trigger\/?$/,
       async handle({ req, res }) {
-        const body = triggerBody.safeParse(await readJson(req, deps.maxBodyBytes));
+        const body = trigger.safeParse(await readJson(req, deps.maxBodyBytes));
         if (!body.success) throw invalid(body.error);
         const { channel, event, data, socketId } = body.data;
         const nodes = await channels.publish({ type: 'event', channel, event, data: data ?? {}, excludeSocketId: socketId });
@@ -134,7 +135,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       methods: ['POST'],
       path: /^\/pushy\/admin\/api\/auth\/?$/,
       async handle({ req, res }) {
-        const body = authBody.safeParse(await readJson(req, deps.maxBodyBytes));
+        const body = auth.safeParse(await readJson(req, deps.maxBodyBytes));
         if (!body.success) throw invalid(body.error);
         const { socketId, channel, data } = body.data;
         sendJson(res, 200, { channel, auth: signChannel({ socketId, channel, presenceData: data, secretKey: deps.secretKey }) });
@@ -173,7 +174,5 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
 }
 
 function invalid(error: z.ZodError): PushyError {
-  const issue = error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  return new PushyError('BAD_REQUEST', `Invalid body: ${where}${issue?.message ?? 'invalid'}`);
+  return new PushyError('BAD_REQUEST', `Invalid body: ${describeIssue(error)}`);
 }

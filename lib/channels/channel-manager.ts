@@ -6,7 +6,8 @@ import type { HistoryEvent, HistoryRead, HistoryStore, StreamPosition } from '..
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
 import type { TrafficCounters } from '../stats/traffic.js';
-import { EVENTS, MAX_CHANNEL_NAME_LENGTH, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../native/protocol.js';
+import { EVENTS, encodeFrame, isReservedEvent } from '../native/protocol.js';
+import { DEFAULT_CHANNEL_POLICY, channelKind, type ChannelKind, type ChannelPolicy } from './channel-policy.js';
 import type { JoinResult, Member, PresenceStore } from '../presence/presence-store.js';
 
 /** What the manager needs from the rest of the server. */
@@ -24,8 +25,8 @@ export interface ChannelManagerDeps {
   traffic?: TrafficCounters;
   /** Most members one presence channel may have (default: no limit). */
   maxPresenceMembers?: number;
-  /** Longest channel name a subscribe may use (default: the protocol's 200). */
-  maxChannelNameLength?: number;
+  /** The channel-name rule a subscribe must pass (default: the protocol's own). */
+  policy?: ChannelPolicy;
 }
 
 /** The outcome of a subscribe. */
@@ -114,10 +115,8 @@ export class ChannelManager {
     if (connection.subscriptions.size >= this.deps.maxChannelsPerConnection) {
       throw new PushyError('TOO_MANY_SUBSCRIPTIONS');
     }
-    const maxNameLength = this.deps.maxChannelNameLength ?? MAX_CHANNEL_NAME_LENGTH;
-    if (channel.length > maxNameLength) {
-      throw new PushyError('INVALID_CHANNEL', `Channel name longer than ${maxNameLength} characters`);
-    }
+    const name = (this.deps.policy ?? DEFAULT_CHANNEL_POLICY).check(channel);
+    if (!name.ok) throw new PushyError('INVALID_CHANNEL', name.tooLong ? `Channel name ${name.reason}` : undefined);
     const memberId = randomBytes(8).toString('hex');
     const memberKey = presence ? presenceMemberKey(presence, memberId) : undefined;
     connection.subscriptions.set(channel, { channel, memberId, memberKey });

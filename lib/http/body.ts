@@ -1,14 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { PushyError } from '../errors.js';
 
-/** A request body as received and as parsed. */
-export interface ParsedBody {
-  /** Exactly the bytes received, as UTF-8 text ('' when none). */
-  raw: string;
-  /** The event data: the parsed JSON or form, `{}` when empty. */
-  value: unknown;
-}
-
 /** Past this many bytes over the limit an oversized upload is cut instead of drained. */
 const DRAIN_CAP_BYTES = 16 * 1024 * 1024;
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Duplex } from 'node:stream';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { escapeRegExp } from '../util/regexp.js';
 import { sendError } from './respond.js';
 
 /** What {@link guardOrigins} needs. */
@@ -24,7 +25,7 @@ export function originChecker(allowedOrigins: readonly string[]): (origin: strin
   for (const entry of allowedOrigins) {
     const origin = entry.trim().toLowerCase().replace(/\/+$/, '');
     if (origin.includes('*')) {
-      const pattern = origin.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace('*\\.', '(?:[a-z0-9-]+\\.)+');
+      const pattern = escapeRegExp(origin).replace('\\*\\.', '(?:[a-z0-9-]+\\.)+');
       wildcards.push(new RegExp(`^${pattern}$`));
     } else {
       exact.add(origin);

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { PushyError } from '../errors.js';
 import { parseEventBody, readBody } from '../http/body.js';
 import { sendError, sendJson } from '../http/respond.js';
-import { channelKind, channelNameSchema } from './protocol.js';
+import { channelKind } from '../channels/channel-policy.js';
+import { channelNameSchema } from './protocol.js';
 import { signChannel } from '../signing.js';
 
 /**

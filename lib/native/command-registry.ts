@@ -3,10 +3,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import type { ChannelManager } from '../channels/channel-manager.js';
+import { eventNameSchema, type ChannelPolicy } from '../channels/channel-policy.js';
 import type { Connection } from './connection.js';
 import { PushyError, isPushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { EVENTS, clientFrameSchema, normaliseChannelName, type FrameId } from './protocol.js';
+import { describeIssue } from '../util/zod-issue.js';
+import { wrapLegacy, type LegacyCommand } from './legacy-command.js';
+import { EVENTS, clientFrameSchema, type FrameId } from './protocol.js';
 import type { ChannelAuthInput } from './auth.js';
 
 /** What a command handler may use. Everything is passed in; nothing is global. */
@@ -46,28 +49,12 @@ export interface CommandLimits {
   readonly maxPresenceDataBytes: number;
 }
 
-/** A v1 command module: a plain function, called with v1-shaped arguments. */
-export type LegacyCommand = (sockjs: unknown, connection: LegacyConnection, data: unknown, channels: LegacyChannels) => unknown;
-
-/** The connection object a v1 command receives. */
-export interface LegacyConnection {
-  id: string;
-  protocol: string;
-  write(text: string): void;
-  send(event: string, channel?: string, data?: unknown): void;
-  close(code?: number, reason?: string): void;
-}
-
-/** The channels object a v1 command receives. */
-export interface LegacyChannels {
-  trigger(channel: string, event: string, data?: unknown): Promise<number>;
-  publish(channel: string, event: string, data?: unknown): Promise<number>;
-}
-
 /** What {@link CommandRegistry} needs. */
 export interface CommandRegistryDeps {
   logger: Logger;
   channels: ChannelManager;
+  /** The channel-name rule a command's publish must pass. */
+  policy: ChannelPolicy;
   authorize(input: ChannelAuthInput): boolean;
   maxFrameBytes: number;
   /** Largest presence data on a subscribe, in bytes (default: no limit). */
@@ -170,17 +157,18 @@ export class CommandRegistry {
       frameId,
       limits: this.limits,
       authorize,
-      publish: (channel, event, data, options) => publishChecked(channels, channel, event, data, options?.excludeSelf ? connection.id : undefined),
+      publish: (channel, event, data, options) => this.publish(channel, event, data, options?.excludeSelf ? connection.id : undefined),
     };
   }
-}
 
-/** Publishes from a command after checking what a command author passed in. */
-function publishChecked(channels: ChannelManager, channel: string, event: string, data: unknown, excludeSocketId?: string): Promise<number> {
-  const name = normaliseChannelName(channel);
-  if (name === null) throw new PushyError('INVALID_CHANNEL');
-  if (typeof event !== 'string' || event.length === 0) throw new PushyError('INVALID_DATA', 'Event name required');
-  return channels.publish({ type: 'event', channel: name, event, data, excludeSocketId });
+  /** Publishes from a command after checking what a command author passed in, by the server's rules. */
+  private publish(channel: string, event: string, data: unknown, excludeSocketId?: string): Promise<number> {
+    const name = this.deps.policy.check(channel);
+    if (!name.ok) throw new PushyError('INVALID_CHANNEL', name.tooLong ? `Channel name ${name.reason}` : undefined);
+    const eventName = eventNameSchema.safeParse(event);
+    if (!eventName.success) throw new PushyError('INVALID_DATA', `Invalid event name: ${describeIssue(eventName.error)}`);
+    return this.deps.channels.publish({ type: 'event', channel: name.name, event: eventName.data, data, excludeSocketId });
+  }
 }
 
 function parseFrame(text: string): z.infer<typeof clientFrameSchema> {
@@ -199,10 +187,8 @@ function parseFrame(text: string): z.infer<typeof clientFrameSchema> {
 }
 
 function dataError(error: z.ZodError): PushyError {
-  const issue = error.issues[0];
-  if (issue?.path[0] === 'channel') return new PushyError('INVALID_CHANNEL');
-  const where = issue && issue.path.length > 0 ? issue.path.join('.') + ': ' : '';
-  return new PushyError('INVALID_DATA', `Invalid command data: ${where}${issue?.message ?? 'invalid'}`);
+  if (error.issues[0]?.path[0] === 'channel') return new PushyError('INVALID_CHANNEL');
+  return new PushyError('INVALID_DATA', `Invalid command data: ${describeIssue(error)}`);
 }
 
 /** True when `text` is longer than `limit` UTF-8 bytes. */
@@ -220,30 +206,10 @@ function truncate(text: string): string {
 function toHandler(moduleNamespace: Record<string, unknown>, file: string, deps: CommandRegistryDeps): CommandHandler {
   const exported = moduleNamespace.default ?? moduleNamespace.command;
   const fileName = path.basename(file).replace(COMMAND_FILE, '').toLowerCase();
-  if (typeof exported === 'function') return wrapLegacy(fileName, exported as LegacyCommand, deps);
+  if (typeof exported === 'function') return wrapLegacy(fileName, exported as LegacyCommand, deps.sockjsServer);
   if (typeof exported === 'object' && exported !== null && typeof (exported as CommandHandler).handle === 'function') {
     const handler = exported as Partial<CommandHandler> & Pick<CommandHandler, 'handle'>;
     return { name: handler.name ?? fileName, schema: handler.schema ?? z.unknown(), handle: handler.handle.bind(handler) };
   }
   throw new Error('default export must be a command handler ({ name, schema, handle }) or a v1 command function');
-}
-
-/** Runs a v1 `(sockjs, connection, data, channels)` function as a command. */
-function wrapLegacy(name: string, fn: LegacyCommand, deps: CommandRegistryDeps): CommandHandler {
-  return {
-    name,
-    schema: z.unknown(),
-    handle: (ctx, data) => {
-      const { connection } = ctx;
-      const legacyConnection: LegacyConnection = {
-        id: connection.id,
-        protocol: connection.protocol,
-        write: (text) => connection.sendEncoded(String(text)),
-        send: (event, channel, payload) => connection.send(event, channel, payload),
-        close: (code, reason) => connection.close(code, reason),
-      };
-      const publish = (channel: string, event: string, payload?: unknown): Promise<number> => ctx.publish(channel, event, payload);
-      return fn(deps.sockjsServer, legacyConnection, data, { trigger: publish, publish });
-    },
-  };
 }

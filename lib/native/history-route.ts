@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { verifyTrigger } from './auth.js';
+import type { ChannelPolicy } from '../channels/channel-policy.js';
 import type { HistoryStore } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
 import { sendJson } from '../http/respond.js';
 import type { Route } from '../http/router.js';
-import { channelFromPath, parseQuery } from './trigger-route.js';
+import { channelFromPath, parseQuery } from '../http/params.js';
 
 /** The event name a history request is signed with, like a trigger with an empty body. */
 export const HISTORY_SIGNED_EVENT = 'pushy:history';
@@ -19,8 +20,8 @@ export interface HistoryRouteDeps {
   timestampTolerance: number;
   /** Most events one request returns; a larger `limit` is capped to it. */
   maxLimit: number;
-  /** Longest channel name accepted (default: the protocol's 200), as on the trigger. */
-  maxChannelNameLength?: number;
+  /** The channel-name rule, as on the trigger. */
+  policy: ChannelPolicy;
   /** Clock in ms (tests pass a fake one). */
   now?: () => number;
 }
@@ -44,7 +45,7 @@ export function historyRoute(deps: HistoryRouteDeps): Route {
     methods: ['GET'],
     path: /^\/pushy\/channel\/(?<channel>[^/]*)\/history\/?$/,
     async handle({ res, url, params }) {
-      const channel = channelFromPath(params.channel, deps.maxChannelNameLength);
+      const channel = channelFromPath(params.channel, deps.policy);
       const query = parseQuery(querySchema, url.searchParams);
       verifyTrigger(
         deps.secretKey,

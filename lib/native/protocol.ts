@@ -1,18 +1,8 @@
 import { z } from 'zod';
+import { DEFAULT_CHANNEL_POLICY } from '../channels/channel-policy.js';
 
 /** Protocol version this server speaks (sent in `pushy:connect`). */
 export const PROTOCOL_VERSION = 2;
-
-/** Longest channel name, in characters. */
-export const MAX_CHANNEL_NAME_LENGTH = 200;
-
-const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9_\-=@,.;:]+$/;
-
-/**
- * Names that pass the character rule but would collide with `Object.prototype` in any backend
- * or client that keys a plain object by channel name; refused with code 300.
- */
-const RESERVED_CHANNEL_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Server-to-client event names. */
 export const EVENTS = {
@@ -28,25 +18,19 @@ export const EVENTS = {
 } as const;
 
 /**
- * Checks and normalises a channel name: lowercased, or `null` when it is not a valid name.
+ * Checks and normalises a channel name by the protocol's own rule (see
+ * `channels/channel-policy.ts`): lowercased, or `null` when it is not a valid name.
  */
 export function normaliseChannelName(name: unknown): string | null {
-  if (typeof name !== 'string') return null;
-  if (name.length === 0 || name.length > MAX_CHANNEL_NAME_LENGTH) return null;
-  if (!CHANNEL_NAME_PATTERN.test(name)) return null;
-  const lower = name.toLowerCase();
-  return RESERVED_CHANNEL_NAMES.has(lower) ? null : lower;
+  const checked = DEFAULT_CHANNEL_POLICY.check(name);
+  return checked.ok ? checked.name : null;
 }
 
-/** zod type of a channel name; parses to the lowercased name. */
-export const channelNameSchema = z.string().transform((name, ctx) => {
-  const normalised = normaliseChannelName(name);
-  if (normalised === null) {
-    ctx.addIssue({ code: 'custom', message: 'invalid channel name' });
-    return z.NEVER;
-  }
-  return normalised;
-});
+/**
+ * zod type of a channel name in a client frame, by the protocol's own rule; parses to the
+ * lowercased name. The configured length limit applies where the subscription is made.
+ */
+export const channelNameSchema = DEFAULT_CHANNEL_POLICY.channelName;
 
 /** The envelope of every client frame. `data` is validated by the command's own schema. */
 export const clientFrameSchema = z.object({
@@ -54,9 +38,6 @@ export const clientFrameSchema = z.object({
   data: z.unknown().optional(),
   id: z.union([z.string().max(64), z.number().finite()]).optional(),
 });
-
-/** A parsed client frame. */
-export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
 /** An id a client put on a frame, echoed in replies and errors. */
 export type FrameId = string | number;
@@ -82,14 +63,4 @@ export function encodeFrame(event: string, channel?: string, data?: unknown, off
 /** True for the server's own events (`pushy:…`), which never get an offset nor enter history. */
 export function isReservedEvent(event: string): boolean {
   return event.startsWith('pushy:');
-}
-
-/** Channel kinds, by name prefix. */
-export type ChannelKind = 'public' | 'private' | 'presence';
-
-/** The kind of a (normalised) channel name. */
-export function channelKind(channel: string): ChannelKind {
-  if (channel.startsWith('presence-')) return 'presence';
-  if (channel.startsWith('private-')) return 'private';
-  return 'public';
 }

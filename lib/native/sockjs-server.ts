@@ -21,12 +21,14 @@ export type SockjsLimits = Pick<
 /** What the SockJS endpoint needs. */
 export interface SockjsEndpointDeps {
   httpServer: HttpServer;
+  /** The `sockjs` package's server object (see {@link createSockjsServer}). */
+  server: sockjs.Server;
   options: PushyConfig['sockjs'];
   limits: SockjsLimits;
   logger: Logger;
   channels: ChannelManager;
-  /** Resolved lazily so that the registry can hand the SockJS server to v1 commands. */
-  commands: () => CommandRegistry;
+  /** Every client frame goes to its dispatch. */
+  commands: CommandRegistry;
   /** Frame and connection totals (metrics, admin dashboard). */
   traffic?: TrafficCounters;
   /** While this says no (shutting down), new sockets are closed with this close. */
@@ -44,15 +46,11 @@ export interface SockjsEndpoint {
 }
 
 /**
- * Attaches SockJS (every transport) to the HTTP server, with the WebSocket session transport
- * served by `transports/ws-transport.ts` and the others by the `sockjs` package. Each socket
- * becomes a {@link Connection}; its frames are rate limited, then dispatched one at a time, in
- * order, and its subscriptions are dropped when it closes.
+ * The `sockjs` package's server object, not attached to anything yet: made first, because v1
+ * commands get it as their first argument, and attached by {@link attachSockjs}.
  */
-export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
-  const { options, logger, channels, limits } = deps;
-  const connections = new Set<Connection>();
-  const server = sockjs.createServer({
+export function createSockjsServer(options: PushyConfig['sockjs'], logger: Logger): sockjs.Server {
+  return sockjs.createServer({
     prefix: options.prefix,
     sockjs_url: options.clientUrl,
     heartbeat_delay: options.heartbeatDelay,
@@ -63,6 +61,17 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
       if (severity === 'error') logger.error(`sockjs: ${message}`);
     },
   });
+}
+
+/**
+ * Attaches SockJS (every transport) to the HTTP server, with the WebSocket session transport
+ * served by `transports/ws-transport.ts` and the others by the `sockjs` package. Each socket
+ * becomes a {@link Connection}; its frames are rate limited, then dispatched one at a time, in
+ * order, and its subscriptions are dropped when it closes.
+ */
+export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
+  const { server, options, logger, channels, limits, commands } = deps;
+  const connections = new Set<Connection>();
 
   /** Turns an open socket of any transport into a Connection with limits and in-order dispatch. */
   const accept = (socket: TransportSocket, listen: (listeners: SessionListeners) => void): void => {
@@ -98,7 +107,7 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
     let queued = 0;
     const dispatch = async (text: string): Promise<void> => {
       try {
-        await deps.commands().dispatch(connection, text);
+        await commands.dispatch(connection, text);
       } finally {
         queued -= 1;
       }

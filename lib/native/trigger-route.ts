@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { verifyTrigger } from './auth.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
+import { eventNameSchema, type ChannelPolicy } from '../channels/channel-policy.js';
 import { PushyError } from '../errors.js';
 import type { IdempotencyStore } from '../history/idempotency-store.js';
 import type { Logger } from '../logger.js';
-import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName } from './protocol.js';
 import { parseEventBody, readBody } from '../http/body.js';
+import { channelFromPath, parseQuery } from '../http/params.js';
 import { sendOk } from '../http/respond.js';
 import type { DrainGate } from '../http/drain-gate.js';
 import type { Route, RouteContext } from '../http/router.js';
@@ -19,8 +20,8 @@ export interface TriggerRouteDeps {
   maxBodyBytes: number;
   /** Remembers `idempotency_key`s so that a retried trigger publishes once. */
   idempotency: IdempotencyStore;
-  /** Longest channel name accepted (default: the protocol's 200). */
-  maxChannelNameLength?: number;
+  /** The channel-name rule. */
+  policy: ChannelPolicy;
   /** Admits triggers until shutdown; refused ones get 503. */
   gate?: DrainGate;
   /** Clock in ms (tests pass a fake one). */
@@ -28,46 +29,12 @@ export interface TriggerRouteDeps {
 }
 
 const querySchema = z.object({
-  event: z
-    .string()
-    .min(1)
-    .max(200)
-    .refine((name) => !name.startsWith('pushy:'), 'event names starting with "pushy:" are reserved'),
+  event: eventNameSchema,
   timestamp: z.string().regex(/^\d{1,15}$/, 'timestamp must be an integer (unix seconds)'),
   auth_key: z.string().min(1).max(512),
   socket_id: z.string().min(1).max(128).optional(),
   idempotency_key: z.string().min(1).max(200).optional(),
 });
-
-/** Decodes and checks the `<channel>` path segment. */
-export function channelFromPath(encoded: string | undefined, maxLength = MAX_CHANNEL_NAME_LENGTH): string {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(encoded ?? '');
-  } catch {
-    throw new PushyError('BAD_REQUEST', 'Invalid channel name');
-  }
-  const channel = normaliseChannelName(decoded);
-  if (channel === null) throw new PushyError('BAD_REQUEST', 'Invalid channel name');
-  if (channel.length > maxLength) throw new PushyError('BAD_REQUEST', `Invalid channel name: longer than ${maxLength} characters`);
-  return channel;
-}
-
-/** Reads the query's first value of each parameter and validates it with `schema`. */
-export function parseQuery<S extends z.ZodType>(schema: S, params: URLSearchParams): z.output<S> {
-  // No prototype: a parameter named like an Object.prototype member (`constructor`, `__proto__`)
-  // is a key like any other. forEach: no iterator result and entry array per parameter.
-  const first: Record<string, string> = Object.create(null) as Record<string, string>;
-  params.forEach((value, key) => {
-    if (first[key] === undefined) first[key] = value;
-  });
-  const parsed = schema.safeParse(first);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.join('.') ?? 'query';
-  const missing = issue?.code === 'invalid_type' && first[where] === undefined;
-  throw new PushyError('BAD_REQUEST', missing ? `Missing parameter: ${where}` : `Invalid parameter ${where}: ${issue?.message ?? 'invalid'}`);
-}
 
 /**
  * `POST /pushy/channel/<channel>/trigger`: a backend publishes an event, signed with the
@@ -89,7 +56,7 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
   };
 
   async function handleTrigger({ req, res, search, params }: RouteContext): Promise<void> {
-    const channel = channelFromPath(params.channel, deps.maxChannelNameLength);
+    const channel = channelFromPath(params.channel, deps.policy);
     const query = parseQuery(querySchema, new URLSearchParams(search));
     const raw = await readBody(req, deps.maxBodyBytes);
     const data = parseEventBody(raw, req.headers['content-type']);

@@ -5,6 +5,7 @@ import type { NodeRegistry } from '../nodes/node-registry.js';
 import { nodeView } from '../admin/snapshot.js';
 import type { Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
+import type { ChannelPolicy } from '../channels/channel-policy.js';
 import { ConfigError, type PushyConfig } from '../config.js';
 import type { Connection } from '../native/connection.js';
 import { healthRoutes } from './health-routes.js';
@@ -20,6 +21,8 @@ export interface OperationsDeps {
   config: PushyConfig;
   broker: Broker;
   channels: ChannelManager;
+  /** The channel-name rule (admin API). */
+  policy: ChannelPolicy;
   /** Open connections (resolved when asked: SockJS is attached after the routes exist). */
   connections: () => ReadonlySet<Connection>;
   /** The totals the channel manager and SockJS endpoint move. */
@@ -53,7 +56,7 @@ const HISTORY_SAMPLES = 300;
 
 /** Builds the operations side from the config; throws a ConfigError for half an admin credential. */
 export function createOperations(deps: OperationsDeps): Operations {
-  const { config, broker, channels, connections, traffic, logger, nodes } = deps;
+  const { config, broker, channels, policy, connections, traffic, logger, nodes } = deps;
   const credentials = adminCredentials(config);
   const metrics = config.metrics.enabled ? createPrometheusMetrics({ traffic, channels, connections, broker }) : undefined;
   let shuttingDown = false;
@@ -71,6 +74,7 @@ export function createOperations(deps: OperationsDeps): Operations {
     const admin = adminRoutes({
       credentials,
       ...view,
+      policy,
       nodes,
       history,
       logger,

@@ -102,7 +102,7 @@ describe('RedisNodeLiveness: one heartbeat per node', () => {
       expect(quits).to.deep.equal(['quit:ghost']);
     });
     expect((await registry.list(view(nodeId))).nodes.map((n) => n.nodeId)).to.deep.equal([nodeId]);
-    expect(await connection.commands.zrange(connection.key('nodes'), 0, -1)).to.deep.equal([nodeId]);
+    expect(await connection.commands.zrange(connection.key('nodes'), '0', '-1')).to.deep.equal([nodeId]);
   });
 
   it('a dead node stays listed as dead until every listener dealt with it', async () => {

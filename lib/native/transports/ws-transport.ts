@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { TERMINATE_GRACE_MS, type TransportSocket } from '../connection.js';
 import type { Logger } from '../../logger.js';
+import { escapeRegExp } from '../../util/regexp.js';
 import { FrameBatcher, type BatchNode, type FrameSink } from './frame-batcher.js';
 import { HEARTBEAT_FRAME, OPEN_FRAME, closeFrame, parseIncoming, webSocketTextFrame } from './sockjs-framing.js';
 
@@ -233,8 +234,4 @@ function exposedHeaders(req: IncomingMessage): Record<string, string | string[] 
 /** Close codes `ws` may send (RFC 6455 section 7.4); SockJS-only codes go in the `c` frame. */
 function isValidCloseCode(code: number): boolean {
   return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
