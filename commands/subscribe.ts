@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { exceedsBytes, type CommandContext, type CommandHandler } from '../lib/native/command-registry.js';
-import { PushyError } from '../lib/errors.js';
+import { PushyError, type ErrorName } from '../lib/errors.js';
 import { channelKind } from '../lib/channels/channel-policy.js';
 import { EVENTS, channelNameSchema } from '../lib/native/protocol.js';
 
@@ -44,11 +44,13 @@ const subscribe: CommandHandler<typeof schema> = {
   async handle(ctx: CommandContext, data: SubscribeData): Promise<SubscribeResult> {
     const { connection } = ctx;
     const { channel } = data;
-    const fail = (reason: string): SubscribeResult => {
-      connection.send(EVENTS.subscriptionFailed, undefined, { channel, reason });
+    // The refusal's catalogue code and name go with the v1 reason text, so clients need not match text.
+    const fail = (name: ErrorName): SubscribeResult => {
+      const { code, message: reason } = new PushyError(name);
+      connection.send(EVENTS.subscriptionFailed, undefined, { channel, reason, code, name });
       return { channel, subscribed: false, reason };
     };
-    if (connection.subscriptions.has(channel)) return fail('Already subscribed to this channel');
+    if (connection.subscriptions.has(channel)) return fail('ALREADY_SUBSCRIBED');
 
     const kind = channelKind(channel);
     const presenceText = typeof data.data === 'string' ? data.data : data.data === undefined ? undefined : JSON.stringify(data.data);
@@ -60,16 +62,16 @@ const subscribe: CommandHandler<typeof schema> = {
         connection.send(EVENTS.subscriptionNeedAuth, undefined, { channel });
         return { channel, subscribed: false, needAuth: true };
       }
-      if (kind === 'presence' && presenceText === undefined) return fail('Presence data required on a presence channel');
+      if (kind === 'presence' && presenceText === undefined) return fail('PRESENCE_DATA_REQUIRED');
       if (!ctx.authorize({ socketId: connection.id, channel, auth: data.auth, presenceData: presenceText })) {
-        return fail('Invalid credentials');
+        return fail('INVALID_CREDENTIALS');
       }
     }
 
     let presence: Record<string, unknown> | undefined;
     if (kind !== 'public' && presenceText !== undefined) {
       presence = parsePresence(presenceText);
-      if (!presence) return fail('Invalid presence data: expected a JSON object');
+      if (!presence) return fail('INVALID_PRESENCE_DATA');
     }
 
     // The success frame goes out from inside subscribe: right after it come the missed events

@@ -110,7 +110,7 @@ export class ChannelManager {
    */
   async subscribe(connection: Connection, channel: string, presence?: PresenceData, options: SubscribeOptions = {}): Promise<SubscribeOutcome> {
     if (connection.subscriptions.has(channel)) {
-      throw new PushyError('INVALID_DATA', 'Already subscribed to this channel');
+      throw new PushyError('ALREADY_SUBSCRIBED');
     }
     if (connection.subscriptions.size >= this.deps.maxChannelsPerConnection) {
       throw new PushyError('TOO_MANY_SUBSCRIPTIONS');

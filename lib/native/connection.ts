@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EVENTS, encodeFrame, type FrameId } from './protocol.js';
-import { CLOSES, type PushyError } from '../errors.js';
+import { CLOSES, errorBody, type ErrorBody, type PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { countError, type TrafficCounters } from '../stats/traffic.js';
 
@@ -103,9 +103,9 @@ export class Connection {
     if (this.options.traffic) this.options.traffic.framesOut += 1;
   }
 
-  /** Sends a `pushy:error` for a refused frame, echoing its id. */
-  sendError(error: Pick<PushyError, 'code' | 'message'>, id?: FrameId): void {
-    const data: Record<string, unknown> = { message: error.message, code: error.code };
+  /** Sends a `pushy:error` for a refused frame (`{message, code, name}`), echoing its id. */
+  sendError(error: Pick<PushyError, 'code' | 'message' | 'errorName'>, id?: FrameId): void {
+    const data: ErrorBody & { id?: FrameId } = errorBody(error);
     if (id !== undefined) data.id = id;
     if (this.options.traffic) countError(this.options.traffic, 'socket', error.code);
     this.send(EVENTS.error, undefined, data);

@@ -1,4 +1,5 @@
 import { brokerReady, brokerState, type Broker } from '../broker/broker.js';
+import { PushyError, errorBody } from '../errors.js';
 import { sendJson } from '../http/respond.js';
 import type { Route } from '../http/router.js';
 
@@ -40,7 +41,8 @@ export function healthRoutes(deps: HealthDeps): Route[] {
           return;
         }
         const message = shuttingDown ? 'Shutting down' : 'Broker not connected';
-        sendJson(res, 503, { status: 'unavailable', uptime: uptime(), checks, error: { code: '503', message } }, { 'Retry-After': '5' });
+        const error = errorBody(new PushyError('UNAVAILABLE', message));
+        sendJson(res, 503, { status: 'unavailable', uptime: uptime(), checks, error }, { 'Retry-After': '5' });
       },
     },
   ];

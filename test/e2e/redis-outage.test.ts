@@ -40,7 +40,7 @@ describe('e2e: one node while its Redis is away', () => {
     const answer = await trigger(srv.url, 'kept', 'local-only', { n: 1 }, { secret: srv.secret });
     expect(answer.status).to.equal(503);
     expect(answer.body).to.deep.equal({
-      error: { code: '503', message: "Redis is unavailable: the event reached only this node's subscribers, not the other nodes'; try again later" },
+      error: { code: '503', name: 'UNAVAILABLE', message: "Redis is unavailable: the event reached only this node's subscribers, not the other nodes'; try again later" },
     });
     // Local delivery keeps working.
     expect((await client.next('local-only')).data).to.deep.equal({ n: 1 });
