@@ -74,19 +74,9 @@ const subscribe: CommandHandler<typeof schema> = {
       if (!presence) return fail('INVALID_PRESENCE_DATA');
     }
 
-    // The success frame goes out from inside subscribe: right after it come the missed events
+    // The channel core sends the success frame (through the connection), then the missed events
     // (with `since`), then the live ones.
-    const outcome = await ctx.channels.subscribe(connection, channel, presence, {
-      since: data.since,
-      onSubscribed: (subscribed) => {
-        const success: Record<string, unknown> = { channel, memberId: subscribed.memberId };
-        if (subscribed.presence) success.presence = subscribed.presence;
-        success.offset = subscribed.offset;
-        success.epoch = subscribed.epoch;
-        if (subscribed.recovered !== undefined) success.recovered = subscribed.recovered;
-        connection.send(EVENTS.subscriptionSuccess, undefined, success);
-      },
-    });
+    const outcome = await ctx.channels.subscribe(connection, channel, presence, { since: data.since });
     const result: SubscribeResult = { channel, subscribed: true, memberId: outcome.memberId, offset: outcome.offset, epoch: outcome.epoch };
     if (outcome.recovered !== undefined) result.recovered = outcome.recovered;
     return result;

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { brokerReady, brokerState, type Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
-import type { Connection } from '../native/connection.js';
+import type { OpenConnections } from '../stats/connections.js';
 import type { ConnectionCounts, NodeView } from '../nodes/node-registry.js';
 import type { TrafficCounters } from '../stats/traffic.js';
 
@@ -9,7 +9,7 @@ import type { TrafficCounters } from '../stats/traffic.js';
 export interface NodeViewDeps {
   broker: Broker;
   channels: ChannelManager;
-  connections: () => ReadonlySet<Connection>;
+  connections: OpenConnections;
   traffic: TrafficCounters;
   /** When this server was created, ms epoch. */
   startedAt: number;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import { channelKey } from '../apps/namespace.js';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import type { Broker, BrokerMessage, BrokerMessageHandler } from './broker.js';
+import { decodeNodeMessage, encodeNodeMessage } from './node-wire.js';
 
 /** What a {@link RedisBroker} needs. */
 export interface RedisBrokerDeps {
@@ -13,20 +14,10 @@ export interface RedisBrokerDeps {
   nodeId?: string;
 }
 
-/** Shape check of what arrives from Redis (another node, or anyone who can PUBLISH there). */
-const messageSchema = z.object({
-  type: z.literal('event'),
-  channel: z.string(),
-  event: z.string(),
-  data: z.unknown(),
-  excludeSocketId: z.string().optional(),
-  offset: z.number().int().nonnegative().optional(),
-  epoch: z.string().optional(),
-});
-
 /**
  * Broker for many nodes on one Redis. Each Pushy channel is a Redis pub/sub channel
- * (`<prefix>ch:<name>`); a node SUBSCRIBEs only while it has local subscribers, so PUBLISH's
+ * (`<prefix>ch:<channel key>`, see `apps/namespace.ts`; messages as in `node-wire.ts`); a node
+ * SUBSCRIBEs only while it has local subscribers, so PUBLISH's
  * receiver count is the number of nodes with subscribers (each node holds one subscriber
  * client). A node receives its own publishes through Redis too, so every node delivers the
  * same way; each node encodes a frame once for its local subscribers.
@@ -55,14 +46,15 @@ export class RedisBroker implements Broker {
   }
 
   async publish(message: BrokerMessage): Promise<number> {
+    const key = channelKey(message.app, message.channel);
     if (!this.deps.connection.isUp) {
       // Redis is away (or half away: without the subscriber this node would not hear its own
       // publish either): this node's subscribers still get the event, the other nodes cannot.
-      if (this.channels.has(message.channel)) this.dispatch(message);
+      if (this.channels.has(key)) this.dispatch(message);
       throw new PushyError('UNAVAILABLE', "Redis is unavailable: the event reached only this node's subscribers, not the other nodes'; try again later");
     }
-    const payload = JSON.stringify(message);
-    return this.deps.connection.run('publish', (redis) => redis.publish(this.channelPrefix + message.channel, payload));
+    const payload = encodeNodeMessage(message);
+    return this.deps.connection.run('publish', (redis) => redis.publish(this.channelPrefix + key, payload));
   }
 
   async subscribe(channel: string): Promise<void> {
@@ -114,15 +106,14 @@ export class RedisBroker implements Broker {
   private receive(redisChannel: string, text: string): void {
     if (this.closed || !redisChannel.startsWith(this.channelPrefix)) return;
     const channel = redisChannel.slice(this.channelPrefix.length);
-    let parsed: z.infer<typeof messageSchema> | undefined;
+    let parsed: BrokerMessage | undefined;
     try {
-      const result = messageSchema.safeParse(JSON.parse(text));
-      if (result.success) parsed = result.data;
+      parsed = decodeNodeMessage(JSON.parse(text));
     } catch (error) {
       this.deps.logger.warn('redis broker: dropped a message that is not JSON', { channel, error });
       return;
     }
-    if (!parsed || parsed.channel !== channel) {
+    if (!parsed || !isValidKey(parsed, channel)) {
       this.deps.logger.warn('redis broker: dropped a malformed message', { channel });
       return;
     }
@@ -131,5 +122,14 @@ export class RedisBroker implements Broker {
 
   private dispatch(message: BrokerMessage): void {
     for (const handler of this.handlers) handler(message);
+  }
+}
+
+/** True when a message names the channel it came on (an app id that cannot be one makes no key). */
+function isValidKey(message: BrokerMessage, key: string): boolean {
+  try {
+    return channelKey(message.app, message.channel) === key;
+  } catch {
+    return false;
   }
 }

@@ -35,7 +35,10 @@ export interface HistoryRead extends StreamPosition {
   complete: boolean;
 }
 
-/** Storage of channel offsets and recent events; memory and Redis implementations. */
+/**
+ * Storage of channel offsets and recent events; memory and Redis implementations. Channels are
+ * named by their key (`apps/namespace.ts`), so each app has its own history.
+ */
 export interface HistoryStore {
   /** Gives the event the channel's next offset and keeps it as `retention` says. */
   append(channel: string, event: { event: string; data: unknown }, retention: Retention): Promise<StreamPosition>;

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { brokerReady, brokerState, type Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
-import type { Connection } from '../native/connection.js';
+import type { OpenConnections } from '../stats/connections.js';
 import { processMetricsRegistry } from './process-metrics.js';
 import type { TrafficCounters } from '../stats/traffic.js';
 
@@ -10,7 +10,7 @@ export interface PrometheusMetricsDeps {
   traffic: TrafficCounters;
   channels: ChannelManager;
   /** Open connections of this node (resolved at scrape time). */
-  connections: () => ReadonlySet<Connection>;
+  connections: OpenConnections;
   broker: Broker;
   /** Also serve the process metrics (CPU, memory, event loop, GC). Default true. */
   processMetrics?: boolean;

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { EVENTS, encodeFrame, type FrameId } from './protocol.js';
+import { DEFAULT_APP } from '../apps/namespace.js';
+import type { SubscribeOutcome, Subscriber, Subscription } from '../channels/subscriber.js';
+import { EVENTS, NATIVE_ENCODER, encodeFrame, subscriptionSuccess, type FrameId } from './protocol.js';
 import { CLOSES, errorBody, type ErrorBody, type PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { countError, type TrafficCounters } from '../stats/traffic.js';
@@ -45,25 +47,22 @@ export interface ConnectionOptions {
   logger?: Logger;
   /** Frames out and refusals are counted here (metrics, admin dashboard). */
   traffic?: TrafficCounters;
-}
-
-/** What a connection remembers about one of its subscriptions. */
-export interface Subscription {
-  readonly channel: string;
-  readonly memberId: string;
-  /** Key of the presence member this subscription belongs to, on presence subscriptions. */
-  readonly memberKey?: string;
+  /** The app whose channels the client sees (default: the default app). */
+  app?: string;
 }
 
 /**
- * One client. Owns its subscriptions list and its close listeners; everything that registers a
- * listener here is removed with the connection.
+ * One client of the native protocol, and a subscriber of the channel core: the core hands it
+ * frames the native encoder made. Owns its close listeners; everything that registers a listener
+ * here is removed with the connection.
  */
-export class Connection {
+export class Connection implements Subscriber<string> {
   /** The socket id clients sign with and triggers exclude by. */
   readonly id: string = randomUUID();
   readonly connectedAt = Date.now();
+  readonly app: string;
   readonly subscriptions = new Map<string, Subscription>();
+  readonly encoder = NATIVE_ENCODER;
   private closeListeners = new Set<() => void>();
   private closed = false;
   /** Set once a close was asked for: nothing more is written. */
@@ -75,6 +74,7 @@ export class Connection {
     private readonly options: ConnectionOptions = {},
   ) {
     this.maxBufferedBytes = options.maxBufferedBytes ?? Number.POSITIVE_INFINITY;
+    this.app = options.app ?? DEFAULT_APP;
   }
 
   /** Transport name, as reported in `pushy:connect`. */
@@ -89,6 +89,16 @@ export class Connection {
   /** Sends a frame built from its parts. */
   send(event: string, channel?: string, data?: unknown): void {
     this.sendEncoded(encodeFrame(event, channel, data));
+  }
+
+  /** Answers a subscribe with `pushy:subscription-success`; the channel's events follow. */
+  subscribed(channel: string, outcome: SubscribeOutcome): void {
+    this.send(EVENTS.subscriptionSuccess, undefined, subscriptionSuccess(channel, outcome));
+  }
+
+  /** Sends a frame the native encoder made for every subscriber of a channel (the fan-out path). */
+  deliver(frame: string): void {
+    this.sendEncoded(frame);
   }
 
   /** Sends a frame that was encoded once for many connections (the fan-out path). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_APP, channelKey } from '../apps/namespace.js';
 import { verifyTrigger } from './auth.js';
 import type { ChannelPolicy } from '../channels/channel-policy.js';
 import type { HistoryStore } from '../history/history-store.js';
@@ -55,7 +56,7 @@ export function historyRoute(deps: HistoryRouteDeps): Route {
       );
       const since = Number(query.since ?? 0);
       const limit = Math.min(Number(query.limit ?? deps.maxLimit), deps.maxLimit);
-      const read = await deps.history.read(channel, deps.retention.resolve(channel), since, limit);
+      const read = await deps.history.read(channelKey(DEFAULT_APP, channel), deps.retention.resolve(channel), since, limit);
       deps.logger.debug('history read', { channel, since, events: read.events.length });
       sendJson(res, 200, { channel, offset: read.offset, epoch: read.epoch, complete: read.complete, events: read.events });
     },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_CHANNEL_POLICY } from '../channels/channel-policy.js';
+import type { ChannelMessage, FrameEncoder, SubscribeOutcome } from '../channels/subscriber.js';
 
 /** Protocol version this server speaks (sent in `pushy:connect`). */
 export const PROTOCOL_VERSION = 2;
@@ -60,7 +61,25 @@ export function encodeFrame(event: string, channel?: string, data?: unknown, off
   return JSON.stringify(frame);
 }
 
-/** True for the server's own events (`pushy:…`), which never get an offset nor enter history. */
-export function isReservedEvent(event: string): boolean {
-  return event.startsWith('pushy:');
+/**
+ * The native front end's encoding of the channel core's messages: a channel event is a frame
+ * named after it (with its offset); a presence change is `pushy:presence-add` or
+ * `pushy:presence-quit` with `{member}`.
+ */
+export const NATIVE_ENCODER: FrameEncoder<string> = {
+  encode(message: ChannelMessage): string {
+    if (message.type === 'event') return encodeFrame(message.event, message.channel, message.data, message.offset);
+    const event = message.event === 'member-added' ? EVENTS.presenceAdd : EVENTS.presenceQuit;
+    return encodeFrame(event, message.channel, { member: message.member });
+  },
+};
+
+/** The data of `pushy:subscription-success`. */
+export function subscriptionSuccess(channel: string, outcome: SubscribeOutcome): Record<string, unknown> {
+  const success: Record<string, unknown> = { channel, memberId: outcome.memberId };
+  if (outcome.presence) success.presence = outcome.presence;
+  success.offset = outcome.offset;
+  success.epoch = outcome.epoch;
+  if (outcome.recovered !== undefined) success.recovered = outcome.recovered;
+  return success;
 }

@@ -130,7 +130,7 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
       close: () => {
         connection.markClosed();
         pending = pending.then(async () => {
-          await channels.removeConnection(connection);
+          await channels.removeSubscriber(connection);
           connections.delete(connection);
           logger.debug('connection closed', { connectionId: connection.id, transport: connection.protocol });
         });

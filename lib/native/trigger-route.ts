@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_APP, channelKey } from '../apps/namespace.js';
 import { verifyTrigger } from './auth.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import { eventNameSchema, type ChannelPolicy } from '../channels/channel-policy.js';
@@ -67,8 +68,10 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
       now(),
     );
     const key = query.idempotency_key;
+    // Keys are remembered per app and channel (this endpoint serves the default app).
+    const scope = channelKey(DEFAULT_APP, channel);
     if (key !== undefined) {
-      const claim = await deps.idempotency.claim(channel, key);
+      const claim = await deps.idempotency.claim(scope, key);
       if (!claim.first) {
         // A retry of a trigger already taken: the same success, and no second publish.
         const code = claim.status ?? 200;
@@ -83,7 +86,7 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
     } catch (error) {
       // Not published, so a retry with this key must publish.
       if (key !== undefined) {
-        await deps.idempotency.release(channel, key).catch((releaseError: unknown) => {
+        await deps.idempotency.release(scope, key).catch((releaseError: unknown) => {
           deps.logger.error('releasing an idempotency key failed; a retry within 5 minutes will not publish', { channel, error: releaseError });
         });
       }
@@ -91,7 +94,7 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
     }
     const code = nodes > 0 ? 201 : 200;
     if (key !== undefined) {
-      await deps.idempotency.complete(channel, key, code).catch((error: unknown) => {
+      await deps.idempotency.complete(scope, key, code).catch((error: unknown) => {
         // Published already: answer it; a repeat then answers 200 instead of this code.
         deps.logger.error('recording an idempotency key failed', { channel, error });
       });

@@ -7,7 +7,7 @@ import type { Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import type { ChannelPolicy } from '../channels/channel-policy.js';
 import { ConfigError, type PushyConfig } from '../config.js';
-import type { Connection } from '../native/connection.js';
+import type { OpenConnections } from '../stats/connections.js';
 import { healthRoutes } from './health-routes.js';
 import { instrumentRoute } from './instrument.js';
 import { metricsRoute } from './metrics-route.js';
@@ -24,7 +24,7 @@ export interface OperationsDeps {
   /** The channel-name rule (admin API). */
   policy: ChannelPolicy;
   /** Open connections (resolved when asked: SockJS is attached after the routes exist). */
-  connections: () => ReadonlySet<Connection>;
+  connections: OpenConnections;
   /** The totals the channel manager and SockJS endpoint move. */
   traffic: TrafficCounters;
   logger: Logger;

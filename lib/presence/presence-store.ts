@@ -26,9 +26,10 @@ export interface LeaveResult {
 /**
  * A change of membership that the store found by itself rather than through this node's
  * join/leave: a dead node's members reaped, or this node's presence resynced after a Redis
- * outage. The channel manager publishes it as `presence-add` / `presence-quit`.
+ * outage. The channel core publishes it as a member added or removed.
  */
 export interface PresenceChange {
+  /** The channel's key (`apps/namespace.ts`). */
   channel: string;
   kind: 'add' | 'quit';
   member: Member;
@@ -40,6 +41,7 @@ export type PresenceChangeListener = (change: PresenceChange) => void;
 /**
  * Who is on each presence channel. A member (keyed by its user id, or by its subscription when
  * it has none) may have several connections; it joins with the first and quits with the last.
+ * Channels are named by their key (`apps/namespace.ts`), so each app has its own.
  */
 export interface PresenceStore {
   join(channel: string, memberKey: string, member: Member, connectionId: string): Promise<JoinResult>;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Broker, BrokerMessage } from '../../lib/broker/broker.js';
+import type { Broker, BrokerMessage, ChannelEventMessage } from '../../lib/broker/broker.js';
 
 /** How the contract gets brokers for one implementation. */
 export interface BrokerContractHarness {
@@ -134,8 +134,8 @@ export function describeBrokerContract(name: string, harness: BrokerContractHarn
       const channel = freshChannel();
       await broker.subscribe(channel);
       for (let i = 0; i < 20; i += 1) await broker.publish(event(channel, 'n', { i }));
-      await inbox.next((m) => (m.data as { i: number }).i === 19);
-      expect(inbox.messages.map((m) => (m.data as { i: number }).i)).to.deep.equal([...Array(20).keys()]);
+      await inbox.next((m) => ((m as ChannelEventMessage).data as { i: number }).i === 19);
+      expect(inbox.messages.map((m) => ((m as ChannelEventMessage).data as { i: number }).i)).to.deep.equal([...Array(20).keys()]);
     });
 
     it('hands each message to every handler', async () => {
