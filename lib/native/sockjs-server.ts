@@ -112,6 +112,11 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
         queued -= 1;
       }
     };
+    const cleanUp = async (): Promise<void> => {
+      await channels.removeSubscriber(connection);
+      connections.delete(connection);
+      logger.debug('connection closed', { connectionId: connection.id, transport: connection.protocol });
+    };
     listen({
       data: (data) => {
         if (deps.traffic) deps.traffic.framesIn += 1;
@@ -125,15 +130,11 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
           return;
         }
         queued += 1;
-        pending = pending.then(() => dispatch(data));
+        pending = after(pending, () => dispatch(data));
       },
       close: () => {
         connection.markClosed();
-        pending = pending.then(async () => {
-          await channels.removeSubscriber(connection);
-          connections.delete(connection);
-          logger.debug('connection closed', { connectionId: connection.id, transport: connection.protocol });
-        });
+        pending = after(pending, cleanUp);
       },
     });
   };
@@ -178,4 +179,10 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
       );
     },
   };
+}
+
+/** Runs `task` once `previous` is done: the per-connection queue (neither ever rejects). */
+async function after(previous: Promise<void>, task: () => Promise<void>): Promise<void> {
+  await previous;
+  await task();
 }

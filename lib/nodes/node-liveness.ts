@@ -145,3 +145,19 @@ export class RedisNodeLiveness {
     }
   }
 }
+
+/**
+ * What a part that follows the node's heartbeat takes (the Redis presence store, the Redis node
+ * registry): the node's shared liveness (the adapter's, one per node), or, without one, what it
+ * needs to run its own.
+ */
+export interface LivenessDeps extends RedisNodeLivenessDeps {
+  liveness?: RedisNodeLiveness;
+}
+
+/** The liveness a part follows, and whether it is the part's own (which the part starts and closes). */
+export function livenessFor(deps: LivenessDeps, part: string): { liveness: RedisNodeLiveness; owned: boolean } {
+  if (!deps.liveness) return { liveness: new RedisNodeLiveness(deps), owned: true };
+  if (deps.liveness.nodeId !== deps.nodeId) throw new Error(`the ${part} and its liveness must have the same node id`);
+  return { liveness: deps.liveness, owned: false };
+}

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { PushyError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import type { RedisConnection } from '../redis/redis-connection.js';
 import { RedisScript } from '../redis/redis-script.js';
-import { RedisNodeLiveness } from './node-liveness.js';
+import { livenessFor, type LivenessDeps, type RedisNodeLiveness } from './node-liveness.js';
 import type { NodeList, NodeRegistry, NodeView } from './node-registry.js';
 
 /*
@@ -65,22 +63,8 @@ const storedView = z
   })
   .passthrough();
 
-/** What a {@link RedisNodeRegistry} needs. */
-export interface RedisNodeRegistryDeps {
-  connection: RedisConnection;
-  /** This node's id (the broker's). */
-  nodeId: string;
-  logger: Logger;
-  /** Milliseconds between two writes of this node's view; used without `liveness`. */
-  heartbeatInterval: number;
-  /** Milliseconds without a heartbeat after which a node is gone from the list; used without `liveness`. */
-  nodeTimeout: number;
-  /**
-   * The node's shared heartbeat (the adapter's, one per node): the view is written on each beat.
-   * Without it the registry runs one of its own.
-   */
-  liveness?: RedisNodeLiveness;
-}
+/** What a {@link RedisNodeRegistry} needs: its Redis, the node id, and the node's liveness (or what it needs to run its own). */
+export type RedisNodeRegistryDeps = LivenessDeps;
 
 /**
  * Nodes on one Redis: each writes its view on every heartbeat of the node (and as soon as Redis
@@ -98,9 +82,7 @@ export class RedisNodeRegistry implements NodeRegistry {
   private closed = false;
 
   constructor(private readonly deps: RedisNodeRegistryDeps) {
-    if (deps.liveness && deps.liveness.nodeId !== deps.nodeId) throw new Error('the node registry and its liveness must have the same node id');
-    this.ownsLiveness = deps.liveness === undefined;
-    this.liveness = deps.liveness ?? new RedisNodeLiveness(deps);
+    ({ liveness: this.liveness, owned: this.ownsLiveness } = livenessFor(deps, 'node registry'));
   }
 
   start(view: () => NodeView): void {

@@ -1,25 +1,9 @@
-import type { Logger } from '../logger.js';
-import { RedisNodeLiveness, type Beat } from '../nodes/node-liveness.js';
-import type { RedisConnection } from '../redis/redis-connection.js';
+import { livenessFor, type Beat, type LivenessDeps, type RedisNodeLiveness } from '../nodes/node-liveness.js';
 import type { JoinResult, LeaveResult, Member, PresenceChange, PresenceChangeListener, PresenceStore } from './presence-store.js';
 import { dropNodeScript, joinScript, leaveScript, reapScript, resyncScript } from './redis-presence-scripts.js';
 
-/** What a {@link RedisPresenceStore} needs. */
-export interface RedisPresenceStoreDeps {
-  connection: RedisConnection;
-  /** This node's id (the broker's). */
-  nodeId: string;
-  logger: Logger;
-  /** Milliseconds between heartbeats (each one also reaps dead nodes); used without `liveness`. */
-  heartbeatInterval: number;
-  /** Milliseconds without a heartbeat after which a node is dead; used without `liveness`. */
-  nodeTimeout: number;
-  /**
-   * The node's shared heartbeat (the adapter's, one per node). Without it the store runs one of
-   * its own, from `heartbeatInterval` and `nodeTimeout`.
-   */
-  liveness?: RedisNodeLiveness;
-}
+/** What a {@link RedisPresenceStore} needs: its Redis, the node id, and the node's liveness (or what it needs to run its own). */
+export type RedisPresenceStoreDeps = LivenessDeps;
 
 interface LocalEntry {
   memberKey: string;
@@ -52,9 +36,7 @@ export class RedisPresenceStore implements PresenceStore {
   private closed = false;
 
   constructor(private readonly deps: RedisPresenceStoreDeps) {
-    if (deps.liveness && deps.liveness.nodeId !== deps.nodeId) throw new Error('the presence store and its liveness must have the same node id');
-    this.ownsLiveness = deps.liveness === undefined;
-    this.liveness = deps.liveness ?? new RedisNodeLiveness(deps);
+    ({ liveness: this.liveness, owned: this.ownsLiveness } = livenessFor(deps, 'presence store'));
   }
 
   /** Follows the node's heartbeat, and resyncs every time Redis (re)connects. */

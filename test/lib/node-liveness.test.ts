@@ -5,35 +5,16 @@ import { createAdapter } from '../../lib/adapter.js';
 import { loadConfig } from '../../lib/config.js';
 import { RedisNodeLiveness, type Beat } from '../../lib/nodes/node-liveness.js';
 import { RedisNodeRegistry } from '../../lib/nodes/redis-node-registry.js';
-import type { NodeView } from '../../lib/nodes/node-registry.js';
 import { RedisPresenceStore } from '../../lib/presence/redis-presence-store.js';
 import type { RedisConnection } from '../../lib/redis/redis-connection.js';
 import { eventually } from '../helpers/http.js';
+import { testNodeView } from '../helpers/node-view.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
 import { recordLogs, RedisConnections } from '../helpers/redis-node.js';
 import { requireService } from '../helpers/services.js';
 import { freshPresenceChannel, member } from './presence-contract.js';
 
-/** A node view with nothing going on. */
-function view(nodeId: string): NodeView {
-  return {
-    nodeId,
-    self: true,
-    host: 'test-host',
-    pid: 1,
-    startedAt: 1000,
-    updatedAt: Date.now(),
-    uptime: 0,
-    broker: { ready: true, state: 'ready' },
-    connections: { total: 0, byTransport: {}, opened: 0 },
-    channels: { total: 0, byKind: {} },
-    subscriptions: 0,
-    presenceMembers: 0,
-    events: { triggered: 0, delivered: 0 },
-    frames: { in: 0, out: 0 },
-    errors: { socket: {}, http: {} },
-  };
-}
+const view = (nodeId: string) => testNodeView(nodeId);
 
 describe('RedisNodeLiveness: one heartbeat per node', () => {
   let redis: RedisServer;
