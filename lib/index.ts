@@ -9,7 +9,7 @@ export type { TriggerSignatureInput, ChannelSignatureInput, TriggerUrlInput } fr
 export { PushyError, ERRORS, CLOSES, type ErrorName, type CloseInfo } from './errors.js';
 export type { CommandHandler, CommandContext } from './native/command-registry.js';
 export type { LegacyCommand } from './native/legacy-command.js';
-export type { Broker, BrokerMessage } from './broker/broker.js';
+export type { Broker, BrokerMessage, ChannelEventMessage, PresenceMessage } from './broker/broker.js';
 export { MemoryBroker } from './broker/memory-broker.js';
 export { RedisBroker, type RedisBrokerDeps } from './broker/redis-broker.js';
 export { createAdapter, type Adapter } from './adapter.js';
