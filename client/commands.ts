@@ -5,10 +5,16 @@ export class PushyCommandError extends Error {
   override readonly name = 'PushyCommandError';
   /** The server's error code (e.g. `'200'` unknown command), or `'disconnected'` / `'closed'`. */
   readonly code: string;
+  /**
+   * The server's stable error name (e.g. `'RATE_LIMITED'`; several causes share a code), when
+   * the server sent one. Match on this, not on the message.
+   */
+  readonly errorName: string | undefined;
 
-  constructor(message: string, code: string) {
+  constructor(message: string, code: string, errorName?: string) {
     super(message);
     this.code = code;
+    this.errorName = errorName;
   }
 }
 
@@ -68,7 +74,7 @@ export class CommandQueue {
     if (!pending) return false;
     this.pending.delete(String(id));
     if (frame.event === 'pushy:reply') pending.resolve(frame.data.result);
-    else pending.reject(new PushyCommandError(String(frame.data.message ?? 'Command refused'), String(frame.data.code ?? 'unknown')));
+    else pending.reject(commandError(frame.data));
     return true;
   }
 
@@ -90,4 +96,10 @@ export class CommandQueue {
       pending.reject(new PushyCommandError('Client closed', 'closed'));
     }
   }
+}
+
+/** The error a `pushy:error` frame's data describes. */
+function commandError(data: Record<string, unknown>): PushyCommandError {
+  const name = typeof data.name === 'string' ? data.name : undefined;
+  return new PushyCommandError(String(data.message ?? 'Command refused'), String(data.code ?? 'unknown'), name);
 }

@@ -122,7 +122,7 @@ export class Subscriptions implements ChannelOwner {
         this.onNeedAuth(this.byData(frame));
         return true;
       case 'pushy:subscription-failed':
-        this.onFailed(this.byData(frame), String(frame.data?.reason ?? 'Subscription refused'));
+        this.onFailed(this.byData(frame), String(frame.data?.reason ?? 'Subscription refused'), frame.data?.name);
         return true;
       case 'pushy:subscription-end': {
         const channel = this.byData(frame);
@@ -223,9 +223,10 @@ export class Subscriptions implements ChannelOwner {
     this.send(channel, withSince(data, attempt));
   }
 
-  private onFailed(channel: Channel | undefined, reason: string): void {
+  private onFailed(channel: Channel | undefined, reason: string, name: unknown): void {
     if (!channel || !channel.wanted || !this.attempts.has(channel)) return;
-    if (reason === 'Already subscribed to this channel') {
+    // By the refusal's stable name (v2 servers send one with every refusal), not its text.
+    if (name === 'ALREADY_SUBSCRIBED') {
       channel.setState('subscribed');
       return;
     }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { exceedsBytes, type CommandContext, type CommandHandler } from '../lib/command-registry.js';
-import { PushyError } from '../lib/errors.js';
-import { EVENTS, channelKind, channelNameSchema } from '../lib/protocol.js';
+import { exceedsBytes, type CommandContext, type CommandHandler } from '../lib/native/command-registry.js';
+import { PushyError, type ErrorName } from '../lib/errors.js';
+import { channelKind } from '../lib/channels/channel-policy.js';
+import { EVENTS, channelNameSchema } from '../lib/native/protocol.js';
 
 const schema = z.object({
   channel: channelNameSchema,
@@ -43,11 +44,13 @@ const subscribe: CommandHandler<typeof schema> = {
   async handle(ctx: CommandContext, data: SubscribeData): Promise<SubscribeResult> {
     const { connection } = ctx;
     const { channel } = data;
-    const fail = (reason: string): SubscribeResult => {
-      connection.send(EVENTS.subscriptionFailed, undefined, { channel, reason });
+    // The refusal's catalogue code and name go with the v1 reason text, so clients need not match text.
+    const fail = (name: ErrorName): SubscribeResult => {
+      const { code, message: reason } = new PushyError(name);
+      connection.send(EVENTS.subscriptionFailed, undefined, { channel, reason, code, name });
       return { channel, subscribed: false, reason };
     };
-    if (connection.subscriptions.has(channel)) return fail('Already subscribed to this channel');
+    if (connection.subscriptions.has(channel)) return fail('ALREADY_SUBSCRIBED');
 
     const kind = channelKind(channel);
     const presenceText = typeof data.data === 'string' ? data.data : data.data === undefined ? undefined : JSON.stringify(data.data);
@@ -59,35 +62,23 @@ const subscribe: CommandHandler<typeof schema> = {
         connection.send(EVENTS.subscriptionNeedAuth, undefined, { channel });
         return { channel, subscribed: false, needAuth: true };
       }
-      if (kind === 'presence' && presenceText === undefined) return fail('Presence data required on a presence channel');
+      if (kind === 'presence' && presenceText === undefined) return fail('PRESENCE_DATA_REQUIRED');
       if (!ctx.authorize({ socketId: connection.id, channel, auth: data.auth, presenceData: presenceText })) {
-        return fail('Invalid credentials');
+        return fail('INVALID_CREDENTIALS');
       }
     }
 
     let presence: Record<string, unknown> | undefined;
     if (kind !== 'public' && presenceText !== undefined) {
       presence = parsePresence(presenceText);
-      if (!presence) return fail('Invalid presence data: expected a JSON object');
+      if (!presence) return fail('INVALID_PRESENCE_DATA');
     }
 
-    // The success frame goes out from inside subscribe: right after it come the missed events
+    // The channel core sends the success frame (through the connection), then the missed events
     // (with `since`), then the live ones.
-    const outcome = await ctx.channels.subscribe(connection, channel, presence, {
-      since: data.since,
-      onSubscribed: (subscribed) => {
-        const success: Record<string, unknown> = { channel, memberId: subscribed.memberId };
-        if (subscribed.presence) success.presence = subscribed.presence;
-        // No position while the history store is away: the client then has nothing to resume from.
-        if (subscribed.offset !== undefined) {
-          success.offset = subscribed.offset;
-          success.epoch = subscribed.epoch;
-        }
-        if (subscribed.recovered !== undefined) success.recovered = subscribed.recovered;
-        connection.send(EVENTS.subscriptionSuccess, undefined, success);
-      },
-    });
+    const outcome = await ctx.channels.subscribe(connection, channel, presence, { since: data.since });
     const result: SubscribeResult = { channel, subscribed: true, memberId: outcome.memberId };
+    // No position while the history store is away: the client then has nothing to resume from.
     if (outcome.offset !== undefined) {
       result.offset = outcome.offset;
       result.epoch = outcome.epoch;

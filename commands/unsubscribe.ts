@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { CommandHandler } from '../lib/command-registry.js';
-import { EVENTS, channelNameSchema } from '../lib/protocol.js';
+import type { CommandHandler } from '../lib/native/command-registry.js';
+import { EVENTS, channelNameSchema } from '../lib/native/protocol.js';
 
 const schema = z.object({ channel: channelNameSchema });
 

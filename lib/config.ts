@@ -1,18 +1,27 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import convict from 'convict';
 import { MAX_ROTATION_GRACE } from './apps/app-keys.js';
-import type { AppStoreType } from './apps/app-store.js';
+import type { AppStoreType, AppsConfig } from './apps/app-store.js';
 import { appInputSchema, describeIssue, type App } from './apps/app.js';
 import { readEnvApp } from './apps/env-app.js';
 import { channelRulesSchema, type ChannelRule } from './channel-rules/channel-rule.js';
 import { FEED_CHANNEL_PATTERN } from './feed/feed-event.js';
-import type { RetentionRule } from './history/retention.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import { NetworkList } from './network/ip-networks.js';
-import type { WebhooksConfig } from './webhooks/webhooks.js';
-import { MAX_CHANNEL_NAME_LENGTH } from './protocol.js';
-import { MAX_BATCH_EVENTS, MAX_TRIGGER_CHANNELS } from './triggers/event-bodies.js';
+import { MAX_BATCH_EVENTS, MAX_CHANNEL_NAME_LENGTH, MAX_TRIGGER_CHANNELS } from './util/limits.js';
+
+export { MAX_CHANNEL_NAME_LENGTH } from './util/limits.js';
+export { generateSecretKey } from './util/secret.js';
+
+/** A `history.rules` entry: how much history the channels whose name matches `match` keep. */
+export interface RetentionRule {
+  /** Channel name pattern; `*` matches any run of characters. */
+  match: string;
+  /** Most events kept (0: none; offsets still count). */
+  size: number;
+  /** Seconds an event is kept. */
+  ttl: number;
+}
 
 /** `history.rules`: a list of `{match, size, ttl}`; from the environment, as JSON text. */
 convict.addFormat({
@@ -501,12 +510,18 @@ export type PushyConfig = {
  * The `apps` options, normalised: in the file `apps` may also be just a list (the shorthand for
  * `{"list": [...]}`), and `list` also holds the app of the `PUSHY_APP_*` variables.
  */
-export type AppsConfig = {
-  store: { type: AppStoreType; url: string };
-  /** Every configured app, parsed and checked: ids and keys unique, none reserved. */
-  list: App[];
-  rotationGrace: number;
-};
+export type { AppsConfig };
+
+/** The `webhooks` options: how webhook batches are formed, sent, retried and bounded. */
+export interface WebhooksConfig {
+  batchSize: number;
+  batchDelay: number;
+  timeout: number;
+  retryWindow: number;
+  maxQueued: number;
+  concurrency: number;
+  removalDelay: number;
+}
 
 /** The `signing` options: which signature forms the server takes. */
 export type SigningConfig = {
@@ -699,11 +714,6 @@ function checkWebhooks(webhooks: WebhooksConfig): void {
   for (const key of ['batchSize', 'timeout', 'maxQueued', 'concurrency'] as const) {
     if (webhooks[key] < 1) throw new Error(`webhooks.${key}: must be at least 1`);
   }
-}
-
-/** A fresh random secret for a server started without one. */
-export function generateSecretKey(): string {
-  return randomBytes(24).toString('hex');
 }
 
 function describeConvictError(error: unknown, env: NodeJS.ProcessEnv): string {

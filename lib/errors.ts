@@ -1,7 +1,10 @@
 /**
  * The error catalogue: every refusal Pushy can send, with its wire code, HTTP status and
- * default message. Handlers throw {@link PushyError}; only the command dispatcher turns one
- * into a `pushy:error` frame and only the HTTP layer into a JSON error body.
+ * default message. The key is the error's stable `name`, sent beside the code (several causes
+ * share a code, e.g. 429): `{"code": "429", "name": "RATE_LIMITED", "message": ...}`. Handlers
+ * throw {@link PushyError}; only the command dispatcher turns one into a `pushy:error` frame and
+ * only the HTTP layer into a JSON error body. The README's error table lists every entry (a test
+ * keeps the two in step).
  */
 export const ERRORS = {
   BOGUS_FRAME: { code: '100', status: 400, message: 'Bogus frame: expected a JSON object with a string "command"' },
@@ -16,6 +19,9 @@ export const ERRORS = {
   TOO_MANY_QUEUED_FRAMES: { code: '429', status: 429, message: 'Too many frames waiting to be handled' },
   PRESENCE_DATA_TOO_LARGE: { code: '413', status: 413, message: 'Presence data too large' },
   PRESENCE_CHANNEL_FULL: { code: '429', status: 429, message: 'Presence channel is full' },
+  ALREADY_SUBSCRIBED: { code: '400', status: 400, message: 'Already subscribed to this channel' },
+  PRESENCE_DATA_REQUIRED: { code: '400', status: 400, message: 'Presence data required on a presence channel' },
+  INVALID_PRESENCE_DATA: { code: '400', status: 400, message: 'Invalid presence data: expected a JSON object' },
   INTERNAL: { code: '500', status: 500, message: 'Internal error' },
 
   INVALID_PATTERN: { code: '301', status: 400, message: 'Invalid wildcard pattern' },
@@ -66,6 +72,19 @@ export class PushyError extends Error {
     this.code = entry.code;
     this.status = entry.status;
   }
+}
+
+/** How an error is spelled on the wire: in `pushy:error` data and in HTTP JSON error bodies. */
+export interface ErrorBody {
+  code: string;
+  /** The catalogue name; absent only for an error built by another version's copy of this module. */
+  name?: ErrorName;
+  message: string;
+}
+
+/** The wire fields of an error. */
+export function errorBody(error: Pick<PushyError, 'code' | 'message'> & { errorName?: ErrorName }): ErrorBody {
+  return error.errorName === undefined ? { code: error.code, message: error.message } : { code: error.code, name: error.errorName, message: error.message };
 }
 
 /**

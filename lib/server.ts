@@ -2,35 +2,30 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { MemoryNodeRegistry, type NodeRegistry } from './admin/node-registry.js';
+import { memoryHistory, memoryIdempotency, memoryReplays } from './adapter.js';
+import { MemoryNodeRegistry, type NodeRegistry } from './nodes/node-registry.js';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory-broker.js';
 import { ChannelManager } from './channels/channel-manager.js';
-import { NamePolicy } from './channels/names.js';
-import { MemoryPresenceStore, type PresenceStore } from './channels/presence-store.js';
-import { CommandRegistry, type LoadReport } from './command-registry.js';
+import { createChannelPolicy } from './channels/channel-policy.js';
+import { MemoryPresenceStore, type PresenceStore } from './presence/presence-store.js';
+import type { CommandRegistry, LoadReport } from './native/command-registry.js';
 import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
-import type { Connection } from './connection.js';
+import type { Connection } from './native/connection.js';
 import type { HistoryStore } from './history/history-store.js';
-import { MemoryIdempotencyStore, type IdempotencyStore } from './history/idempotency-store.js';
-import { MemoryHistoryStore } from './history/memory-history-store.js';
+import type { IdempotencyStore } from './history/idempotency-store.js';
 import { RetentionPolicy } from './history/retention.js';
-import { ListenError } from './errors.js';
 import { DrainGate } from './http/drain-gate.js';
-import { historyRoute } from './http/history-route.js';
 import { guardOrigins } from './http/origin-guard.js';
-import { createRouter, type Route } from './http/router.js';
-import { browserClientRoute } from './http/client-route.js';
-import { sockjsClientRoute } from './http/static-route.js';
-import { triggerRoute } from './http/trigger-route.js';
+import { createRouter } from './http/router.js';
 import { createLogger, type Logger } from './logger.js';
-import { MemoryReplayStore, type SignatureReplayStore } from './signing/replay-store.js';
+import type { SignatureReplayStore } from './signing/replay-store.js';
 import { SignaturePolicy } from './signing/signature-policy.js';
-import { createTrafficCounters } from './metrics/traffic.js';
-import { createOperations } from './operations.js';
-import { attachSockjs, type SockjsEndpoint } from './sockjs-server.js';
-import subscribe from '../commands/subscribe.js';
-import unsubscribe from '../commands/unsubscribe.js';
+import { ListenError } from './errors.js';
+import { createTrafficCounters } from './stats/traffic.js';
+import { createOperations } from './ops/operations.js';
+import { createNativeFrontEnd } from './native/front-end.js';
+import type { SockjsEndpoint } from './native/sockjs-server.js';
 
 /** What {@link createServer} takes. Only `config` is required. */
 export interface PushyServerOptions {
@@ -97,16 +92,15 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const secretKey = secretKeyGenerated ? generateSecretKey() : config.secretKey;
   const broker = options.broker ?? new MemoryBroker();
   const presence = options.presence ?? new MemoryPresenceStore();
-  const history = options.history ?? new MemoryHistoryStore({ maxMemoryBytes: config.history.maxMemoryBytes, metaTtl: config.history.metaTtl });
-  const idempotency = options.idempotency ?? new MemoryIdempotencyStore({ maxKeys: config.limits.maxIdempotencyKeys });
-  const replays = options.replays ?? new MemoryReplayStore({ maxKeys: config.signing.maxReplayKeys });
+  const history = options.history ?? memoryHistory(config);
+  const idempotency = options.idempotency ?? memoryIdempotency(config);
+  const replays = options.replays ?? memoryReplays(config);
   const retention = new RetentionPolicy(config.history.rules, { size: config.history.size, ttl: config.history.ttl });
 
   const httpServer = createHttpServer(config);
   const { limits } = config;
-  // The one channel- and event-name rule, for every route and command.
-  const names = new NamePolicy(limits.maxChannelNameLength);
   const traffic = createTrafficCounters();
+  const policy = createChannelPolicy({ maxNameLength: limits.maxChannelNameLength });
   const channels = new ChannelManager({
     broker,
     presence,
@@ -115,70 +109,35 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     logger,
     maxChannelsPerConnection: limits.maxChannelsPerConnection,
     maxPresenceMembers: limits.maxPresenceMembers,
-    names,
+    policy,
     traffic,
   });
   // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
   const nodes = options.nodes ?? new MemoryNodeRegistry();
-  const ops = createOperations({ config, broker, channels, connections, traffic, logger, secretKey, nodes, names });
-  // The one signature rule, for every place that checks one.
-  const signatures = new SignaturePolicy({ secretKey, timestampTolerance: config.timestampTolerance, legacy: config.signing.legacy, replays, logger });
+  const ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes });
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
   const triggers = new DrainGate();
-  const routes: Route[] = [
-    ops.instrumentTrigger(
-      triggerRoute({
-        channels,
-        logger,
-        signatures,
-        maxBodyBytes: limits.maxTriggerBodyBytes,
-        names,
-        gate: triggers,
-        idempotency,
-      }),
-    ),
-    historyRoute({
-      history,
-      retention,
-      logger,
-      signatures,
-      maxLimit: config.history.maxReadLimit,
-      names,
-    }),
-    sockjsClientRoute(),
-    browserClientRoute(),
-    ...ops.routes,
-  ];
-  httpServer.on('request', createRouter(routes, logger));
-  // SockJS wraps the request listeners present when it installs, so it goes in after the router.
-  let commands: CommandRegistry | undefined;
-  const endpoint = attachSockjs({
-    httpServer,
-    options: config.sockjs,
-    limits,
+  // The one signature rule, for every place that checks one.
+  const signatures = new SignaturePolicy({ secretKey, timestampTolerance: config.timestampTolerance, legacy: config.signing.legacy, replays, logger });
+  const native = await createNativeFrontEnd({
+    config,
     logger,
     channels,
+    policy,
     traffic,
-    commands: () => {
-      if (!commands) throw new Error('commands are not ready');
-      return commands;
-    },
+    signatures,
+    history,
+    retention,
+    idempotency,
+    triggers,
+    instrumentTrigger: ops.instrumentTrigger,
     accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
   });
+  httpServer.on('request', createRouter([...native.routes, ...ops.routes], logger));
+  const endpoint = native.attach(httpServer);
   guardOrigins(httpServer, { prefix: config.sockjs.prefix, allowedOrigins: config.sockjs.allowedOrigins, logger });
-  commands = new CommandRegistry({
-    logger,
-    channels,
-    maxFrameBytes: limits.maxFrameBytes,
-    maxPresenceDataBytes: limits.maxPresenceDataBytes,
-    names,
-    authorize: (input) => signatures.verifyChannelAuth(input),
-    sockjsServer: endpoint.server,
-  });
-  commands.register(subscribe);
-  commands.register(unsubscribe);
-  const commandsReport = config.commandsDir ? await commands.loadFolder(config.commandsDir) : { loaded: [], failed: [] };
+  const { commands, commandsReport } = native;
 
   let closing: Promise<void> | undefined;
   const server: PushyServer = {

@@ -1,23 +1,26 @@
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { ChannelManager } from '../channels/channel-manager.js';
+import { channelKind, eventNameSchema, type ChannelPolicy } from '../channels/channel-policy.js';
 import { PushyError } from '../errors.js';
 import { readBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
 import type { Route } from '../http/router.js';
-import { channelFromPath, parseQuery } from '../http/trigger-route.js';
+import { channelFromPath, parseQuery } from '../http/params.js';
 import type { Logger } from '../logger.js';
-import type { NamePolicy } from '../channels/names.js';
-import { channelKind, socketIdSchema } from '../protocol.js';
+import { socketIdSchema } from '../util/socket-id.js';
 import { signChannelV3 } from '../signing.js';
+import { describeIssue } from '../util/zod-issue.js';
 import { clusterTotals, memberCountsIfUp } from './cluster-view.js';
-import type { TrafficHistory } from './history.js';
-import type { NodeRegistry } from './node-registry.js';
+import type { TrafficHistory } from './traffic-samples.js';
+import type { NodeRegistry } from '../nodes/node-registry.js';
 import { connectionCounts, nodeView, type NodeViewDeps } from './snapshot.js';
 
 /** What the admin API needs. */
 export interface AdminApiDeps extends NodeViewDeps {
   channels: ChannelManager;
+  /** The channel-name rule, as on the trigger. */
+  policy: ChannelPolicy;
   history: TrafficHistory;
   /** This node's peers (just itself with the memory adapter). */
   nodes: NodeRegistry;
@@ -25,8 +28,6 @@ export interface AdminApiDeps extends NodeViewDeps {
   secretKey: string;
   sockjsPrefix: string;
   maxBodyBytes: number;
-  /** The channel- and event-name rule, the trigger's. */
-  names: NamePolicy;
 }
 
 const statsQuery = z.object({ since: z.coerce.number().int().nonnegative().optional() });
@@ -36,19 +37,19 @@ const channelsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 });
 
-const triggerBody = (names: NamePolicy) =>
+const triggerBody = (policy: ChannelPolicy) =>
   z.object({
-    channel: names.channelSchema,
-    event: names.eventSchema,
+    channel: policy.channelName,
+    event: eventNameSchema,
     data: z.unknown().optional(),
     socketId: socketIdSchema.optional(),
   });
 
-const authBody = (names: NamePolicy) =>
+const authBody = (policy: ChannelPolicy) =>
   z.object({
     // Strictly the server's own id form: anything else could shift into the signed channel name.
     socketId: socketIdSchema,
-    channel: names.channelSchema,
+    channel: policy.channelName,
     /** Presence data, exactly the JSON text the console will send on subscribe. */
     data: z.string().max(4096).optional(),
   });
@@ -60,10 +61,10 @@ const authBody = (names: NamePolicy) =>
  * gives each node's own counts.
  */
 export function adminApiRoutes(deps: AdminApiDeps): Route[] {
-  const { channels, names } = deps;
+  const { channels, policy } = deps;
   const countMembers = (channelNames: readonly string[]): Promise<number[]> => channels.memberCounts(channelNames);
-  const triggerSchema = triggerBody(names);
-  const authSchema = authBody(names);
+  const trigger = triggerBody(policy);
+  const auth = authBody(policy);
   return [
     {
       methods: ['GET'],
@@ -118,7 +119,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       methods: ['GET'],
       path: /^\/pushy\/admin\/api\/channels\/(?<channel>[^/]+)\/?$/,
       async handle({ res, params }) {
-        const name = channelFromPath(params.channel, names);
+        const name = channelFromPath(params.channel, policy);
         const subscribers = (await deps.nodes.channels(channels.localSubscriberCounts())).subscribers.get(name) ?? 0;
         const kind = channelKind(name);
         const members = kind === 'public' ? [] : await channels.members(name);
@@ -130,7 +131,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       methods: ['POST'],
       path: /^\/pushy\/admin\/api\/trigger\/?$/,
       async handle({ req, res }) {
-        const body = triggerSchema.safeParse(await readJson(req, deps.maxBodyBytes));
+        const body = trigger.safeParse(await readJson(req, deps.maxBodyBytes));
         if (!body.success) throw invalid(body.error);
         const { channel, event, data, socketId } = body.data;
         const nodes = await channels.publish({ type: 'event', channel, event, data: data ?? {}, excludeSocketId: socketId });
@@ -143,7 +144,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
       methods: ['POST'],
       path: /^\/pushy\/admin\/api\/auth\/?$/,
       async handle({ req, res }) {
-        const body = authSchema.safeParse(await readJson(req, deps.maxBodyBytes));
+        const body = auth.safeParse(await readJson(req, deps.maxBodyBytes));
         if (!body.success) throw invalid(body.error);
         const { socketId, channel, data } = body.data;
         // v3: this server takes it whether or not signing.legacy is on.
@@ -170,7 +171,5 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
 }
 
 function invalid(error: z.ZodError): PushyError {
-  const issue = error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  return new PushyError('BAD_REQUEST', `Invalid body: ${where}${issue?.message ?? 'invalid'}`);
+  return new PushyError('BAD_REQUEST', `Invalid body: ${describeIssue(error)}`);
 }

@@ -1,6 +1,6 @@
 import { PushyError } from '../errors.js';
-import { channelKind, type ChannelKind } from '../protocol.js';
-import type { ClusterChannels, NodeList } from './node-registry.js';
+import { channelKind, type ChannelKind } from '../channels/channel-policy.js';
+import type { ClusterChannels, NodeList } from '../nodes/node-registry.js';
 
 /**
  * What the dashboard's tiles show: the whole cluster, so that they agree with the channel list

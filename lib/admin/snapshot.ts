@@ -1,48 +1,19 @@
 import { hostname } from 'node:os';
 import type { Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
-import type { Connection } from '../connection.js';
-import type { TrafficCounters } from '../metrics/traffic.js';
+import type { OpenConnections } from '../stats/connections.js';
+import type { ConnectionCounts, NodeView } from '../nodes/node-registry.js';
+import type { TrafficCounters } from '../stats/traffic.js';
 
 /** What a node summary is read from. */
 export interface NodeViewDeps {
   broker: Broker;
   channels: ChannelManager;
-  connections: () => ReadonlySet<Connection>;
+  connections: OpenConnections;
   traffic: TrafficCounters;
   /** When this server was created, ms epoch. */
   startedAt: number;
   now?: () => number;
-}
-
-/** Connection counts of one node. */
-export interface ConnectionCounts {
-  total: number;
-  byTransport: Record<string, number>;
-  /** Opened since start. */
-  opened: number;
-}
-
-/** What the admin API says about one node. */
-export interface NodeView {
-  nodeId: string;
-  /** This is the node that answered. */
-  self: boolean;
-  /** Machine and process it runs as. */
-  host: string;
-  pid: number;
-  startedAt: number;
-  /** When these counts were read, ms epoch (the node's clock): a peer's are up to a heartbeat old. */
-  updatedAt: number;
-  uptime: number;
-  broker: { ready: boolean; state: string };
-  connections: ConnectionCounts;
-  channels: { total: number; byKind: Record<string, number> };
-  subscriptions: number;
-  presenceMembers: number;
-  events: { triggered: number; delivered: number };
-  frames: { in: number; out: number };
-  errors: { socket: Record<string, number>; http: Record<string, number> };
 }
 
 /** Connection counts, by SockJS transport. */

@@ -74,3 +74,11 @@ export interface AppStore {
   /** Calls `listener` after every change, including those made by other processes. Returns its remover. */
   onChange(listener: (change: AppChange) => void): () => void;
 }
+
+/** The `apps` options, parsed: where apps live and the configured ones. */
+export type AppsConfig = {
+  store: { type: AppStoreType; url: string };
+  /** Every configured app, parsed and checked: ids and keys unique, none reserved. */
+  list: App[];
+  rotationGrace: number;
+};

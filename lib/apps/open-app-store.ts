@@ -1,6 +1,5 @@
-import type { AppsConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { AppStore } from './app-store.js';
+import type { AppStore, AppsConfig } from './app-store.js';
 import { ConfigAppStore } from './config-app-store.js';
 import { PostgresAppStore } from './postgres/postgres-app-store.js';
 

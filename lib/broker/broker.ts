@@ -1,11 +1,16 @@
+import type { Member } from '../presence/presence-store.js';
+
 /**
  * The one scaling seam: how an event published on one node reaches the subscribers on every
- * node. The memory broker serves one process; the Redis broker many.
+ * node. The memory broker serves one process; the Redis broker many. Messages are protocol
+ * neutral: each front end encodes them for its own sockets.
  */
 
 /** An event for the subscribers of one channel, wherever they are connected. */
 export interface ChannelEventMessage {
   type: 'event';
+  /** The app (namespace) of the channel; absent: the default app. */
+  app?: string;
   channel: string;
   event: string;
   data: unknown;
@@ -17,8 +22,21 @@ export interface ChannelEventMessage {
   epoch?: string;
 }
 
+/** A presence change on a channel: a member's first connection joined, or its last one left. */
+export interface PresenceMessage {
+  type: 'presence';
+  /** The app (namespace) of the channel; absent: the default app. */
+  app?: string;
+  channel: string;
+  /** What happened to the member. */
+  event: 'member-added' | 'member-removed';
+  member: Member;
+  /** Connection that must not receive it (the member's own, on a join). */
+  excludeSocketId?: string;
+}
+
 /** Everything that travels between nodes. */
-export type BrokerMessage = ChannelEventMessage;
+export type BrokerMessage = ChannelEventMessage | PresenceMessage;
 
 /** Called on every node for every message on a channel it subscribed to. */
 export type BrokerMessageHandler = (message: BrokerMessage) => void;
@@ -32,10 +50,10 @@ export interface Broker {
    * Resolves with how many nodes that is (0: nobody listens anywhere).
    */
   publish(message: BrokerMessage): Promise<number>;
-  /** This node has local subscribers for `channel`. */
-  subscribe(channel: string): Promise<void>;
-  /** This node has no local subscribers for `channel` any more. */
-  unsubscribe(channel: string): Promise<void>;
+  /** This node has local subscribers for the channel of this key (`channelKey(app, channel)`). */
+  subscribe(channelKey: string): Promise<void>;
+  /** This node has no local subscribers for the channel of this key any more. */
+  unsubscribe(channelKey: string): Promise<void>;
   onMessage(handler: BrokerMessageHandler): void;
   close(): Promise<void>;
   /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { channelKey } from '../apps/namespace.js';
 import type { Broker, BrokerMessage, BrokerMessageHandler } from './broker.js';
 
 /**
@@ -20,7 +21,7 @@ export class MemoryBroker implements Broker {
   }
 
   async publish(message: BrokerMessage): Promise<number> {
-    if (!this.channels.has(message.channel)) return 0;
+    if (!this.channels.has(channelKey(message.app, message.channel))) return 0;
     for (const handler of this.handlers) handler(message);
     return 1;
   }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import { channelKey } from '../apps/namespace.js';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { RawJson, storedJson } from '../raw-json.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import type { Broker, BrokerMessage, BrokerMessageHandler } from './broker.js';
+import { decodeNodeMessage, encodeNodeMessage } from './node-wire.js';
 
 /** What a {@link RedisBroker} needs. */
 export interface RedisBrokerDeps {
@@ -14,22 +14,10 @@ export interface RedisBrokerDeps {
   nodeId?: string;
 }
 
-/** Shape check of what arrives from Redis (another node, or anyone who can PUBLISH there). */
-const messageSchema = z.object({
-  type: z.literal('event'),
-  channel: z.string(),
-  event: z.string(),
-  data: z.unknown(),
-  /** `data` was written as a RawJson's text, to be taken back from the payload as is (see encodeMessage). */
-  raw: z.literal(true).optional(),
-  excludeSocketId: z.string().optional(),
-  offset: z.number().int().nonnegative().optional(),
-  epoch: z.string().optional(),
-});
-
 /**
  * Broker for many nodes on one Redis. Each Pushy channel is a Redis pub/sub channel
- * (`<prefix>ch:<name>`); a node SUBSCRIBEs only while it has local subscribers, so PUBLISH's
+ * (`<prefix>ch:<channel key>`, see `apps/namespace.ts`; messages as in `node-wire.ts`); a node
+ * SUBSCRIBEs only while it has local subscribers, so PUBLISH's
  * receiver count is the number of nodes with subscribers (each node holds one subscriber
  * client). A node receives its own publishes through Redis too, so every node delivers the
  * same way; each node encodes a frame once for its local subscribers.
@@ -75,14 +63,15 @@ export class RedisBroker implements Broker {
   }
 
   async publish(message: BrokerMessage): Promise<number> {
+    const key = channelKey(message.app, message.channel);
     if (!this.deps.connection.isUp) {
       // Redis is away (or half away: without the subscriber this node would not hear its own
       // publish either): this node's subscribers still get the event, the other nodes cannot.
-      if (this.channels.has(message.channel)) this.dispatch(message);
+      if (this.channels.has(key)) this.dispatch(message);
       throw new PushyError('UNAVAILABLE', "Redis is unavailable: the event reached only this node's subscribers, not the other nodes'; try again later");
     }
-    const payload = encodeMessage(message);
-    return this.deps.connection.run('publish', (redis) => redis.publish(this.channelPrefix + message.channel, payload));
+    const payload = encodeNodeMessage(message);
+    return this.deps.connection.run('publish', (redis) => redis.publish(this.channelPrefix + key, payload));
   }
 
   async subscribe(channel: string): Promise<void> {
@@ -139,27 +128,16 @@ export class RedisBroker implements Broker {
   private receive(redisChannel: string, text: string): void {
     if (this.closed || !redisChannel.startsWith(this.channelPrefix)) return;
     const channel = redisChannel.slice(this.channelPrefix.length);
-    let parsed: z.infer<typeof messageSchema> | undefined;
+    let parsed: BrokerMessage | undefined;
     try {
-      const result = messageSchema.safeParse(JSON.parse(text));
-      if (result.success) parsed = result.data;
+      parsed = decodeNodeMessage(text);
     } catch (error) {
-      this.deps.logger.warn('redis broker: dropped a message that is not JSON', { channel, error });
+      this.deps.logger.warn('redis broker: dropped a message that is not JSON (or whose raw data is not)', { channel, error });
       return;
     }
-    if (!parsed || parsed.channel !== channel) {
+    if (!parsed || !isValidKey(parsed, channel)) {
       this.deps.logger.warn('redis broker: dropped a malformed message', { channel });
       return;
-    }
-    if (parsed.raw === true) {
-      // No rest spread on this path (once per message per node): the flag is cleared in place.
-      try {
-        parsed.data = storedJson(text.slice(text.indexOf(RAW_DATA) + RAW_DATA.length, -1));
-      } catch (error) {
-        this.deps.logger.warn('redis broker: dropped a message whose raw data is not JSON', { channel, error });
-        return;
-      }
-      parsed.raw = undefined;
     }
     this.dispatch(parsed);
   }
@@ -169,20 +147,11 @@ export class RedisBroker implements Broker {
   }
 }
 
-/**
- * Comes right before the text of raw data, which ends the payload. It cannot occur earlier: the
- * fields before it are JSON.stringify's, whose string values have every `"` escaped.
- */
-const RAW_DATA = ',"raw":true,"data":';
-
-/**
- * A message as JSON for Redis. Data held as a RawJson is spliced in as its text, last: a node of
- * an earlier version reads it as the JSON it is, and this version takes the exact text back
- * from behind {@link RAW_DATA}, byte for byte.
- */
-function encodeMessage(message: BrokerMessage): string {
-  if (!(message.data instanceof RawJson)) return JSON.stringify(message);
-  const { type, channel, event, excludeSocketId, offset, epoch } = message;
-  const head = JSON.stringify({ type, channel, event, excludeSocketId, offset, epoch });
-  return `${head.slice(0, -1)}${RAW_DATA}${message.data.text}}`;
+/** True when a message names the channel it came on (an app id that cannot be one makes no key). */
+function isValidKey(message: BrokerMessage, key: string): boolean {
+  try {
+    return channelKey(message.app, message.channel) === key;
+  } catch {
+    return false;
+  }
 }

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { Broker, BrokerMessage } from '../broker/broker.js';
-import type { Connection } from '../connection.js';
+import { DEFAULT_APP, channelKey, parseChannelKey } from '../apps/namespace.js';
+import type { Broker, BrokerMessage, ChannelEventMessage, PresenceMessage } from '../broker/broker.js';
 import { PushyError, isPushyError } from '../errors.js';
 import type { HistoryEvent, HistoryRead, HistoryStore, StreamPosition } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
-import type { TrafficCounters } from '../metrics/traffic.js';
-import { EVENTS, channelKind, encodeFrame, isReservedEvent, type ChannelKind } from '../protocol.js';
-import type { NamePolicy } from './names.js';
-import type { JoinResult, Member, PresenceStore } from './presence-store.js';
+import type { JoinResult, Member, PresenceStore } from '../presence/presence-store.js';
+import type { TrafficCounters } from '../stats/traffic.js';
+import { DEFAULT_CHANNEL_POLICY, RESERVED_EVENT_PREFIX, channelKind, type ChannelKind, type ChannelPolicy } from './channel-policy.js';
+import { FrameCache } from './frame-cache.js';
+import type { SubscribeOutcome, Subscriber } from './subscriber.js';
 
 /** Room kept for a subscription-success frame besides its member list, when a replay is sized. */
 const SUCCESS_FRAME_BYTES = 512;
@@ -28,34 +29,14 @@ export interface ChannelManagerDeps {
   traffic?: TrafficCounters;
   /** Most members one presence channel may have (default: no limit). */
   maxPresenceMembers?: number;
-  /** The channel-name rule (its configured length limit applies to subscribes). */
-  names: NamePolicy;
-}
-
-/** The outcome of a subscribe. */
-export interface SubscribeOutcome {
-  memberId: string;
-  /** Present on presence subscriptions: every member, the new one included. */
-  presence?: Member[];
-  /**
-   * The channel's offset at the subscription: live events follow it. Absent when the history
-   * store could not be read (its backend away): the subscription then works without a position.
-   */
-  offset?: number;
-  epoch?: string;
-  /** Only when `since` was given: whether every missed event follows (never without a position). */
-  recovered?: boolean;
+  /** The channel-name rule a subscribe must pass (default: the protocol's own). */
+  policy?: ChannelPolicy;
 }
 
 /** Options of {@link ChannelManager.subscribe}. */
 export interface SubscribeOptions {
   /** Where the client left off: the events after it are replayed when history still has them all. */
   since?: StreamPosition;
-  /**
-   * Called once the subscription is in place, right before the missed events and the live ones
-   * that came in meanwhile are sent (the subscribe command sends its success frame here).
-   */
-  onSubscribed?: (outcome: SubscribeOutcome) => void;
 }
 
 /** Counts for leak checks and metrics. */
@@ -70,79 +51,85 @@ export interface ChannelStats {
 export type PresenceData = Record<string, unknown>;
 
 interface LocalChannel {
+  readonly app: string;
   readonly name: string;
   readonly kind: ChannelKind;
-  readonly subscribers: Map<string, Subscriber>;
+  readonly subscribers: Map<string, LocalSubscriber>;
   /** Settles once the broker delivers this channel's messages to this node. */
   readonly brokerReady: Promise<void>;
 }
 
-/** One local connection on a channel. */
-interface Subscriber {
-  readonly connection: Connection;
+/** One local subscriber on a channel. */
+interface LocalSubscriber {
+  readonly subscriber: Subscriber;
   /**
    * Until the subscription's history read is done, live frames wait here, so that the replay
    * goes out first and nothing is sent twice.
    */
-  held?: Array<{ offset?: number; epoch?: string; text: string }>;
+  held?: Array<{ offset?: number; epoch?: string; frame: unknown }>;
   /** Events of this epoch at or below this offset were already replayed or precede the subscription. */
   floor?: StreamPosition;
 }
 
 /**
- * Which local connection is subscribed to which channel, presence joins and leaves, and the
- * fan-out of broker messages to local subscribers. Channels exist only while they have
- * subscribers here.
+ * The channel core: which local subscriber is on which channel of which app, presence joins and
+ * leaves, history, and the fan-out of broker messages to local subscribers, in protocol-neutral
+ * messages that each subscriber's front end encodes. Channels exist only while they have
+ * subscribers here. Stores and the broker know a channel by its key (`apps/namespace.ts`).
  */
 export class ChannelManager {
+  /** By channel key. */
   private readonly channels = new Map<string, LocalChannel>();
+  private readonly policy: ChannelPolicy;
 
   constructor(private readonly deps: ChannelManagerDeps) {
+    this.policy = deps.policy ?? DEFAULT_CHANNEL_POLICY;
     deps.broker.onMessage((message) => this.deliver(message));
     // Changes a shared store found by itself (a dead node reaped, a resync) reach every node here.
     deps.presence.onChange?.((change) => {
-      const event = change.kind === 'add' ? EVENTS.presenceAdd : EVENTS.presenceQuit;
-      this.announce({ type: 'event', channel: change.channel, event, data: { member: change.member } }).catch((error: unknown) => {
-        deps.logger.error('could not publish a presence change', { channel: change.channel, event, error });
-      });
+      const { app, channel } = parseChannelKey(change.channel);
+      const event = change.kind === 'add' ? 'member-added' : 'member-removed';
+      void this.announce({ type: 'presence', app, channel, event, member: change.member }, 'could not publish a presence change');
     });
   }
 
   /**
-   * Subscribes a connection. With `presence`, the connection joins the channel's presence as
-   * the member keyed by `presence.id` (or by this subscription when there is none). With
-   * `since`, the events after it are sent first (when history still holds all of them), then the
-   * live ones, each once.
+   * Subscribes a subscriber to a channel of its app. With `presence`, it joins the channel's
+   * presence as the member keyed by `presence.id` (or by this subscription when there is none).
+   * Then, in this order and each once: the subscriber is told it is subscribed, gets the events
+   * after `since` (when history still holds all of them), then the live ones.
    */
-  async subscribe(connection: Connection, channel: string, presence?: PresenceData, options: SubscribeOptions = {}): Promise<SubscribeOutcome> {
-    if (connection.subscriptions.has(channel)) {
-      throw new PushyError('INVALID_DATA', 'Already subscribed to this channel');
+  async subscribe(subscriber: Subscriber, channel: string, presence?: PresenceData, options: SubscribeOptions = {}): Promise<SubscribeOutcome> {
+    if (subscriber.subscriptions.has(channel)) {
+      throw new PushyError('ALREADY_SUBSCRIBED');
     }
-    if (connection.subscriptions.size >= this.deps.maxChannelsPerConnection) {
+    if (subscriber.subscriptions.size >= this.deps.maxChannelsPerConnection) {
       throw new PushyError('TOO_MANY_SUBSCRIPTIONS');
     }
-    const name = this.deps.names.channel(channel);
-    if (!name.ok) throw new PushyError('INVALID_CHANNEL', name.reason);
+    const name = this.policy.check(channel);
+    if (!name.ok) throw new PushyError('INVALID_CHANNEL', name.tooLong ? `Channel name ${name.reason}` : undefined);
+    const { app } = subscriber;
+    const key = channelKey(app, channel);
     const memberId = randomBytes(8).toString('hex');
     const memberKey = presence ? presenceMemberKey(presence, memberId) : undefined;
-    connection.subscriptions.set(channel, { channel, memberId, memberKey });
-    const subscriber: Subscriber = { connection, held: [] };
-    const stillSubscribed = (): boolean => connection.isOpen && connection.subscriptions.get(channel)?.memberId === memberId;
+    subscriber.subscriptions.set(channel, { channel, memberId, memberKey });
+    const local: LocalSubscriber = { subscriber, held: [] };
+    const stillSubscribed = (): boolean => subscriber.isOpen && subscriber.subscriptions.get(channel)?.memberId === memberId;
     try {
-      await this.addLocalSubscriber(subscriber, channel);
+      await this.addLocalSubscriber(local, app, channel);
 
       let members: Member[] | undefined;
       if (presence && memberKey !== undefined) {
         const member: Member = { ...presence, memberId, subscribed: Date.now(), idle: false };
         let joined: JoinResult;
         try {
-          joined = await this.deps.presence.join(channel, memberKey, member, connection.id);
+          joined = await this.deps.presence.join(key, memberKey, member, subscriber.id);
         } catch (error) {
           // Presence unavailable (a shared store's backend away): the subscription does not
           // happen, and there is no member to leave.
           if (stillSubscribed()) {
-            connection.subscriptions.delete(channel);
-            await this.removeLocalSubscriber(connection, channel);
+            subscriber.subscriptions.delete(channel);
+            await this.removeLocalSubscriber(subscriber, key);
           }
           throw error;
         }
@@ -150,24 +137,20 @@ export class ChannelManager {
         if (joined.first && joined.members.length > (this.deps.maxPresenceMembers ?? Number.POSITIVE_INFINITY)) {
           // Joining first and checking after keeps the limit under concurrent joins: every join
           // that overshoots undoes itself (below) before anyone is told about it.
-          await this.deps.presence.leave(channel, memberKey, connection.id);
+          await this.deps.presence.leave(key, memberKey, subscriber.id);
           throw new PushyError('PRESENCE_CHANNEL_FULL', `Presence channel is full (${this.deps.maxPresenceMembers} members)`);
         }
         if (!stillSubscribed()) {
-          // The connection went away (or unsubscribed) while we were joining: undo the join.
-          await this.leavePresence(channel, memberKey, connection.id);
+          // The subscriber went away (or unsubscribed) while we were joining: undo the join.
+          await this.leavePresence(app, channel, memberKey, subscriber.id);
         } else if (joined.first) {
-          try {
-            await this.announce({ type: 'event', channel, event: EVENTS.presenceAdd, data: { member }, excludeSocketId: connection.id });
-          } catch (error) {
-            // The join stands (the member is listed); only the announcement was lost, with the broker.
-            this.deps.logger.warn('could not announce a presence join', { channel, error });
-          }
+          // The join stands (the member is listed) even if the announcement is lost, with the broker.
+          await this.announce({ type: 'presence', app, channel, event: 'member-added', member, excludeSocketId: subscriber.id }, 'could not announce a presence join');
         }
       }
 
       const { since } = options;
-      const read = await this.readHistory(channel, since);
+      const read = await this.readHistory(key, channel, since);
       const outcome: SubscribeOutcome = { memberId };
       if (read) {
         outcome.offset = read.offset;
@@ -176,64 +159,65 @@ export class ChannelManager {
       if (members) outcome.presence = members;
       if (!stillSubscribed()) return outcome;
       // From here to the release nothing awaits: no frame can slip in between.
-      let replay: string[] = [];
+      let replay: unknown[] = [];
       if (since !== undefined) {
-        const encoded = read?.complete ? this.encodeReplay(subscriber, channel, read.events, members) : undefined;
+        const encoded = read?.complete ? this.encodeReplay(local, app, channel, read.events, members) : undefined;
         outcome.recovered = encoded !== undefined;
         replay = encoded ?? [];
       }
-      options.onSubscribed?.(outcome);
-      this.release(subscriber, read, replay);
+      this.release(local, channel, outcome, read, replay);
       return outcome;
     } catch (error) {
-      subscriber.held = undefined;
+      local.held = undefined;
       if (stillSubscribed()) {
-        await this.unsubscribe(connection, channel).catch((undoError: unknown) => {
-          this.deps.logger.error('undoing a failed subscribe failed', { channel, connectionId: connection.id, error: undoError });
+        await this.unsubscribe(subscriber, channel).catch((undoError: unknown) => {
+          this.deps.logger.error('undoing a failed subscribe failed', { channel, connectionId: subscriber.id, error: undoError });
         });
       }
       throw error;
     }
   }
 
-  /** Unsubscribes a connection; throws when it was not subscribed. */
-  async unsubscribe(connection: Connection, channel: string): Promise<void> {
-    const subscription = connection.subscriptions.get(channel);
+  /** Unsubscribes a subscriber; throws when it was not subscribed. */
+  async unsubscribe(subscriber: Subscriber, channel: string): Promise<void> {
+    const key = channelKey(subscriber.app, channel);
+    const subscription = subscriber.subscriptions.get(channel);
     if (!subscription) {
-      throw this.channels.has(channel) ? new PushyError('NOT_SUBSCRIBED') : new PushyError('CHANNEL_NOT_FOUND');
+      throw this.channels.has(key) ? new PushyError('NOT_SUBSCRIBED') : new PushyError('CHANNEL_NOT_FOUND');
     }
-    connection.subscriptions.delete(channel);
-    await this.removeLocalSubscriber(connection, channel);
+    subscriber.subscriptions.delete(channel);
+    await this.removeLocalSubscriber(subscriber, key);
     if (subscription.memberKey !== undefined) {
-      await this.leavePresence(channel, subscription.memberKey, connection.id);
+      await this.leavePresence(subscriber.app, channel, subscription.memberKey, subscriber.id);
     }
   }
 
-  /** Drops every subscription of a closed connection. */
-  async removeConnection(connection: Connection): Promise<void> {
-    const channels = [...connection.subscriptions.keys()];
+  /** Drops every subscription of a subscriber that went away. */
+  async removeSubscriber(subscriber: Subscriber): Promise<void> {
+    const channels = [...subscriber.subscriptions.keys()];
     await Promise.all(
       channels.map((channel) =>
-        this.unsubscribe(connection, channel).catch((error: unknown) => {
-          this.deps.logger.error('cleanup of a closed connection failed', { channel, connectionId: connection.id, error });
+        this.unsubscribe(subscriber, channel).catch((error: unknown) => {
+          this.deps.logger.error('cleanup of a closed connection failed', { channel, connectionId: subscriber.id, error });
         }),
       ),
     );
   }
 
   /**
-   * Publishes an app's event to the channel's subscribers on every node; resolves with the node
-   * count. A channel event first gets its offset here, once for the whole cluster, and enters
-   * history (even when nobody listens now: a client that comes back reads it). The server's own
-   * `pushy:` events are refused here, whoever asks (only {@link announce} sends them): entry
-   * points check names with the {@link NamePolicy} first, this is the last line.
+   * Publishes an event to the channel's subscribers on every node; resolves with the node count.
+   * The event first gets its offset here, once for the whole cluster, and enters history (even
+   * when nobody listens now: a client that comes back reads it).
    */
-  async publish(message: BrokerMessage): Promise<number> {
-    if (isReservedEvent(message.event)) throw new PushyError('INVALID_DATA', 'Event names starting with "pushy:" are reserved');
+  async publish(message: ChannelEventMessage): Promise<number> {
+    // The server's own events are never published by anyone: entry points check names with the
+    // channel policy first, this is the last line (a custom command must not fake a presence change).
+    if (message.event.startsWith(RESERVED_EVENT_PREFIX)) throw new PushyError('INVALID_DATA', `Event names starting with "${RESERVED_EVENT_PREFIX}" are reserved`);
     if (this.deps.traffic) this.deps.traffic.eventsTriggered += 1;
+    const key = channelKey(message.app, message.channel);
     let position: StreamPosition;
     try {
-      position = await this.deps.history.append(message.channel, { event: message.event, data: message.data }, this.deps.retention.resolve(message.channel));
+      position = await this.deps.history.append(key, { event: message.event, data: message.data }, this.deps.retention.resolve(message.channel));
     } catch (error) {
       const failure = this.historyFailure('history append failed', message.channel, error);
       // Without history the event gets no offset, but local delivery keeps working: a broker that
@@ -243,13 +227,17 @@ export class ChannelManager {
       throw failure;
     }
     // Spelled out: an object spread here cost more than the rest of the publish.
-    const { type, channel, event, data, excludeSocketId } = message;
-    return this.deps.broker.publish({ type, channel, event, data, excludeSocketId, offset: position.offset, epoch: position.epoch });
+    const { type, app, channel, event, data, excludeSocketId } = message;
+    return this.deps.broker.publish({ type, app, channel, event, data, excludeSocketId, offset: position.offset, epoch: position.epoch });
   }
 
-  /** Sends one of the server's own `pushy:` events (presence changes): no offset, no history. */
-  private announce(message: BrokerMessage): Promise<number> {
-    return this.deps.broker.publish(message);
+  /** Sends a presence change to every node; a failure (the broker away) is logged, not thrown. */
+  private async announce(message: PresenceMessage, failure: string): Promise<void> {
+    try {
+      await this.deps.broker.publish(message);
+    } catch (error) {
+      this.deps.logger.warn(failure, { channel: message.channel, event: message.event, error });
+    }
   }
 
   /**
@@ -257,9 +245,9 @@ export class ChannelManager {
    * it. Undefined when the history store cannot be read: a subscription does not need history,
    * so it goes on without a position (and `recovered: false`) rather than fail.
    */
-  private async readHistory(channel: string, since: StreamPosition | undefined): Promise<HistoryRead | undefined> {
+  private async readHistory(key: string, channel: string, since: StreamPosition | undefined): Promise<HistoryRead | undefined> {
     try {
-      return await this.deps.history.read(channel, this.deps.retention.resolve(channel), since && { since: since.offset, epoch: since.epoch });
+      return await this.deps.history.read(key, this.deps.retention.resolve(channel), since && { since: since.offset, epoch: since.epoch });
     } catch (error) {
       if (isPushyError(error)) {
         // Expected while the backend is away (Redis: UNAVAILABLE), and logged once there.
@@ -279,33 +267,37 @@ export class ChannelManager {
   }
 
   /** Local subscribers of a channel. */
-  localSubscriberCount(channel: string): number {
-    return this.channels.get(channel)?.subscribers.size ?? 0;
+  localSubscriberCount(channel: string, app = DEFAULT_APP): number {
+    return this.channels.get(channelKey(app, channel))?.subscribers.size ?? 0;
   }
 
   /** Presence members of a channel (every node's). */
-  members(channel: string): Promise<Member[]> {
-    return this.deps.presence.members(channel);
+  members(channel: string, app = DEFAULT_APP): Promise<Member[]> {
+    return this.deps.presence.members(channelKey(app, channel));
   }
 
-  /** How many presence members each channel has (every node's), in the order asked. */
-  memberCounts(channels: readonly string[]): Promise<number[]> {
-    return this.deps.presence.memberCounts(channels);
+  /** How many presence members each of an app's channels has (every node's), in the order asked. */
+  memberCounts(channels: readonly string[], app = DEFAULT_APP): Promise<number[]> {
+    return this.deps.presence.memberCounts(channels.map((channel) => channelKey(app, channel)));
   }
 
-  /** This node's subscribers per channel (channels without local subscribers are left out). */
-  localSubscriberCounts(): Map<string, number> {
+  /** This node's subscribers per channel of an app (channels without local subscribers are left out). */
+  localSubscriberCounts(app = DEFAULT_APP): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const [name, channel] of this.channels) if (channel.subscribers.size > 0) counts.set(name, channel.subscribers.size);
+    for (const channel of this.channels.values()) {
+      if (channel.app === app && channel.subscribers.size > 0) counts.set(channel.name, channel.subscribers.size);
+    }
     return counts;
   }
 
-  /** Names of the channels with local subscribers. */
-  channelNames(): string[] {
-    return [...this.channels.keys()];
+  /** Names of an app's channels with local subscribers. */
+  channelNames(app = DEFAULT_APP): string[] {
+    const names: string[] = [];
+    for (const channel of this.channels.values()) if (channel.app === app) names.push(channel.name);
+    return names;
   }
 
-  /** Counts for leak checks and metrics. */
+  /** Counts for leak checks and metrics, over every app. */
   stats(): ChannelStats {
     const byKind: Record<ChannelKind, number> = { public: 0, private: 0, presence: 0 };
     let subscriptions = 0;
@@ -316,89 +308,99 @@ export class ChannelManager {
     return { channels: this.channels.size, subscriptions, members: this.deps.presence.memberCount(), byKind };
   }
 
-  /** Local fan-out: the frame is encoded once and the same text goes to every subscriber. */
+  /** Local fan-out: each front end encodes the message once, and its frame goes to all its subscribers. */
   private deliver(message: BrokerMessage): void {
-    const channel = this.channels.get(message.channel);
+    const channel = this.channels.get(channelKey(message.app, message.channel));
     if (!channel) return;
-    const { offset, epoch } = message;
-    const text = encodeFrame(message.event, message.channel, message.data, offset);
+    const offset = message.type === 'event' ? message.offset : undefined;
+    const epoch = message.type === 'event' ? message.epoch : undefined;
+    const frames = new FrameCache(message);
     let recipients = 0;
-    for (const subscriber of channel.subscribers.values()) {
-      if (subscriber.connection.id === message.excludeSocketId) continue;
-      if (subscriber.held) {
-        subscriber.held.push({ offset, epoch, text });
-      } else if (!isBelowFloor(subscriber.floor, offset, epoch)) {
-        subscriber.connection.sendEncoded(text);
+    for (const local of channel.subscribers.values()) {
+      const { subscriber } = local;
+      if (subscriber.id === message.excludeSocketId) continue;
+      if (local.held) {
+        local.held.push({ offset, epoch, frame: frames.for(subscriber.encoder) });
+      } else if (!isBelowFloor(local.floor, offset, epoch)) {
+        subscriber.deliver(frames.for(subscriber.encoder));
         recipients += 1;
       }
     }
-    if (this.deps.traffic && !isReservedEvent(message.event)) this.deps.traffic.eventsDelivered += recipients;
+    if (this.deps.traffic && message.type === 'event') this.deps.traffic.eventsDelivered += recipients;
   }
 
   /**
-   * The frames of a replay, or undefined when they would not fit in the connection's buffer
+   * The frames of a replay, or undefined when they would not fit in the subscriber's buffer
    * together with the success frame and the live frames held meanwhile. Written in one go, a
    * replay larger than the buffer bound would get the client cut off as a slow consumer; it
    * would come back with the same position and be cut off again, forever. Told
    * `recovered: false` instead, it reloads and goes on from now. Encoding stops at the bound.
    */
-  private encodeReplay(subscriber: Subscriber, channel: string, events: readonly HistoryEvent[], members: Member[] | undefined): string[] | undefined {
-    let room = subscriber.connection.bufferRoom() - SUCCESS_FRAME_BYTES - (members ? JSON.stringify(members).length : 0);
-    for (const frame of subscriber.held ?? []) room -= frame.text.length;
-    const frames: string[] = [];
-    for (const event of events) {
-      const text = encodeFrame(event.event, channel, event.data, event.offset);
-      room -= text.length;
-      if (room < 0) {
-        this.deps.logger.debug('replay larger than the connection buffer: recovered false', { channel, connectionId: subscriber.connection.id, events: events.length });
+  private encodeReplay(local: LocalSubscriber, app: string, channel: string, events: readonly HistoryEvent[], members: Member[] | undefined): unknown[] | undefined {
+    const { subscriber } = local;
+    const room = subscriber.bufferRoom?.();
+    const frames: unknown[] = [];
+    if (room === undefined) {
+      for (const { event, data, offset } of events) frames.push(subscriber.encoder.encode({ type: 'event', app, channel, event, data, offset }));
+      return frames;
+    }
+    let left = room - SUCCESS_FRAME_BYTES - (members ? JSON.stringify(members).length : 0);
+    for (const entry of local.held ?? []) left -= frameSize(entry.frame);
+    for (const { event, data, offset } of events) {
+      const frame = subscriber.encoder.encode({ type: 'event', app, channel, event, data, offset });
+      left -= frameSize(frame);
+      if (left < 0) {
+        this.deps.logger.debug('replay larger than the connection buffer: recovered false', { channel, connectionId: subscriber.id, events: events.length });
         return undefined;
       }
-      frames.push(text);
+      frames.push(frame);
     }
     return frames;
   }
 
   /**
-   * Ends a subscriber's wait: the replayed frames, then the held live ones that come after the
-   * read position, then live delivery. One synchronous run, so nothing can slip in between.
+   * The one place that orders what a new subscription gets: the success, the replayed events,
+   * then the held live ones that come after the read position, then live delivery. One
+   * synchronous run, so nothing can slip in between.
    */
-  private release(subscriber: Subscriber, position: StreamPosition | undefined, replay: readonly string[]): void {
-    const held = subscriber.held ?? [];
-    subscriber.held = undefined;
-    subscriber.floor = position && { offset: position.offset, epoch: position.epoch };
-    const { connection } = subscriber;
-    for (const text of replay) connection.sendEncoded(text);
-    for (const frame of held) {
-      if (!isBelowFloor(subscriber.floor, frame.offset, frame.epoch)) connection.sendEncoded(frame.text);
+  private release(local: LocalSubscriber, channel: string, outcome: SubscribeOutcome, position: StreamPosition | undefined, replay: readonly unknown[]): void {
+    const held = local.held ?? [];
+    local.held = undefined;
+    local.floor = position && { offset: position.offset, epoch: position.epoch };
+    const { subscriber } = local;
+    subscriber.subscribed(channel, outcome);
+    for (const frame of replay) subscriber.deliver(frame);
+    for (const entry of held) {
+      if (!isBelowFloor(local.floor, entry.offset, entry.epoch)) subscriber.deliver(entry.frame);
     }
   }
 
-  private async addLocalSubscriber(subscriber: Subscriber, name: string): Promise<void> {
-    const { connection } = subscriber;
-    let channel = this.channels.get(name);
+  private async addLocalSubscriber(local: LocalSubscriber, app: string, name: string): Promise<void> {
+    const key = channelKey(app, name);
+    let channel = this.channels.get(key);
     if (!channel) {
-      channel = { name, kind: channelKind(name), subscribers: new Map(), brokerReady: this.deps.broker.subscribe(name) };
-      this.channels.set(name, channel);
+      channel = { app, name, kind: channelKind(name), subscribers: new Map(), brokerReady: this.deps.broker.subscribe(key) };
+      this.channels.set(key, channel);
     }
-    channel.subscribers.set(connection.id, subscriber);
+    channel.subscribers.set(local.subscriber.id, local);
     // Every subscriber waits for the broker subscription, not only the first: its history read
     // must come after it, or an event published in between would be in neither.
     await channel.brokerReady;
   }
 
-  private async removeLocalSubscriber(connection: Connection, name: string): Promise<void> {
-    const channel = this.channels.get(name);
+  private async removeLocalSubscriber(subscriber: Subscriber, key: string): Promise<void> {
+    const channel = this.channels.get(key);
     if (!channel) return;
-    channel.subscribers.delete(connection.id);
+    channel.subscribers.delete(subscriber.id);
     if (channel.subscribers.size > 0) return;
-    this.channels.delete(name);
-    await this.deps.broker.unsubscribe(name);
+    this.channels.delete(key);
+    await this.deps.broker.unsubscribe(key);
   }
 
-  private async leavePresence(channel: string, memberKey: string, connectionId: string): Promise<void> {
-    const left = await this.deps.presence.leave(channel, memberKey, connectionId);
+  private async leavePresence(app: string, channel: string, memberKey: string, subscriberId: string): Promise<void> {
+    const left = await this.deps.presence.leave(channelKey(app, channel), memberKey, subscriberId);
     if (left.last && left.member) {
-      await this.announce({ type: 'event', channel, event: EVENTS.presenceQuit, data: { member: left.member } });
+      await this.deps.broker.publish({ type: 'presence', app, channel, event: 'member-removed', member: left.member });
     }
   }
 }
@@ -406,6 +408,11 @@ export class ChannelManager {
 /** True for an event the subscriber already got through the replay, or that precedes its subscription. */
 function isBelowFloor(floor: StreamPosition | undefined, offset: number | undefined, epoch: string | undefined): boolean {
   return floor !== undefined && offset !== undefined && epoch === floor.epoch && offset <= floor.offset;
+}
+
+/** Size of an encoded frame, for sizing a replay (a text frame: its length). */
+function frameSize(frame: unknown): number {
+  return typeof frame === 'string' ? frame.length : Buffer.isBuffer(frame) ? frame.length : 0;
 }
 
 /**

@@ -1,8 +1,6 @@
-import { createBrokerAdapter } from '../broker/create-broker.js';
+import { createAdapter } from '../adapter.js';
 import { loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { createSharedHistory } from '../history/create-history.js';
-import { createSharedReplayStore } from '../signing/redis-replay-store.js';
 import { createLogger } from '../logger.js';
 import { createServer, type PushyServer } from '../server.js';
 import { COMMON_OPTIONS, configFileArg, parseCommandLine } from './args.js';
@@ -69,11 +67,11 @@ export const serveCommand: CliCommand = {
     const file = configFileArg(values.config, positionals);
     const config = loadConfig({ file, env: io.env, overrides: values.port === undefined ? undefined : { port: parsePort(values.port) } });
     const logger = createLogger(config.logLevel, undefined, config.log.format);
-    const adapter = await createBrokerAdapter(config.adapter, logger);
-    const shared = createSharedHistory(adapter.redis, config.history, logger);
+    const adapter = await createAdapter(config, logger);
+    const { broker, presence, nodes, history, idempotency, replays } = adapter;
     let server: PushyServer;
     try {
-      server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes, ...shared, replays: createSharedReplayStore(adapter.redis) });
+      server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays });
       for (const failure of server.commandsReport.failed) {
         logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
       }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { channelNameSchema } from '../protocol.js';
+import { channelNameSchema } from '../native/protocol.js';
 import { signChannel } from '../signing.js';
 import { configFileArg, jsonTextSchema, parseCommandLine, parsePositionals } from './args.js';
 import type { CliCommand, CliIo } from './command.js';

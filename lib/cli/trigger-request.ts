@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ConfigError, type PushyConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { eventNameSchema } from '../channels/names.js';
-import { channelNameSchema } from '../protocol.js';
+import { eventNameSchema } from '../channels/channel-policy.js';
+import { channelNameSchema } from '../native/protocol.js';
 import { triggerUrl } from '../signing.js';
 import { COMMON_OPTIONS, jsonTextSchema, parsePositionals } from './args.js';
 

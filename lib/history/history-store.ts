@@ -51,7 +51,10 @@ export interface HistoryQuery {
   limit?: number;
 }
 
-/** Storage of channel offsets and recent events; memory and Redis implementations. */
+/**
+ * Storage of channel offsets and recent events; memory and Redis implementations. Channels are
+ * named by their key (`apps/namespace.ts`), so each app has its own history.
+ */
 export interface HistoryStore {
   /**
    * Gives the event the channel's next offset and keeps it as `retention` says. The first event

@@ -10,7 +10,7 @@ export type IdempotencyClaim =
   /** Seen before: answer success again without publishing; `status` is the first answer's, once known. */
   | { first: false; status?: number };
 
-/** Memory and Redis implementations. */
+/** Memory and Redis implementations. Channels are named by their key (`apps/namespace.ts`): keys are per app. */
 export interface IdempotencyStore {
   /** Atomically takes the key for this channel, for `ttl` seconds, unless it is taken. */
   claim(channel: string, key: string): Promise<IdempotencyClaim>;

@@ -1,14 +1,12 @@
+import type { RetentionRule } from '../config.js';
+import { escapeRegExp } from '../util/regexp.js';
+
 /** How long and how much of a channel's history is kept. */
 export interface Retention {
   /** Most events kept (0: none; offsets still count). */
   size: number;
   /** Seconds an event is kept. */
   ttl: number;
-}
-
-/** A retention for the channels whose name matches `match` (`*` matches any run of characters). */
-export interface RetentionRule extends Retention {
-  match: string;
 }
 
 /**
@@ -34,7 +32,7 @@ export function globToRegExp(glob: string): RegExp {
   const source = glob
     .toLowerCase()
     .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .map(escapeRegExp)
     .join('.*');
   return new RegExp(`^${source}$`);
 }

@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { PushyError } from '../errors.js';
+import { PushyError, errorBody } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { escapeRegExp } from '../util/regexp.js';
 import { sendError } from './respond.js';
 
 /** What {@link guardOrigins} needs. */
@@ -24,7 +25,7 @@ export function originChecker(allowedOrigins: readonly string[]): (origin: strin
   for (const entry of allowedOrigins) {
     const origin = entry.trim().toLowerCase().replace(/\/+$/, '');
     if (origin.includes('*')) {
-      const pattern = origin.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace('*\\.', '(?:[a-z0-9-]+\\.)+');
+      const pattern = escapeRegExp(origin).replace('\\*\\.', '(?:[a-z0-9-]+\\.)+');
       wildcards.push(new RegExp(`^${pattern}$`));
     } else {
       exact.add(origin);
@@ -72,7 +73,7 @@ export function guardOrigins(httpServer: HttpServer, options: OriginGuardOptions
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (refused(req)) {
       const error = new PushyError('ORIGIN_NOT_ALLOWED');
-      const body = JSON.stringify({ error: { code: error.code, message: error.message } });
+      const body = JSON.stringify({ error: errorBody(error) });
       socket.end(
         `HTTP/1.1 403 Forbidden\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );

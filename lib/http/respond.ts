@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { PushyError } from '../errors.js';
+import { errorBody, type PushyError } from '../errors.js';
 
 /** Sends a JSON body with a status. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
@@ -14,9 +14,9 @@ export function sendOk(res: ServerResponse, status: number, headers?: Record<str
   sendJsonText(res, status, OK_BODIES.get(status) ?? JSON.stringify({ status: { code: status, message: 'Ok' } }), headers);
 }
 
-/** Sends a catalogue error as `{"error": {"code", "message"}}`. */
+/** Sends a catalogue error as `{"error": {"code", "name", "message"}}`. */
 export function sendError(res: ServerResponse, error: PushyError, headers?: Record<string, string>): void {
-  sendJson(res, error.status, { error: { code: error.code, message: error.message } }, headers);
+  sendJson(res, error.status, { error: errorBody(error) }, headers);
 }
 
 /** Sends a body that is JSON text already. */

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { escapeRegExp } from '../util/regexp.js';
 import type { Route } from './router.js';
 
 /** A file served from memory with a content type, read once on first request. */
 export function staticFileRoute(urlPath: string, filePath: string, contentType: string): Route {
   let body: Buffer | undefined;
-  const escaped = urlPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return {
     methods: ['GET', 'HEAD'],
-    path: new RegExp(`^${escaped}$`),
+    path: new RegExp(`^${escapeRegExp(urlPath)}$`),
     handle({ req, res }) {
       body ??= readFileSync(filePath);
       res.writeHead(200, {

@@ -1,5 +1,5 @@
-import type { NodeView } from '../admin/snapshot.js';
-import type { ChannelKind } from '../protocol.js';
+import type { NodeView } from '../nodes/node-registry.js';
+import type { ChannelKind } from '../channels/channel-policy.js';
 
 /**
  * Meta channels (Pandapush's): every few seconds each app's private `meta-stats` channel gets

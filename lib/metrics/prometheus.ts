@@ -1,16 +1,16 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
-import type { Connection } from '../connection.js';
+import type { OpenConnections } from '../stats/connections.js';
 import { processMetricsRegistry } from './process-metrics.js';
-import type { TrafficCounters } from './traffic.js';
+import type { TrafficCounters } from '../stats/traffic.js';
 
 /** What the Prometheus metrics read from. */
 export interface PrometheusMetricsDeps {
   traffic: TrafficCounters;
   channels: ChannelManager;
   /** Open connections of this node (resolved at scrape time). */
-  connections: () => ReadonlySet<Connection>;
+  connections: OpenConnections;
   broker: Broker;
   /** Also serve the process metrics (CPU, memory, event loop, GC). Default true. */
   processMetrics?: boolean;

@@ -1,4 +1,4 @@
-import { isSocketId } from '../protocol.js';
+import { isSocketId } from '../util/socket-id.js';
 
 /**
  * Checks every signing helper applies to what it is given. A TypeError: these are mistakes in

@@ -1,7 +1,7 @@
-import { verifyChannelAuth as verifyLegacyChannelAuth, verifyTrigger as verifyLegacyTrigger, type ChannelAuthInput } from '../auth.js';
+import { verifyChannelAuth as verifyLegacyChannelAuth, verifyTrigger as verifyLegacyTrigger, type ChannelAuthInput } from './legacy-auth.js';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { isSocketId } from '../protocol.js';
+import { isSocketId } from '../util/socket-id.js';
 import { verifyRequest } from './http-request-signature.js';
 import type { SignatureReplayStore } from './replay-store.js';
 import { safeEqual } from './safe-equal.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { normaliseChannelName } from '../protocol.js';
+import { normaliseChannelName } from '../util/channel-name.js';
 import { hmacSha256Hex, signRequest } from './http-request-signature.js';
 import { requireSecret, requireSocketId } from './inputs.js';
 

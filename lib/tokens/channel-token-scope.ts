@@ -1,4 +1,4 @@
-import { normaliseChannelName } from '../protocol.js';
+import { normaliseChannelName } from '../channels/channel-policy.js';
 import { isWildcardPattern, parsePattern, patternCovers, patternMatches, type WildcardPattern } from '../wildcards/pattern.js';
 
 /**

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { channelKind } from '../protocol.js';
+import { channelKind } from '../channels/channel-policy.js';
 import { parseScope, scopeText } from './channel-token-scope.js';
 import { CHANNEL_TOKEN_ALGORITHM } from './verify-channel-token.js';
 

@@ -2,7 +2,7 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload
 import { z } from 'zod';
 import { describeIssue } from '../apps/app.js';
 import { PushyError } from '../errors.js';
-import { channelKind } from '../protocol.js';
+import { channelKind } from '../channels/channel-policy.js';
 import { parseScope, scopeCovers, scopeText, type TokenScope, type TokenTarget } from './channel-token-scope.js';
 
 /**

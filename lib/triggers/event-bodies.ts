@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { eventNameSchema } from '../channels/names.js';
+import { eventNameSchema } from '../channels/channel-policy.js';
 import { describeIssue } from '../apps/app.js';
 import { PushyError } from '../errors.js';
-import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName } from '../protocol.js';
+import { MAX_CHANNEL_NAME_LENGTH } from '../config.js';
+import { normaliseChannelName } from '../channels/channel-policy.js';
 
 /**
  * The bodies of the multi-channel and batch triggers (Pusher's HTTP API shapes):
@@ -11,10 +12,7 @@ import { MAX_CHANNEL_NAME_LENGTH, normaliseChannelName } from '../protocol.js';
  * Parsed here into {@link EventToPublish} values; signatures and idempotency are the route's.
  */
 
-/** Highest `limits.maxTriggerChannels` the config accepts: one request's fan-out stays bounded. */
-export const MAX_TRIGGER_CHANNELS = 1000;
-/** Highest `limits.maxBatchEvents` the config accepts. */
-export const MAX_BATCH_EVENTS = 100;
+export { MAX_BATCH_EVENTS, MAX_TRIGGER_CHANNELS } from '../util/limits.js';
 
 /** The configured limits (`limits.maxTriggerChannels`, `limits.maxBatchEvents`, `limits.maxChannelNameLength`). */
 export interface TriggerBodyLimits {

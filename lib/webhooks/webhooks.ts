@@ -1,3 +1,4 @@
+import type { WebhooksConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { RemovalDelay } from './removal-delay.js';
 import { WebhookDispatcher, type DispatcherApps, type DispatcherOptions } from './webhook-dispatcher.js';
@@ -8,15 +9,7 @@ import type { DropReporter } from './drop-reporter.js';
 import type { WebhookStats } from './webhook-stats.js';
 
 /** The `webhooks.*` options (see `lib/config.ts`). */
-export interface WebhooksConfig {
-  batchSize: number;
-  batchDelay: number;
-  timeout: number;
-  retryWindow: number;
-  maxQueued: number;
-  concurrency: number;
-  removalDelay: number;
-}
+export type { WebhooksConfig } from '../config.js';
 
 /** What {@link Webhooks} needs. */
 export interface WebhooksDeps {

@@ -1,5 +1,5 @@
 import { PushyError } from '../errors.js';
-import { MAX_CHANNEL_NAME_LENGTH } from '../protocol.js';
+import { MAX_CHANNEL_NAME_LENGTH } from '../config.js';
 
 /**
  * Wildcard channel patterns: literal segments separated by `.`, then `*` (exactly one more

@@ -249,6 +249,27 @@ describe('client: channels, auth and presence (fake socket)', () => {
     expect(errors).to.deep.equal([{ channel: 'busy', reason: 'Too many subscriptions on this connection' }]);
   });
 
+  it('takes an already-subscribed refusal by its name, whatever its text, and stays subscribed', () => {
+    const { pushy, sockets } = start();
+    const channel = pushy.subscribe('twice');
+    const errors: unknown[] = [];
+    channel.bind('subscription-error', (e: unknown) => errors.push(e));
+    sockets.last().hello('s1');
+    const reason = 'Déjà abonné à ce canal';
+    sockets.last().frame({ event: 'pushy:subscription-failed', data: { channel: 'twice', reason, code: '400', name: 'ALREADY_SUBSCRIBED' } });
+    expect(channel.state).to.equal('subscribed');
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('gives a refused command\'s error name beside its code', async () => {
+    const { pushy, sockets } = start();
+    sockets.last().hello('s1');
+    const refused = pushy.exec('anything', {}).catch((error: unknown) => error);
+    const id = sockets.last().commands('anything')[0].id;
+    sockets.last().frame({ event: 'pushy:error', data: { id, code: '429', name: 'TOO_MANY_QUEUED_FRAMES', message: 'Too many frames waiting to be handled' } });
+    expect(await refused).to.include({ code: '429', errorName: 'TOO_MANY_QUEUED_FRAMES' });
+  });
+
   it('keeps presence members current and reports who came and went while away', async () => {
     const auth = fakeAuth(() => ({ status: 200, body: { auth: 'sig', data: '{"id":"u1","name":"Ann"}' } }));
     const { pushy, sockets } = start({ authEndpoint: '/auth', fetch: auth.fetch });

@@ -49,7 +49,7 @@ describe('e2e: admin API', () => {
         for (const headers of variants) {
           const answer = await request(srv.url + path, { method, headers });
           expect(answer.status, `${method} ${path}`).to.equal(404);
-          expect(answer.body).to.deep.equal({ error: { code: '404', message: 'Not found' } });
+          expect(answer.body).to.deep.equal({ error: { code: '404', name: 'NOT_FOUND', message: 'Not found' } });
           expect(answer.headers.get('www-authenticate')).to.equal(null);
         }
       }
@@ -92,7 +92,7 @@ describe('e2e: admin API', () => {
           const answer = await request(srv.url + path, { method, headers });
           expect(answer.status, `${method} ${path} ${JSON.stringify(headers)}`).to.equal(401);
           expect(answer.headers.get('www-authenticate')).to.equal('Basic realm="Pushy admin", charset="UTF-8"');
-          expect(answer.body).to.deep.equal({ error: { code: '401', message: 'Admin credentials required' } });
+          expect(answer.body).to.deep.equal({ error: { code: '401', name: 'UNAUTHORIZED', message: 'Admin credentials required' } });
         }
       }
     });

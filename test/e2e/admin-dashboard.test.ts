@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { createBrokerAdapter, type BrokerAdapter } from '../../lib/broker/create-broker.js';
+import { createAdapter, type Adapter } from '../../lib/adapter.js';
 import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { signChannel } from '../../lib/signing.js';
@@ -309,16 +309,17 @@ describe('e2e: admin dashboard node table on a Redis cluster, in Chromium', func
   this.timeout(60000);
   let redis: RedisServer;
   let browser: Browser;
-  const servers: Array<{ srv: TestServer; adapter: BrokerAdapter }> = [];
+  const servers: Array<{ srv: TestServer; adapter: Adapter }> = [];
   const clients: TestClient[] = [];
 
   /** An in-process node on the suite's Redis, with the admin side on. */
-  async function startNode(): Promise<{ srv: TestServer; adapter: BrokerAdapter; nodeId: string }> {
-    const { adapter: adapterConfig } = loadConfig({
+  async function startNode(): Promise<{ srv: TestServer; adapter: Adapter; nodeId: string }> {
+    const config = loadConfig({
       env: {},
       overrides: { adapter: { type: 'redis', url: redis.url, keyPrefix: `dashboard-nodes-${process.pid}:`, commandTimeout: 1000, maxReconnectDelay: 200, heartbeatInterval: 200, nodeTimeout: 1500 } },
     });
-    const adapter = await createBrokerAdapter(adapterConfig, createLogger('silent'));
+    const adapterConfig = config.adapter;
+    const adapter = await createAdapter(config, createLogger('silent'));
     const srv = await startServer({ admin: ADMIN, adapter: adapterConfig }, { broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes });
     servers.push({ srv, adapter });
     return { srv, adapter, nodeId: adapter.broker.nodeId };

@@ -47,7 +47,7 @@ describe('e2e: admin login brute-force limit', () => {
     const locked = await get(srv, GOOD);
     expect(locked.status, 'even the right password, while locked out').to.equal(429);
     expect(locked.retryAfter).to.equal('60');
-    expect(locked.body).to.deep.equal({ error: { code: '429', message: 'Too many failed admin logins from this address; try again later' } });
+    expect(locked.body).to.deep.equal({ error: { code: '429', name: 'TOO_MANY_LOGIN_FAILURES', message: 'Too many failed admin logins from this address; try again later' } });
     // Another address is not locked out.
     expect((await get(srv, GOOD, '127.0.0.2')).status).to.equal(200);
 

@@ -34,7 +34,7 @@ describe('e2e: pushy-server trigger', function () {
 
   it('prints a refusal and exits 1 (a wrong secret)', async () => {
     const result = await send(['news', 'published'], { PUSHY_SECRET_KEY: 'wrong' });
-    expect(result).to.deep.equal({ code: 1, stdout: '403 {"error":{"code":"403","message":"Invalid credentials"}}\n', stderr: '' });
+    expect(result).to.deep.equal({ code: 1, stdout: '403 {"error":{"code":"403","name":"INVALID_CREDENTIALS","message":"Invalid credentials"}}\n', stderr: '' });
   });
 
   it('--socket-id leaves that connection out', async () => {

@@ -83,10 +83,10 @@ describe('e2e: custom commands', () => {
   it('turns a thrown typed error into pushy:error with its code and the frame id', async () => {
     const client = await TestClient.connect(srv.url, 'websocket');
     client.command('deny', {}, 'd1');
-    expect((await client.next('pushy:error')).data).to.deep.equal({ message: 'You may not do that', code: '403', id: 'd1' });
+    expect((await client.next('pushy:error')).data).to.deep.equal({ message: 'You may not do that', code: '403', name: 'NOT_SUBSCRIBED', id: 'd1' });
     client.command('crash', {}, 'c1');
     const crash = await client.next('pushy:error', (f) => f.data.id === 'c1');
-    expect(crash.data).to.deep.equal({ message: 'Internal error', code: '500', id: 'c1' });
+    expect(crash.data).to.deep.equal({ message: 'Internal error', code: '500', name: 'INTERNAL', id: 'c1' });
     expect((await client.subscribe('still-fine')).event).to.equal('pushy:subscription-success');
     await client.close();
   });

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { ERRORS } from '../../lib/errors.js';
-import { EVENTS } from '../../lib/protocol.js';
+import { EVENTS } from '../../lib/native/protocol.js';
 import { signChannel, signTrigger } from '../../lib/signing.js';
 import { TestClient, type Frame } from '../helpers/client.js';
 import { RawWsClient } from '../helpers/raw-ws.js';

@@ -42,7 +42,7 @@ describe('e2e: health and readiness', () => {
     const down = await request(`${srv.url}/pushy/ready`);
     expect(down.status).to.equal(503);
     expect(down.body).to.deep.include({ status: 'unavailable', checks: { accepting: true, broker: 'reconnecting' } });
-    expect(down.body.error).to.deep.equal({ code: '503', message: 'Broker not connected' });
+    expect(down.body.error).to.deep.equal({ code: '503', name: 'UNAVAILABLE', message: 'Broker not connected' });
     expect((await request(`${srv.url}/pushy/health`)).status).to.equal(200);
     broker.connected = true;
     expect((await request(`${srv.url}/pushy/ready`)).status).to.equal(200);

@@ -75,7 +75,7 @@ describe('e2e: hostile frames', () => {
     expect(reply.data.result).to.include({ channel: 'with-id', subscribed: true });
     client.command('nope', {}, 7);
     const error = await client.next('pushy:error');
-    expect(error.data).to.deep.equal({ message: 'Unknown command "nope"', code: '200', id: 7 });
+    expect(error.data).to.deep.equal({ message: 'Unknown command "nope"', code: '200', name: 'UNKNOWN_COMMAND', id: 7 });
     await client.close();
   });
 });

@@ -60,7 +60,7 @@ describe('e2e: limits', () => {
       for (const n of [1, 2, 3]) expect((await client.subscribe(`ch-${n}`)).event).to.equal('pushy:subscription-success');
       const refused = await client.subscribe('ch-4');
       expect(refused.event).to.equal('pushy:error');
-      expect(refused.data).to.deep.equal({ code: '429', message: 'Too many subscriptions on this connection' });
+      expect(refused.data).to.deep.equal({ code: '429', name: 'TOO_MANY_SUBSCRIPTIONS', message: 'Too many subscriptions on this connection' });
       await trigger(srv.url, 'ch-2', 'news', { n: 2 }, { secret: srv.secret });
       await client.next('news', (f) => f.channel === 'ch-2');
       expect((await trigger(srv.url, 'ch-4', 'news', {}, { secret: srv.secret })).status).to.equal(200);
@@ -90,8 +90,8 @@ describe('e2e: limits', () => {
       await client.next('pushy:subscription-success', (f) => f.data.channel === 'burst-4');
       const errors = client.events('pushy:error');
       expect(errors.map((f) => f.data)).to.deep.equal([
-        { code: '429', message: 'Too many frames' },
-        { code: '429', message: 'Too many frames' },
+        { code: '429', name: 'RATE_LIMITED', message: 'Too many frames' },
+        { code: '429', name: 'RATE_LIMITED', message: 'Too many frames' },
       ]);
       expect(client.events('pushy:subscription-success')).to.have.length(5);
       clock.tick(1000); // two frames' worth of tokens
@@ -127,7 +127,7 @@ describe('e2e: limits', () => {
       client.send(...Array.from({ length: 6 }, (_, n) => ({ command: 'subscribe', data: { channel: `q-${n}` }, id: n })));
       await client.next('pushy:reply', (f) => f.data.id === 2);
       const refused = client.events('pushy:error');
-      expect(refused.map((f) => f.data)).to.deep.equal(Array(3).fill({ code: '429', message: 'Too many frames waiting to be handled' }));
+      expect(refused.map((f) => f.data)).to.deep.equal(Array(3).fill({ code: '429', name: 'TOO_MANY_QUEUED_FRAMES', message: 'Too many frames waiting to be handled' }));
       expect(client.events('pushy:reply').map((f) => f.data.id)).to.deep.equal([0, 1, 2]);
       await stillServes(srv, client, 'q-later');
       await client.close();
@@ -151,7 +151,7 @@ describe('e2e: limits', () => {
       const since = client.frames.length;
       client.command('subscribe', { channel: 'big', pad: 'x'.repeat(2000) });
       const error = await client.next('pushy:error', () => true, 8000, since);
-      expect(error.data).to.deep.equal({ code: '413', message: 'Frame too large' });
+      expect(error.data).to.deep.equal({ code: '413', name: 'FRAME_TOO_LARGE', message: 'Frame too large' });
       await stillServes(srv, client, 'small');
       await client.close();
     });
@@ -160,7 +160,7 @@ describe('e2e: limits', () => {
       const client = await TestClient.connect(srv.url, 'websocket');
       const refused = (await presence(client, 'presence-a', JSON.stringify({ id: 1, name: 'é'.repeat(40) }))) as { event: string; data: unknown };
       expect(refused.event).to.equal('pushy:error');
-      expect(refused.data).to.deep.equal({ code: '413', message: 'Presence data larger than 64 bytes' });
+      expect(refused.data).to.deep.equal({ code: '413', name: 'PRESENCE_DATA_TOO_LARGE', message: 'Presence data larger than 64 bytes' });
       const ok = (await presence(client, 'presence-a', JSON.stringify({ id: 1 }))) as { event: string };
       expect(ok.event).to.equal('pushy:subscription-success');
       await client.close();
@@ -172,7 +172,7 @@ describe('e2e: limits', () => {
       expect(((await presence(b!, 'presence-b', '{"id":"b"}')) as { event: string }).event).to.equal('pushy:subscription-success');
       const refused = (await presence(c!, 'presence-b', '{"id":"c"}')) as { event: string; data: unknown };
       expect(refused.event).to.equal('pushy:error');
-      expect(refused.data).to.deep.equal({ code: '429', message: 'Presence channel is full (2 members)' });
+      expect(refused.data).to.deep.equal({ code: '429', name: 'PRESENCE_CHANNEL_FULL', message: 'Presence channel is full (2 members)' });
       // A second connection of a member already in is not a new member.
       expect(((await presence(c!, 'presence-b', '{"id":"a"}')) as { event: string }).event).to.equal('pushy:subscription-success');
       expect((await srv.server.channels.members('presence-b')).map((m) => m.id)).to.have.members(['a', 'b']);
@@ -185,7 +185,7 @@ describe('e2e: limits', () => {
     it('refuses a trigger body over maxTriggerBodyBytes with HTTP 413', async () => {
       const answer = await trigger(srv.url, 'body', 'big', { pad: 'x'.repeat(600) }, { secret: srv.secret });
       expect(answer.status).to.equal(413);
-      expect(answer.body).to.deep.equal({ error: { code: '413', message: 'Request body too large' } });
+      expect(answer.body).to.deep.equal({ error: { code: '413', name: 'BODY_TOO_LARGE', message: 'Request body too large' } });
       await stillServes(srv);
     });
 
@@ -193,7 +193,7 @@ describe('e2e: limits', () => {
       const client = await TestClient.connect(srv.url, 'websocket');
       const refused = await client.subscribe('elevenchars');
       expect(refused.event).to.equal('pushy:error');
-      expect(refused.data).to.deep.equal({ code: '300', message: 'Channel name longer than 10 characters' });
+      expect(refused.data).to.deep.equal({ code: '300', name: 'INVALID_CHANNEL', message: 'Channel name longer than 10 characters' });
       const answer = await trigger(srv.url, 'elevenchars', 'x', {}, { secret: srv.secret });
       expect(answer.status).to.equal(400);
       expect(answer.body.error.code).to.equal('400');

@@ -110,7 +110,7 @@ describe('e2e: Prometheus metrics', () => {
       expect((await request(`${custom.url}/metrics`)).status).to.equal(404);
       const off = await request(`${disabled.url}/metrics`);
       expect(off.status).to.equal(404);
-      expect(off.body).to.deep.equal({ error: { code: '404', message: 'Not found' } });
+      expect(off.body).to.deep.equal({ error: { code: '404', name: 'NOT_FOUND', message: 'Not found' } });
     } finally {
       await Promise.all([custom.close(), disabled.close()]);
     }

@@ -38,7 +38,7 @@ describe('e2e: allowed origins', () => {
     for (const path of ['/websocket', '/000/abcdef/websocket']) {
       const refused = await upgradeStatus(wsBase + path, 'https://evil.com');
       expect(refused.status).to.equal(403);
-      expect(JSON.parse(refused.body)).to.deep.equal({ error: { code: '403', message: 'Origin not allowed' } });
+      expect(JSON.parse(refused.body)).to.deep.equal({ error: { code: '403', name: 'ORIGIN_NOT_ALLOWED', message: 'Origin not allowed' } });
       expect((await upgradeStatus(wsBase + path, 'https://example.org.evil.com')).status).to.equal(403);
     }
   });
@@ -61,7 +61,7 @@ describe('e2e: allowed origins', () => {
     for (const path of ['/info', '/123/abcdef/xhr', '/123/abcdef/xhr_streaming']) {
       const response = await fetch(srv.url + '/pushy/socket' + path, { method: path === '/info' ? 'GET' : 'POST', headers: { origin: 'https://evil.com' } });
       expect(response.status, path).to.equal(403);
-      expect(await response.json()).to.deep.equal({ error: { code: '403', message: 'Origin not allowed' } });
+      expect(await response.json()).to.deep.equal({ error: { code: '403', name: 'ORIGIN_NOT_ALLOWED', message: 'Origin not allowed' } });
     }
     const ok = await fetch(srv.url + '/pushy/socket/info', { headers: { origin: 'https://app.example.com' } });
     expect(ok.status).to.equal(200);

@@ -36,7 +36,7 @@ describe('e2e: private and presence channels', () => {
       const client = await connect();
       const other = await connect();
       const wrong = await client.subscribe('private-secret', { auth: 'f'.repeat(64) });
-      expect(wrong).to.deep.equal({ event: 'pushy:subscription-failed', data: { channel: 'private-secret', reason: 'Invalid credentials' } });
+      expect(wrong).to.deep.equal({ event: 'pushy:subscription-failed', data: { channel: 'private-secret', reason: 'Invalid credentials', code: '403', name: 'INVALID_CREDENTIALS' } });
       const stolen = signChannel({ socketId: other.socketId, channel: 'private-secret', secretKey: srv.secret });
       expect((await client.subscribe('private-secret', { auth: stolen })).event).to.equal('pushy:subscription-failed');
     });
@@ -59,7 +59,7 @@ describe('e2e: private and presence channels', () => {
       const again = await client.subscribe('public-once');
       expect(again).to.deep.equal({
         event: 'pushy:subscription-failed',
-        data: { channel: 'public-once', reason: 'Already subscribed to this channel' },
+        data: { channel: 'public-once', reason: 'Already subscribed to this channel', code: '400', name: 'ALREADY_SUBSCRIBED' },
       });
     });
   });

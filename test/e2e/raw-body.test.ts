@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { createBrokerAdapter, type BrokerAdapter } from '../../lib/broker/create-broker.js';
+import { createAdapter, type Adapter } from '../../lib/adapter.js';
 import { loadConfig, type DeepPartial, type PushyConfig } from '../../lib/config.js';
-import { createSharedHistory } from '../../lib/history/create-history.js';
 import { silentLogger } from '../../lib/logger.js';
 import { historyUrlV3, signTrigger, triggerUrlV3 } from '../../lib/signing.js';
 import { TestClient, type Frame, type NodeTransport } from '../helpers/client.js';
@@ -110,7 +109,7 @@ describe('e2e: a body must be valid UTF-8', () => {
       const authKey = signTrigger({ channel: 'utf8', event: 'bad', timestamp, body: lax, secretKey: srv.secret });
       const v2 = await post(`${srv.url}/pushy/channel/utf8/trigger?event=bad&timestamp=${timestamp}&auth_key=${authKey}`, body);
       expect(v2.status, body.toString('hex')).to.equal(400);
-      expect(v2.body).to.deep.equal({ error: { code: '400', message: 'Body is not valid UTF-8' } });
+      expect(v2.body).to.deep.equal({ error: { code: '400', name: 'BAD_REQUEST', message: 'Body is not valid UTF-8' } });
       const v3 = await post(triggerUrlV3({ baseUrl: srv.url, channel: 'utf8', event: 'bad', body: lax, secretKey: srv.secret }), body);
       expect(v3.status).to.equal(400);
     }
@@ -135,14 +134,14 @@ describe('e2e: a body must be valid UTF-8', () => {
 
 describe('e2e: raw JSON across a Redis cluster of two nodes', () => {
   let redis: RedisServer;
-  let nodes: Array<TestServer & { adapter: BrokerAdapter }> = [];
+  let nodes: Array<TestServer & { adapter: Adapter }> = [];
 
-  async function startNode(url: string): Promise<TestServer & { adapter: BrokerAdapter }> {
+  async function startNode(url: string): Promise<TestServer & { adapter: Adapter }> {
     const overrides: DeepPartial<PushyConfig> = { adapter: { type: 'redis', url, keyPrefix: `pushy-raw-${process.pid}:` } };
     const config = loadConfig({ env: {}, overrides });
-    const adapter = await createBrokerAdapter(config.adapter, silentLogger);
-    const shared = createSharedHistory(adapter.redis, config.history, silentLogger);
-    const server = await startServer(overrides, { broker: adapter.broker, presence: adapter.presence, ...shared });
+    const adapter = await createAdapter(config, silentLogger);
+    const { broker, presence, history, idempotency, replays } = adapter;
+    const server = await startServer(overrides, { broker, presence, history, idempotency, replays });
     return {
       ...server,
       adapter,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createBrokerAdapter, type BrokerAdapter } from '../../lib/broker/create-broker.js';
+import { createAdapter, type Adapter } from '../../lib/adapter.js';
 import { loadConfig } from '../../lib/config.js';
 import { signChannel } from '../../lib/signing.js';
 import { TestClient } from '../helpers/client.js';
@@ -13,7 +13,7 @@ import { trigger } from '../helpers/trigger.js';
 
 describe('e2e: one node while its Redis is away', () => {
   let redis: RedisServer;
-  let adapter: BrokerAdapter;
+  let adapter: Adapter;
   let srv: TestServer;
   const log = recordLogs();
 
@@ -24,7 +24,7 @@ describe('e2e: one node while its Redis is away', () => {
       env: {},
       overrides: { adapter: { type: 'redis', url: redis.url, keyPrefix: `outage-${process.pid}:`, commandTimeout: 500, maxReconnectDelay: 100, heartbeatInterval: 200, nodeTimeout: 1000 } },
     });
-    adapter = await createBrokerAdapter(config.adapter, log.logger);
+    adapter = await createAdapter(config, log.logger);
     srv = await startServer({ adapter: config.adapter }, { broker: adapter.broker, presence: adapter.presence, logger: log.logger });
   });
   after(async () => {
@@ -42,7 +42,7 @@ describe('e2e: one node while its Redis is away', () => {
     const answer = await trigger(srv.url, 'kept', 'local-only', { n: 1 }, { secret: srv.secret });
     expect(answer.status).to.equal(503);
     expect(answer.body).to.deep.equal({
-      error: { code: '503', message: "Redis is unavailable: the event reached only this node's subscribers, not the other nodes'; try again later" },
+      error: { code: '503', name: 'UNAVAILABLE', message: "Redis is unavailable: the event reached only this node's subscribers, not the other nodes'; try again later" },
     });
     // Local delivery keeps working.
     expect((await client.next('local-only')).data).to.deep.equal({ n: 1 });
@@ -110,7 +110,7 @@ describe('e2e: readiness and subscribes of a node whose Redis (history included)
     await log.waitFor(/WARN redis connection lost/, mark);
     expect(await readiness()).to.deep.equal({ probe: 503, broker: 'reconnecting', metric: 0, admin: { ready: false, state: 'reconnecting' } });
     // The probe's answer says why.
-    expect((await request(`${node.url}/pushy/ready`)).body.error).to.deep.equal({ code: '503', message: 'Broker not connected' });
+    expect((await request(`${node.url}/pushy/ready`)).body.error).to.deep.equal({ code: '503', name: 'UNAVAILABLE', message: 'Broker not connected' });
 
     await redis.start();
     await log.waitFor(/redis broker: subscribed to channels/, mark);

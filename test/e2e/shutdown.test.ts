@@ -101,7 +101,7 @@ describe('e2e: graceful shutdown', function () {
 
     const refused = await trigger(srv.url, 'drain', 'too-late', {}, { secret: srv.secret });
     expect(refused.status).to.equal(503);
-    expect(refused.body).to.deep.equal({ error: { code: '503', message: 'Server shutting down: trigger not accepted' } });
+    expect(refused.body).to.deep.equal({ error: { code: '503', name: 'UNAVAILABLE', message: 'Server shutting down: trigger not accepted' } });
     const newcomer = RawWsClient.open(srv.url, 'framed');
     expect(await newcomer.closed()).to.deep.equal({ code: SHUTDOWN_CLOSE.code, reason: SHUTDOWN_CLOSE.reason });
     expect(subscriber.closed).to.equal(false);

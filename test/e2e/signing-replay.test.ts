@@ -35,7 +35,7 @@ describe('e2e: a v3 signature is good for one request (replays refused)', () => 
     expect((await post(url, body)).status).to.equal(201);
     const replay = await post(url, body);
     expect(replay.status).to.equal(409);
-    expect(replay.body).to.deep.equal({ error: { code: '409', message: 'Signature already used: sign every request anew (a new auth_timestamp or auth_nonce)' } });
+    expect(replay.body).to.deep.equal({ error: { code: '409', name: 'SIGNATURE_REPLAYED', message: 'Signature already used: sign every request anew (a new auth_timestamp or auth_nonce)' } });
     // With a socket_id added, a replay is no longer even the signed request.
     expect((await post(`${url}&socket_id=${client.socketId}`, body)).status).to.equal(403);
     await settle(client, srv.url, srv.secret, 'orders');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { authorizeChannel } from '../../lib/auth-endpoint.js';
+import { authorizeChannel } from '../../lib/native/auth-endpoint.js';
 import { historyUrlV3, signChannel, signChannelV3, signTrigger, triggerUrlV3 } from '../../lib/signing.js';
 import { TestClient } from '../helpers/client.js';
 import { getJson, historyUrl } from '../helpers/history.js';
@@ -157,6 +157,7 @@ describe('e2e: signing.legacy false takes v3 only', () => {
     expect(v2.status).to.equal(403);
     expect(v2.body.error).to.deep.equal({
       code: '403',
+      name: 'INVALID_CREDENTIALS',
       message: 'Invalid credentials: v1/v2 signatures (auth_key) are turned off on this server (signing.legacy is false); sign with v3 (auth_signature)',
     });
     // Signed for news/update:v2, sent as news:update/v2: the same v2 text.
@@ -180,7 +181,7 @@ describe('e2e: signing.legacy false takes v3 only', () => {
     const legacy = signChannel({ socketId: client.socketId, channel: 'private-a', secretKey: srv.secret });
     expect(await client.subscribe('private-a', { auth: legacy })).to.deep.equal({
       event: 'pushy:subscription-failed',
-      data: { channel: 'private-a', reason: 'Invalid credentials' },
+      data: { channel: 'private-a', reason: 'Invalid credentials', code: '403', name: 'INVALID_CREDENTIALS' },
     });
     const v3 = signChannelV3({ socketId: client.socketId, channel: 'private-a', secretKey: srv.secret });
     expect((await client.subscribe('private-a', { auth: v3 })).event).to.equal('pushy:subscription-success');

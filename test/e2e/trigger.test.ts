@@ -48,7 +48,7 @@ describe('e2e: HTTP trigger', () => {
     const badKey = 'a'.repeat(64);
     const answer = await post(signedUrl({ auth_key: badKey }), '{"x":1}');
     expect(answer.status).to.equal(403);
-    expect(answer.body).to.deep.equal({ error: { code: '403', message: 'Invalid credentials' } });
+    expect(answer.body).to.deep.equal({ error: { code: '403', name: 'INVALID_CREDENTIALS', message: 'Invalid credentials' } });
     expect(answer.text).not.to.contain(badKey);
     expect(answer.text).not.to.contain(srv.secret);
   });

@@ -123,7 +123,7 @@ describe('e2e: SockJS WebSocket transport served by ws', () => {
     await client.nextFrame('pushy:connect');
     client.ws.send(Buffer.from(JSON.stringify([subscribeFrame('binary')])), { binary: true });
     const error = await client.nextFrame('pushy:error');
-    expect(error.data).to.deep.equal({ code: '100', message: 'Bogus frame: binary frames are not supported' });
+    expect(error.data).to.deep.equal({ code: '100', name: 'BOGUS_FRAME', message: 'Bogus frame: binary frames are not supported' });
     client.send(JSON.stringify([subscribeFrame('text-after-binary')]));
     await client.nextFrame('pushy:subscription-success');
   });

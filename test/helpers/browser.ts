@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { channelAuthHandler, type ChannelAuthHandlerOptions } from '../../lib/auth-endpoint.js';
+import { channelAuthHandler, type ChannelAuthHandlerOptions } from '../../lib/native/auth-endpoint.js';
 
 /** Debian's Chromium, driven headless by playwright-core. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';

@@ -1,6 +1,5 @@
-import { createBrokerAdapter, type BrokerAdapter } from '../../lib/broker/create-broker.js';
+import { createAdapter, type Adapter } from '../../lib/adapter.js';
 import { loadConfig, type AdapterConfig, type DeepPartial, type PushyConfig } from '../../lib/config.js';
-import { createSharedHistory } from '../../lib/history/create-history.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { RedisConnection } from '../../lib/redis/redis-connection.js';
 import { startServer, type TestServer } from './server.js';
@@ -65,7 +64,7 @@ export class RedisConnections {
 
 /** A test server on a Redis adapter: broker, presence, nodes and history all in Redis. */
 export interface RedisTestNode extends TestServer {
-  adapter: BrokerAdapter;
+  adapter: Adapter;
   config: PushyConfig;
 }
 
@@ -78,9 +77,9 @@ export async function startRedisNode(url: string, overrides: DeepPartial<PushyCo
   const adapterOverrides: DeepPartial<AdapterConfig> = { keyPrefix: `pushy-e2e-${process.pid}:`, ...overrides.adapter, type: 'redis', url };
   const all: DeepPartial<PushyConfig> = { ...overrides, adapter: adapterOverrides };
   const config = loadConfig({ env: {}, overrides: all });
-  const adapter = await createBrokerAdapter(config.adapter, logger);
-  const shared = createSharedHistory(adapter.redis, config.history, logger);
-  const server = await startServer(all, { broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes, logger, ...shared });
+  const adapter = await createAdapter(config, logger);
+  const { broker, presence, nodes, history, idempotency, replays } = adapter;
+  const server = await startServer(all, { broker, presence, nodes, logger, history, idempotency, replays });
   return {
     ...server,
     adapter,

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
-import { createBrokerAdapter } from '../../lib/broker/create-broker.js';
+import { createAdapter } from '../../lib/adapter.js';
 import { MemoryBroker } from '../../lib/broker/memory-broker.js';
-import { MemoryPresenceStore } from '../../lib/channels/presence-store.js';
+import { MemoryPresenceStore } from '../../lib/presence/presence-store.js';
+import { MemoryHistoryStore } from '../../lib/history/memory-history-store.js';
+import { MemoryIdempotencyStore } from '../../lib/history/idempotency-store.js';
+import { MemoryNodeRegistry } from '../../lib/nodes/node-registry.js';
 import { ConfigError, loadConfig } from '../../lib/config.js';
 import { silentLogger } from '../../lib/logger.js';
 
@@ -19,10 +22,13 @@ describe('adapter configuration', () => {
     });
     // The documented bound on reaping a dead node's members.
     expect(config.adapter.nodeTimeout + config.adapter.heartbeatInterval).to.be.at.most(30000);
-    const adapter = await createBrokerAdapter(config.adapter, silentLogger);
+    const adapter = await createAdapter(config, silentLogger);
     expect(adapter.broker).to.be.instanceOf(MemoryBroker);
     expect(adapter.presence).to.be.instanceOf(MemoryPresenceStore);
-    expect(adapter.redis).to.equal(undefined);
+    expect(adapter.nodes).to.be.instanceOf(MemoryNodeRegistry);
+    expect(adapter.history).to.be.instanceOf(MemoryHistoryStore);
+    expect(adapter.idempotency).to.be.instanceOf(MemoryIdempotencyStore);
+    await adapter.history.close();
     await adapter.close();
   });
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { authorizeChannel, channelAuthHandler, type ChannelAuthHandlerOptions } from '../../lib/auth-endpoint.js';
+import { authorizeChannel, channelAuthHandler, type ChannelAuthHandlerOptions } from '../../lib/native/auth-endpoint.js';
 import { signChannel, signChannelV3 } from '../../lib/signing.js';
 import { TestClient } from '../helpers/client.js';
 import { startServer, type TestServer } from '../helpers/server.js';

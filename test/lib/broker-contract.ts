@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Broker, BrokerMessage } from '../../lib/broker/broker.js';
+import type { Broker, BrokerMessage, ChannelEventMessage } from '../../lib/broker/broker.js';
 import { waitUntil } from '../helpers/wait.js';
 import { jsonText, RawJson } from '../../lib/raw-json.js';
 
@@ -144,7 +144,7 @@ export function describeBrokerContract(name: string, harness: BrokerContractHarn
       await broker.subscribe(channel);
       const text = '{"id":12345678901234567890,"price": 1.50}';
       await broker.publish({ type: 'event', channel, event: 'raw', data: new RawJson(text), excludeSocketId: 'socket-1', offset: 3, epoch: 'ep' });
-      const got = await inbox.next((m) => m.event === 'raw');
+      const got = (await inbox.next((m) => m.event === 'raw')) as ChannelEventMessage;
       expect(got.data).to.be.instanceOf(RawJson);
       expect(jsonText(got.data)).to.equal(text);
       expect(got).to.include({ channel, excludeSocketId: 'socket-1', offset: 3, epoch: 'ep' });
@@ -180,8 +180,8 @@ export function describeBrokerContract(name: string, harness: BrokerContractHarn
       const channel = freshChannel();
       await broker.subscribe(channel);
       for (let i = 0; i < 20; i += 1) await broker.publish(event(channel, 'n', { i }));
-      await inbox.next((m) => (m.data as { i: number }).i === 19);
-      expect(inbox.messages.map((m) => (m.data as { i: number }).i)).to.deep.equal([...Array(20).keys()]);
+      await inbox.next((m) => ((m as ChannelEventMessage).data as { i: number }).i === 19);
+      expect(inbox.messages.map((m) => ((m as ChannelEventMessage).data as { i: number }).i)).to.deep.equal([...Array(20).keys()]);
     });
 
     it('hands each message to every handler', async () => {

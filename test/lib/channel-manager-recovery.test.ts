@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import type { Broker, BrokerMessage, BrokerMessageHandler } from '../../lib/broker/broker.js';
 import { MemoryBroker } from '../../lib/broker/memory-broker.js';
-import { ChannelManager, type SubscribeOutcome } from '../../lib/channels/channel-manager.js';
-import { NamePolicy } from '../../lib/channels/names.js';
-import { MemoryPresenceStore } from '../../lib/channels/presence-store.js';
-import { Connection, type TransportSocket } from '../../lib/connection.js';
+import { ChannelManager } from '../../lib/channels/channel-manager.js';
+import type { SubscribeOutcome } from '../../lib/channels/subscriber.js';
+import { MemoryPresenceStore } from '../../lib/presence/presence-store.js';
+import { Connection, type TransportSocket } from '../../lib/native/connection.js';
 import type { HistoryQuery, HistoryRead, HistoryStore } from '../../lib/history/history-store.js';
 import { MemoryHistoryStore } from '../../lib/history/memory-history-store.js';
 import { RetentionPolicy, type Retention } from '../../lib/history/retention.js';
@@ -109,7 +109,6 @@ describe('ChannelManager: recovery while events keep coming', () => {
       history,
       retention: new RetentionPolicy([], { size: 100, ttl: 300 }),
       logger: silentLogger,
-      names: new NamePolicy(),
       maxChannelsPerConnection: 10,
     });
   });
@@ -134,21 +133,15 @@ describe('ChannelManager: recovery while events keep coming', () => {
       const g = gate();
       history.pending = { when, gate: g, reached };
       let outcome: SubscribeOutcome | undefined;
-      const subscribing = manager.subscribe(client, 'room', undefined, {
-        since: { offset: 2, epoch: first.epoch! },
-        onSubscribed: (o) => {
-          outcome = o;
-          socket.write(JSON.stringify({ event: 'success' }));
-        },
-      });
+      const subscribing = manager.subscribe(client, 'room', undefined, { since: { offset: 2, epoch: first.epoch! } });
       await atGate;
       for (let n = 6; n <= 8; n += 1) await publish(n);
       g.open();
-      await subscribing;
+      outcome = await subscribing;
       await publish(9);
 
       expect(outcome?.recovered).to.equal(true);
-      expect(socket.frames[0]?.event).to.equal('success');
+      expect(socket.frames[0]?.event).to.equal('pushy:subscription-success');
       expect(socket.frames.slice(1).map((f) => f.offset)).to.deep.equal([3, 4, 5, 6, 7, 8, 9]);
       expect(socket.frames.slice(1).map((f) => f.data.n)).to.deep.equal([3, 4, 5, 6, 7, 8, 9]);
     });
@@ -168,6 +161,7 @@ describe('ChannelManager: recovery while events keep coming', () => {
     await manager.subscribe(client, 'room', undefined, { since: { offset: 1, epoch: first.epoch! } });
     await broker.releaseHeld();
     await publish(3);
-    expect(socket.frames.map((f) => f.offset)).to.deep.equal([2, 3]);
+    expect(socket.frames.map((f) => f.event)).to.deep.equal(['pushy:subscription-success', 'msg', 'msg']);
+    expect(socket.frames.slice(1).map((f) => f.offset)).to.deep.equal([2, 3]);
   });
 });

@@ -1,4 +1,4 @@
-import { MemoryPresenceStore } from '../../lib/channels/presence-store.js';
+import { MemoryPresenceStore } from '../../lib/presence/presence-store.js';
 import { describePresenceContract } from './presence-contract.js';
 
 describePresenceContract('memory', async () => new MemoryPresenceStore());

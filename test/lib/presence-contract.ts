@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Member, PresenceStore } from '../../lib/channels/presence-store.js';
+import type { Member, PresenceStore } from '../../lib/presence/presence-store.js';
 
 let counter = 0;
 /** A channel no other test uses (suites may share one Redis). */

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { channelKind, encodeFrame, normaliseChannelName } from '../../lib/protocol.js';
+import { channelKind } from '../../lib/channels/channel-policy.js';
+import { encodeFrame, normaliseChannelName } from '../../lib/native/protocol.js';
 
 describe('protocol', () => {
   it('lowercases valid channel names and refuses invalid ones', () => {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { MemoryNodeRegistry, type NodeList } from '../../lib/admin/node-registry.js';
-import { RedisNodeRegistry } from '../../lib/admin/redis-node-registry.js';
-import type { NodeView } from '../../lib/admin/snapshot.js';
+import { MemoryNodeRegistry, type NodeList } from '../../lib/nodes/node-registry.js';
+import { RedisNodeRegistry } from '../../lib/nodes/redis-node-registry.js';
 import type { RedisConnection } from '../../lib/redis/redis-connection.js';
 import { eventually } from '../helpers/http.js';
+import { testNodeView } from '../helpers/node-view.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
 import { recordLogs, RedisConnections } from '../helpers/redis-node.js';
 import { requireService } from '../helpers/services.js';
@@ -13,25 +13,7 @@ const HEARTBEAT_INTERVAL = 100;
 const NODE_TIMEOUT = 600;
 
 /** A node's view with `total` connections. */
-function view(nodeId: string, total: number, startedAt = Date.now()): NodeView {
-  return {
-    nodeId,
-    self: true,
-    host: 'test-host',
-    pid: 1234,
-    startedAt,
-    updatedAt: Date.now(),
-    uptime: 0,
-    broker: { ready: true, state: 'ready' },
-    connections: { total, byTransport: { websocket: total }, opened: total },
-    channels: { total: 0, byKind: {} },
-    subscriptions: 0,
-    presenceMembers: 0,
-    events: { triggered: 0, delivered: 0 },
-    frames: { in: 0, out: 0 },
-    errors: { socket: {}, http: {} },
-  };
-}
+const view = testNodeView;
 
 /** One node: its registry, connection and the mutable counts it publishes. */
 interface TestNode {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { PresenceChange } from '../../lib/channels/presence-store.js';
-import { RedisPresenceStore } from '../../lib/channels/redis-presence-store.js';
+import type { PresenceChange } from '../../lib/presence/presence-store.js';
+import { RedisPresenceStore } from '../../lib/presence/redis-presence-store.js';
 import { PushyError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';

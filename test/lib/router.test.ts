@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { splitPlainTarget } from '../../lib/http/router.js';
-import { parseQuery } from '../../lib/http/trigger-route.js';
+import { parseQuery } from '../../lib/http/params.js';
 
 /** The parameters a search string gives, as URLSearchParams reads them. */
 const params = (search: string): Array<[string, string]> => [...new URLSearchParams(search)];

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { verifyChannelAuth, verifyTrigger } from '../../lib/auth.js';
+import { verifyChannelAuth, verifyTrigger } from '../../lib/signing/legacy-auth.js';
 import { safeEqual } from '../../lib/signing/safe-equal.js';
 import { PushyError } from '../../lib/errors.js';
 import { historyUrlV3, sha256Hex, signChannel, signChannelV3, signTrigger, triggerUrl, triggerUrlV3 } from '../../lib/signing.js';

@@ -1,5 +1,5 @@
 import { Client, Pool, type PoolClient } from 'pg';
-import { generateSecretKey } from '../../config.js';
+import { generateSecretKey } from '../../util/secret.js';
 import { PushyError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { AppIndex, type KeyMatch } from '../app-index.js';

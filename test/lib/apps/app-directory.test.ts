@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { AppDirectory } from '../../../lib/apps/app-directory.js';
 import { ConfigAppStore } from '../../../lib/apps/config-app-store.js';
 import { signTrigger } from '../../../lib/signing.js';
-import { verifyTrigger } from '../../../lib/auth.js';
+import { verifyTrigger } from '../../../lib/signing/legacy-auth.js';
 import { PushyError } from '../../../lib/errors.js';
 import { app } from './app-store-contract.js';
 

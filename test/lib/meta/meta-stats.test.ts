@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { buildMetaStats, META_STATS_CHANNEL, META_STATS_EVENT, type MetaStatsSource } from '../../../lib/meta/meta-stats.js';
-import { channelKind, isReservedEvent } from '../../../lib/protocol.js';
+import { channelKind, isReservedEvent } from '../../../lib/channels/channel-policy.js';
 
 /** One node's counts, as `nodeView` reports them. */
 function node(connections: number, byKind: { public: number; private: number; presence: number }, events: { triggered: number; delivered: number }): MetaStatsSource {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { FrameBatcher, type BatchNode, type FrameSink } from '../../../lib/transports/frame-batcher.js';
+import { FrameBatcher, type BatchNode, type FrameSink } from '../../../lib/native/transports/frame-batcher.js';
 
 class Sink implements FrameSink {
   batch: BatchNode | undefined;

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { Broker } from './broker/broker.js';
+import { MemoryBroker } from './broker/memory-broker.js';
+import { RedisBroker } from './broker/redis-broker.js';
+import type { PushyConfig } from './config.js';
+import type { HistoryStore } from './history/history-store.js';
+import { MemoryIdempotencyStore, type IdempotencyStore } from './history/idempotency-store.js';
+import { MemoryHistoryStore } from './history/memory-history-store.js';
+import { RedisHistoryStore } from './history/redis-history-store.js';
+import { RedisIdempotencyStore } from './history/redis-idempotency-store.js';
+import type { Logger } from './logger.js';
+import { RedisNodeLiveness } from './nodes/node-liveness.js';
+import { MemoryNodeRegistry, type NodeRegistry } from './nodes/node-registry.js';
+import { RedisNodeRegistry } from './nodes/redis-node-registry.js';
+import { MemoryPresenceStore, type PresenceStore } from './presence/presence-store.js';
+import { RedisPresenceStore } from './presence/redis-presence-store.js';
+import { RedisConnection } from './redis/redis-connection.js';
+import { RedisReplayStore } from './signing/redis-replay-store.js';
+import { MemoryReplayStore, type SignatureReplayStore } from './signing/replay-store.js';
+
+/**
+ * Every store and the broker of one node, memory or Redis as `adapter.type` says: hand them to
+ * `createServer`, which closes each; then close the adapter.
+ */
+export interface Adapter {
+  broker: Broker;
+  presence: PresenceStore;
+  /** Where nodes publish their views for the admin API's node list. */
+  nodes: NodeRegistry;
+  /** Channel offsets and recent events. */
+  history: HistoryStore;
+  /** Recent trigger idempotency keys. */
+  idempotency: IdempotencyStore;
+  /** v3 signatures already used (refused when sent again), cluster-wide on Redis. */
+  replays: SignatureReplayStore;
+  /** The Redis clients every Redis part shares (absent in memory), for tools and tests that look inside. */
+  redis?: RedisConnection;
+  /** Releases what the adapter itself holds (the heartbeat, the Redis clients); call after the server closed. */
+  close(): Promise<void>;
+}
+
+/** Longest wait for Redis at start before the node starts anyway and keeps reconnecting. */
+const STARTUP_WAIT_MS = 5000;
+
+/**
+ * The composition root of the shared state: builds the broker and every store from the config,
+ * in memory (one process) or on Redis (many nodes: one pair of Redis clients and one heartbeat
+ * per node, shared by all). With Redis, waits (briefly) for the first connection: a node whose
+ * Redis is not up yet still starts, answers 503 to triggers, and joins the cluster once Redis is
+ * reachable.
+ */
+export async function createAdapter(config: PushyConfig, logger: Logger): Promise<Adapter> {
+  const { adapter } = config;
+  if (adapter.type === 'memory') {
+    return {
+      broker: new MemoryBroker(),
+      presence: new MemoryPresenceStore(),
+      nodes: new MemoryNodeRegistry(),
+      history: memoryHistory(config),
+      idempotency: memoryIdempotency(config),
+      replays: memoryReplays(config),
+      close: async () => {},
+    };
+  }
+  const redis = new RedisConnection({
+    url: adapter.url,
+    keyPrefix: adapter.keyPrefix,
+    commandTimeout: adapter.commandTimeout,
+    maxReconnectDelay: adapter.maxReconnectDelay,
+    logger,
+  });
+  const nodeId = randomUUID();
+  const timing = { heartbeatInterval: adapter.heartbeatInterval, nodeTimeout: adapter.nodeTimeout };
+  const liveness = new RedisNodeLiveness({ connection: redis, nodeId, logger, ...timing });
+  const shared = { connection: redis, nodeId, logger, liveness, ...timing };
+  const presence = new RedisPresenceStore(shared);
+  const parts: Adapter = {
+    broker: new RedisBroker({ connection: redis, logger, nodeId }),
+    presence,
+    nodes: new RedisNodeRegistry(shared),
+    history: new RedisHistoryStore({ connection: redis, logger, metaTtl: config.history.metaTtl }),
+    idempotency: new RedisIdempotencyStore({ connection: redis }),
+    replays: new RedisReplayStore({ connection: redis }),
+    redis,
+    close: async () => {
+      await liveness.close();
+      await redis.close();
+    },
+  };
+  presence.start();
+  liveness.start();
+  logger.info('redis adapter', { nodeId, redis: redis.address, keyPrefix: adapter.keyPrefix });
+  if (!(await redis.waitUntilReady(STARTUP_WAIT_MS))) {
+    logger.warn('redis is not reachable yet: starting anyway and reconnecting in the background', { redis: redis.address });
+  }
+  return parts;
+}
+
+/** The in-memory history store, bounded by the `history` options. */
+export function memoryHistory(config: PushyConfig): HistoryStore {
+  return new MemoryHistoryStore({ maxMemoryBytes: config.history.maxMemoryBytes, metaTtl: config.history.metaTtl });
+}
+
+/** The in-memory idempotency store, bounded by `limits.maxIdempotencyKeys`. */
+export function memoryIdempotency(config: PushyConfig): IdempotencyStore {
+  return new MemoryIdempotencyStore({ maxKeys: config.limits.maxIdempotencyKeys });
+}
+
+/** The in-memory store of used v3 signatures, bounded by `signing.maxReplayKeys`. */
+export function memoryReplays(config: PushyConfig): SignatureReplayStore {
+  return new MemoryReplayStore({ maxKeys: config.signing.maxReplayKeys });
+}

@@ -1,0 +1,117 @@
+import type { Server as HttpServer } from 'node:http';
+import subscribe from '../../commands/subscribe.js';
+import unsubscribe from '../../commands/unsubscribe.js';
+import type { ChannelManager } from '../channels/channel-manager.js';
+import type { ChannelPolicy } from '../channels/channel-policy.js';
+import type { PushyConfig } from '../config.js';
+import type { CloseInfo } from '../errors.js';
+import type { HistoryStore } from '../history/history-store.js';
+import type { IdempotencyStore } from '../history/idempotency-store.js';
+import type { RetentionPolicy } from '../history/retention.js';
+import { browserClientRoute } from '../http/client-route.js';
+import type { DrainGate } from '../http/drain-gate.js';
+import type { Route } from '../http/router.js';
+import { sockjsClientRoute } from '../http/static-route.js';
+import type { Logger } from '../logger.js';
+import type { SignaturePolicy } from '../signing/signature-policy.js';
+import type { TrafficCounters } from '../stats/traffic.js';
+import { CommandRegistry, type LoadReport } from './command-registry.js';
+import { historyRoute } from './history-route.js';
+import { attachSockjs, createSockjsServer, type SockjsEndpoint } from './sockjs-server.js';
+import { triggerRoute } from './trigger-route.js';
+
+/** What the native front end needs from the server. */
+export interface NativeFrontEndDeps {
+  config: PushyConfig;
+  logger: Logger;
+  channels: ChannelManager;
+  policy: ChannelPolicy;
+  traffic: TrafficCounters;
+  /** Which signatures channel auth, triggers and history reads take (v3; v1/v2 while legacy is on). */
+  signatures: SignaturePolicy;
+  history: HistoryStore;
+  retention: RetentionPolicy;
+  idempotency: IdempotencyStore;
+  /** Admits triggers until shutdown; refused ones get 503. */
+  triggers: DrainGate;
+  /** Wraps the trigger route (refusal counts and the latency histogram). */
+  instrumentTrigger(route: Route): Route;
+  /** While this says no (shutting down), new sockets are closed with this close. */
+  accepting(): CloseInfo | { code: number; reason: string } | undefined;
+}
+
+/** Pushy's own protocol: SockJS (and raw WebSocket) sockets, client commands, and its HTTP API. */
+export interface NativeFrontEnd {
+  /** Its HTTP routes: trigger, history, and the client scripts it serves. */
+  readonly routes: Route[];
+  readonly commands: CommandRegistry;
+  /** What loading `commandsDir` gave. */
+  readonly commandsReport: LoadReport;
+  /**
+   * Attaches the socket endpoint to the HTTP server. SockJS wraps the request listeners present
+   * when it installs, so call it once the router is in place.
+   */
+  attach(httpServer: HttpServer): SockjsEndpoint;
+}
+
+/**
+ * Builds the native front end in dependency order: the SockJS server object, then the command
+ * registry (v1 commands get that object), the built-in and custom commands, then the routes.
+ */
+export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<NativeFrontEnd> {
+  const { config, logger, channels, policy, traffic, signatures } = deps;
+  const { limits } = config;
+  const sockjsServer = createSockjsServer(config.sockjs, logger);
+  const commands = new CommandRegistry({
+    logger,
+    channels,
+    policy,
+    maxFrameBytes: limits.maxFrameBytes,
+    maxPresenceDataBytes: limits.maxPresenceDataBytes,
+    authorize: (input) => signatures.verifyChannelAuth(input),
+    sockjsServer,
+  });
+  commands.register(subscribe);
+  commands.register(unsubscribe);
+  const commandsReport = config.commandsDir ? await commands.loadFolder(config.commandsDir) : { loaded: [], failed: [] };
+  const routes: Route[] = [
+    deps.instrumentTrigger(
+      triggerRoute({
+        channels,
+        logger,
+        signatures,
+        maxBodyBytes: limits.maxTriggerBodyBytes,
+        policy,
+        gate: deps.triggers,
+        idempotency: deps.idempotency,
+      }),
+    ),
+    historyRoute({
+      history: deps.history,
+      retention: deps.retention,
+      logger,
+      signatures,
+      maxLimit: config.history.maxReadLimit,
+      policy,
+    }),
+    sockjsClientRoute(),
+    browserClientRoute(),
+  ];
+  return {
+    routes,
+    commands,
+    commandsReport,
+    attach: (httpServer) =>
+      attachSockjs({
+        httpServer,
+        server: sockjsServer,
+        options: config.sockjs,
+        limits,
+        logger,
+        channels,
+        traffic,
+        commands,
+        accepting: deps.accepting,
+      }),
+  };
+}

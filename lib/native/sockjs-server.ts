@@ -1,0 +1,188 @@
+import type { Server as HttpServer } from 'node:http';
+import sockjs from 'sockjs';
+import type { CommandRegistry } from './command-registry.js';
+import type { ChannelManager } from '../channels/channel-manager.js';
+import { Connection, type TransportSocket } from './connection.js';
+import type { PushyConfig } from '../config.js';
+import { CLOSES, PushyError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { TrafficCounters } from '../stats/traffic.js';
+import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
+import { adaptSockjsConnection } from './transports/sockjs-transport.js';
+import { TokenBucket } from '../token-bucket.js';
+import { attachWsTransport, type SessionListeners } from './transports/ws-transport.js';
+
+/** The limits the SockJS endpoint enforces per connection and per node. */
+export type SockjsLimits = Pick<
+  PushyConfig['limits'],
+  'maxConnections' | 'framesPerSecond' | 'frameBurst' | 'maxRejectedFrames' | 'maxQueuedFrames' | 'maxBufferedBytes'
+>;
+
+/** What the SockJS endpoint needs. */
+export interface SockjsEndpointDeps {
+  httpServer: HttpServer;
+  /** The `sockjs` package's server object (see {@link createSockjsServer}). */
+  server: sockjs.Server;
+  options: PushyConfig['sockjs'];
+  limits: SockjsLimits;
+  logger: Logger;
+  channels: ChannelManager;
+  /** Every client frame goes to its dispatch. */
+  commands: CommandRegistry;
+  /** Frame and connection totals (metrics, admin dashboard). */
+  traffic?: TrafficCounters;
+  /** While this says no (shutting down), new sockets are closed with this close. */
+  accepting?: () => { code: number; reason: string } | undefined;
+}
+
+/** The live SockJS endpoint. */
+export interface SockjsEndpoint {
+  /** The `sockjs` package's server object. */
+  readonly server: sockjs.Server;
+  /** Open connections of this node. */
+  readonly connections: ReadonlySet<Connection>;
+  /** Closes every connection with a SockJS close frame and waits until they are gone. */
+  closeAll(code: number, reason: string): Promise<void>;
+}
+
+/**
+ * The `sockjs` package's server object, not attached to anything yet: made first, because v1
+ * commands get it as their first argument, and attached by {@link attachSockjs}.
+ */
+export function createSockjsServer(options: PushyConfig['sockjs'], logger: Logger): sockjs.Server {
+  return sockjs.createServer({
+    prefix: options.prefix,
+    sockjs_url: options.clientUrl,
+    heartbeat_delay: options.heartbeatDelay,
+    disconnect_delay: options.disconnectDelay,
+    response_limit: options.responseLimit,
+    websocket: options.websocket,
+    log: (severity: string, message: string) => {
+      if (severity === 'error') logger.error(`sockjs: ${message}`);
+    },
+  });
+}
+
+/**
+ * Attaches SockJS (every transport) to the HTTP server, with the WebSocket session transport
+ * served by `transports/ws-transport.ts` and the others by the `sockjs` package. Each socket
+ * becomes a {@link Connection}; its frames are rate limited, then dispatched one at a time, in
+ * order, and its subscriptions are dropped when it closes.
+ */
+export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
+  const { server, options, logger, channels, limits, commands } = deps;
+  const connections = new Set<Connection>();
+
+  /** Turns an open socket of any transport into a Connection with limits and in-order dispatch. */
+  const accept = (socket: TransportSocket, listen: (listeners: SessionListeners) => void): void => {
+    const refusal = deps.accepting?.() ?? (connections.size >= limits.maxConnections ? CLOSES.TOO_MANY_CONNECTIONS : undefined);
+    if (refusal) {
+      logger.warn('connection refused', { reason: refusal.reason, transport: socket.protocol, remote: socket.remoteAddress });
+      socket.close(refusal.code, refusal.reason);
+      return;
+    }
+    const connection = new Connection(socket, { maxBufferedBytes: limits.maxBufferedBytes, logger, traffic: deps.traffic });
+    connections.add(connection);
+    if (deps.traffic) deps.traffic.connectionsOpened += 1;
+    logger.debug('connection open', { connectionId: connection.id, transport: connection.protocol, remote: connection.socket.remoteAddress });
+    connection.send(EVENTS.connect, undefined, { socketId: connection.id, protocol: connection.protocol, version: PROTOCOL_VERSION });
+
+    const frames = new TokenBucket(limits.frameBurst, limits.framesPerSecond);
+    // Refusals are forgiven at a tenth of the tolerance per second; a client that uses them up
+    // is flooding, not bursting.
+    const tolerance = new TokenBucket(limits.maxRejectedFrames, limits.maxRejectedFrames / 10);
+    let flooding = false;
+    const refuse = (error: PushyError): void => {
+      if (tolerance.take()) {
+        connection.sendError(error);
+        return;
+      }
+      flooding = true;
+      logger.warn('flooding connection closed', { connectionId: connection.id, transport: connection.protocol });
+      connection.close(CLOSES.FLOODING.code, CLOSES.FLOODING.reason);
+    };
+
+    // One frame at a time: a subscribe must finish before the unsubscribe that follows it.
+    let pending: Promise<void> = Promise.resolve();
+    let queued = 0;
+    const dispatch = async (text: string): Promise<void> => {
+      try {
+        await commands.dispatch(connection, text);
+      } finally {
+        queued -= 1;
+      }
+    };
+    const cleanUp = async (): Promise<void> => {
+      await channels.removeSubscriber(connection);
+      connections.delete(connection);
+      logger.debug('connection closed', { connectionId: connection.id, transport: connection.protocol });
+    };
+    listen({
+      data: (data) => {
+        if (deps.traffic) deps.traffic.framesIn += 1;
+        if (!connection.isOpen || flooding) return;
+        if (!frames.take()) return refuse(new PushyError('RATE_LIMITED'));
+        if (queued >= limits.maxQueuedFrames) return refuse(new PushyError('TOO_MANY_QUEUED_FRAMES'));
+        if (typeof data !== 'string') {
+          // A binary WebSocket frame, or a non-string element of a SockJS message array.
+          const what = Buffer.isBuffer(data) ? 'binary frames are not supported' : 'expected a text message';
+          connection.sendError(new PushyError('BOGUS_FRAME', `Bogus frame: ${what}`));
+          return;
+        }
+        queued += 1;
+        pending = after(pending, () => dispatch(data));
+      },
+      close: () => {
+        connection.markClosed();
+        pending = after(pending, cleanUp);
+      },
+    });
+  };
+
+  server.on('connection', (conn: sockjs.Connection | null) => {
+    // sockjs emits null for a session whose request already went away.
+    if (!conn) return;
+    accept(adaptSockjsConnection(conn), (listeners) => {
+      conn.on('data', (data: unknown) => listeners.data(data));
+      conn.once('close', () => {
+        conn.removeAllListeners('data');
+        listeners.close();
+      });
+    });
+  });
+
+  server.installHandlers(deps.httpServer, { prefix: options.prefix });
+  // Installed after sockjs so that it sees the WebSocket session path first (see ws-transport).
+  if (options.websocket) {
+    attachWsTransport({
+      httpServer: deps.httpServer,
+      prefix: options.prefix,
+      heartbeatDelay: options.heartbeatDelay,
+      logger,
+      onSession: (session) => accept(session, (listeners) => session.listen(listeners)),
+    });
+  }
+
+  return {
+    server,
+    connections,
+    async closeAll(code, reason) {
+      const open = [...connections];
+      await Promise.all(
+        open.map(
+          (connection) =>
+            new Promise<void>((resolve) => {
+              connection.onClose(resolve);
+              connection.close(code, reason);
+            }),
+        ),
+      );
+    },
+  };
+}
+
+/** Runs `task` once `previous` is done: the per-connection queue (neither ever rejects). */
+async function after(previous: Promise<void>, task: () => Promise<void>): Promise<void> {
+  await previous;
+  await task();
+}

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { DEFAULT_APP, channelKey } from '../apps/namespace.js';
+import type { ChannelManager } from '../channels/channel-manager.js';
+import { eventNameSchema, type ChannelPolicy } from '../channels/channel-policy.js';
+import { PushyError, isPushyError } from '../errors.js';
+import type { IdempotencyStore } from '../history/idempotency-store.js';
+import type { Logger } from '../logger.js';
+import { parseEventBody, readBody } from '../http/body.js';
+import { channelFromPath, parseQuery } from '../http/params.js';
+import { sendOk } from '../http/respond.js';
+import type { DrainGate } from '../http/drain-gate.js';
+import type { Route, RouteContext } from '../http/router.js';
+import { RawJson } from '../raw-json.js';
+import { SignaturePolicy, type RequestCredentials } from '../signing/signature-policy.js';
+import { socketIdSchema } from './protocol.js';
+
+/** What the trigger endpoint needs. */
+export interface TriggerRouteDeps {
+  channels: ChannelManager;
+  logger: Logger;
+  /** Which signatures are taken (v3; v1/v2 while legacy is on). */
+  signatures: SignaturePolicy;
+  maxBodyBytes: number;
+  /** Remembers `idempotency_key`s so that a retried trigger publishes once. */
+  idempotency: IdempotencyStore;
+  /** The channel-name rule. */
+  policy: ChannelPolicy;
+  /** Admits triggers until shutdown; refused ones get 503. */
+  gate?: DrainGate;
+}
+
+/** What a trigger's query says besides its signature. */
+const triggerFields = {
+  event: eventNameSchema,
+  socket_id: socketIdSchema.optional(),
+  idempotency_key: z.string().min(1).max(200).optional(),
+};
+
+/** The `timestamp` and `auth_key` of a v1/v2 request (a trigger or a history read). */
+const legacyAuthSchema = z.object({
+  timestamp: z.string().regex(/^\d{1,15}$/, 'timestamp must be an integer (unix seconds)'),
+  auth_key: z.string().min(1).max(512),
+});
+
+/**
+ * A reader of a signed request's query, built once per route from the route's own `fields`. A
+ * query with `auth_signature` is v3: the signature check reads its `auth_*` parameters (and checks
+ * every parameter). Any other is v1/v2: `timestamp` and `auth_key` are read here too.
+ */
+export function signedQuery<F extends z.ZodRawShape>(fields: F): (search: URLSearchParams) => { query: z.output<z.ZodObject<F>>; credentials: RequestCredentials } {
+  const schema = z.object(fields);
+  return (search) => {
+    const query = parseQuery(schema, search);
+    if (SignaturePolicy.isV3(search)) return { query, credentials: { form: 'v3', query: search } };
+    const auth = parseQuery(legacyAuthSchema, search);
+    return { query, credentials: { form: 'legacy', timestamp: auth.timestamp, authKey: auth.auth_key } };
+  };
+}
+
+const readTriggerQuery = signedQuery(triggerFields);
+
+/**
+ * `POST /pushy/channel/<channel>/trigger`: a backend publishes an event, signed with the
+ * secret key. 201 when the channel has subscribers somewhere, 200 when not.
+ */
+export function triggerRoute(deps: TriggerRouteDeps): Route {
+  return {
+    methods: ['POST'],
+    path: /^\/pushy\/channel\/(?<channel>[^/]*)\/trigger\/?$/,
+    async handle(ctx) {
+      if (deps.gate && !deps.gate.enter()) throw new PushyError('UNAVAILABLE', 'Server shutting down: trigger not accepted');
+      try {
+        await handleTrigger(ctx);
+      } catch (error) {
+        if (isPushyError(error)) logRefusal(ctx, error);
+        throw error;
+      } finally {
+        deps.gate?.leave();
+      }
+    },
+  };
+
+  /**
+   * A refused trigger (bad signature, old timestamp, wrong content type...) is the backend's
+   * problem to fix, so it is logged with the reason, at debug: a flood of them must not fill
+   * the log by default. Never the query: it carries the signature.
+   */
+  function logRefusal({ req, params }: RouteContext, error: PushyError): void {
+    deps.logger.debug('trigger refused', {
+      channel: (params.channel ?? '').slice(0, 200),
+      status: error.status,
+      code: error.code,
+      reason: error.message,
+      remoteAddress: req.socket.remoteAddress,
+    });
+  }
+
+  async function handleTrigger({ req, res, search, params }: RouteContext): Promise<void> {
+    const channel = channelFromPath(params.channel, deps.policy);
+    const { query, credentials } = readTriggerQuery(new URLSearchParams(search));
+    const raw = await readBody(req, deps.maxBodyBytes);
+    const body = parseEventBody(raw, req.headers['content-type']);
+    const signed = deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: body.value });
+    // What was signed is delivered: the JSON text as sent when that was signed, else (v1 signed
+    // JSON.stringify of the parsed body, a form is no JSON) the parsed value.
+    const data = signed.rawBody && body.json !== undefined ? new RawJson(body.json) : body.value;
+    const key = query.idempotency_key;
+    // Keys are remembered per app and channel (this endpoint serves the default app).
+    const scope = channelKey(DEFAULT_APP, channel);
+    if (key !== undefined) {
+      // Before the replay check: a v3 request sent again with its key is a retry, answered below.
+      const claim = await deps.idempotency.claim(scope, key);
+      if (!claim.first) {
+        // A retry of a trigger already taken: the same success, and no second publish.
+        const code = claim.status ?? 200;
+        deps.logger.debug('trigger repeated', { channel, event: query.event });
+        sendOk(res, code, { 'Idempotent-Replayed': 'true' });
+        return;
+      }
+    }
+    let nodes: number;
+    try {
+      nodes = await deps.signatures.once(signed, () =>
+        deps.channels.publish({ type: 'event', app: DEFAULT_APP, channel, event: query.event, data, excludeSocketId: query.socket_id }),
+      );
+    } catch (error) {
+      // Not published (a replay refused, or the publish failed), so a retry with this key must publish.
+      if (key !== undefined) {
+        await deps.idempotency.release(scope, key).catch((releaseError: unknown) => {
+          deps.logger.error('releasing an idempotency key failed; a retry within 5 minutes will not publish', { channel, error: releaseError });
+        });
+      }
+      throw error;
+    }
+    const code = nodes > 0 ? 201 : 200;
+    if (key !== undefined) {
+      await deps.idempotency.complete(scope, key, code).catch((error: unknown) => {
+        // Published already: answer it; a repeat then answers 200 instead of this code.
+        deps.logger.error('recording an idempotency key failed', { channel, error });
+      });
+    }
+    deps.logger.debug('trigger', { channel, event: query.event, delivered: nodes > 0 });
+    sendOk(res, code);
+  }
+}
