@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { channelKey } from '../apps/namespace.js';
 import type { Broker, BrokerMessage, BrokerMessageHandler } from '../broker/broker.js';
 import type { WireBrokerMessage } from './broker-hub.js';
 import type { Link } from './link.js';
@@ -37,15 +38,15 @@ export class IpcBroker implements Broker {
   }
 
   publish(message: BrokerMessage): Promise<number> {
-    return this.rpc.call<number>('broker.publish', toWire(message));
+    return this.rpc.call<number>('broker.publish', channelKey(message.app, message.channel), toWire(message));
   }
 
-  subscribe(channel: string): Promise<void> {
-    return this.rpc.call('broker.subscribe', channel);
+  subscribe(key: string): Promise<void> {
+    return this.rpc.call('broker.subscribe', key);
   }
 
-  unsubscribe(channel: string): Promise<void> {
-    return this.rpc.call('broker.unsubscribe', channel);
+  unsubscribe(key: string): Promise<void> {
+    return this.rpc.call('broker.unsubscribe', key);
   }
 
   onMessage(handler: BrokerMessageHandler): void {

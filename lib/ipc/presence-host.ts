@@ -1,4 +1,4 @@
-import type { Member, PresenceChange, PresenceStore } from '../channels/presence-store.js';
+import type { Member, PresenceChange, PresenceStore } from '../presence/presence-store.js';
 import type { Link } from './link.js';
 import type { RpcHandler } from './rpc.js';
 

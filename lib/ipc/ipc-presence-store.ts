@@ -1,4 +1,4 @@
-import type { JoinResult, LeaveResult, Member, PresenceChangeListener, PresenceStore } from '../channels/presence-store.js';
+import type { JoinResult, LeaveResult, Member, PresenceChangeListener, PresenceStore } from '../presence/presence-store.js';
 import type { Link } from './link.js';
 import type { RpcClient } from './rpc.js';
 

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
-import { BrokerHub } from '../../lib/cluster/broker-hub.js';
-import type { ClusterMessage, Link } from '../../lib/cluster/link.js';
-import { PresenceHost } from '../../lib/cluster/presence-host.js';
-import { RpcClient, RpcHost } from '../../lib/cluster/rpc.js';
-import { storeHandlers, type SharedStores } from '../../lib/cluster/store-host.js';
-import { MemoryPresenceStore } from '../../lib/channels/presence-store.js';
+import { BrokerHub } from '../../lib/ipc/broker-hub.js';
+import type { ClusterMessage, Link } from '../../lib/ipc/link.js';
+import { PresenceHost } from '../../lib/ipc/presence-host.js';
+import { RpcClient, RpcHost } from '../../lib/ipc/rpc.js';
+import { storeHandlers, type SharedStores } from '../../lib/ipc/store-host.js';
+import { MemoryPresenceStore } from '../../lib/presence/presence-store.js';
 import { MemoryHistoryStore } from '../../lib/history/memory-history-store.js';
 import { MemoryIdempotencyStore } from '../../lib/history/idempotency-store.js';
 import { MemoryReplayStore } from '../../lib/signing/replay-store.js';

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
-import type { Member, PresenceChange } from '../../lib/channels/presence-store.js';
-import { IpcBroker } from '../../lib/cluster/ipc-broker.js';
-import { IpcPresenceStore } from '../../lib/cluster/ipc-presence-store.js';
-import { IpcHistoryStore, IpcIdempotencyStore, IpcReplayStore } from '../../lib/cluster/ipc-stores.js';
+import type { Member, PresenceChange } from '../../lib/presence/presence-store.js';
+import { IpcBroker } from '../../lib/ipc/ipc-broker.js';
+import { IpcPresenceStore } from '../../lib/ipc/ipc-presence-store.js';
+import { IpcHistoryStore, IpcIdempotencyStore, IpcReplayStore } from '../../lib/ipc/ipc-stores.js';
 import { MemoryHistoryStore } from '../../lib/history/memory-history-store.js';
-import { LoopbackCluster } from '../helpers/cluster-links.js';
+import { LoopbackCluster } from '../helpers/ipc-links.js';
 import { describeBrokerContract } from './broker-contract.js';
 import { describeHistoryContract } from './history-contract.js';
+import { describeNamespaceContract } from './namespace-contract.js';
 import { describePresenceContract, freshPresenceChannel, member } from './presence-contract.js';
 import { describeReplayContract } from './replay-store-contract.js';
 
@@ -39,6 +40,14 @@ describe('cluster (workers over IPC)', () => {
     createStore: async () => new IpcReplayStore(cluster.worker().rpc),
     shared: true,
   }));
+
+  describeNamespaceContract('workers over IPC', {
+    multiNode: true,
+    createNode: async () => {
+      const { link, rpc } = cluster.worker();
+      return { broker: new IpcBroker(link, rpc), presence: new IpcPresenceStore(link, rpc), history: new IpcHistoryStore(rpc), idempotency: new IpcIdempotencyStore(rpc) };
+    },
+  });
 
   it('shares idempotency keys between workers', async () => {
     const a = new IpcIdempotencyStore(cluster.worker().rpc);
