@@ -62,8 +62,13 @@ export interface PushyServer {
   readonly sockjs: SockjsEndpoint;
   /** What loading `commandsDir` gave. */
   readonly commandsReport: LoadReport;
-  /** Starts listening on the configured host and port; rejects with a {@link ListenError}. */
+  /**
+   * Starts listening on the configured host and port; rejects with a {@link ListenError}. With
+   * `path`, on that Unix socket instead: a cluster worker, whose connections are handed to it
+   * by the primary (listening still makes the HTTP server track them and apply its timeouts).
+   */
   listen(): Promise<AddressInfo>;
+  listen(target: { path: string }): Promise<string>;
   /** `http(s)://host:port` once listening. */
   url(): string;
   /**
@@ -149,21 +154,23 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     commands,
     sockjs: endpoint,
     commandsReport,
-    listen: () =>
-      new Promise<AddressInfo>((resolve, reject) => {
-        const failed = (error: NodeJS.ErrnoException): void => reject(new ListenError(`${config.host}:${config.port}`, error));
-        httpServer.once('error', failed);
-        httpServer.listen(config.port, config.host, () => {
+    listen: ((target?: { path: string }) =>
+      new Promise<AddressInfo | string>((resolve, reject) => {
+        const failed = (error: NodeJS.ErrnoException): void => reject(new ListenError(target?.path ?? `${config.host}:${config.port}`, error));
+        const listening = (): void => {
           httpServer.off('error', failed);
-          const address = httpServer.address() as AddressInfo;
+          const address = httpServer.address() as AddressInfo | string;
           ops.start();
-          logger.info('Pushy listening', { url: server.url(), sockjsPrefix: config.sockjs.prefix });
+          if (!target) logger.info('Pushy listening', { url: server.url(), sockjsPrefix: config.sockjs.prefix });
           resolve(address);
-        });
-      }),
+        };
+        httpServer.once('error', failed);
+        if (target) httpServer.listen(target.path, listening);
+        else httpServer.listen(config.port, config.host, listening);
+      })) as PushyServer['listen'],
     url: () => {
-      const address = httpServer.address() as AddressInfo | null;
-      if (!address) throw new Error('server is not listening');
+      const address = httpServer.address() as AddressInfo | string | null;
+      if (!address || typeof address === 'string') throw new Error('server is not listening on a TCP port');
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       const shownHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
       return `${config.ssl.cert ? 'https' : 'http'}://${shownHost}:${address.port}`;

@@ -1,7 +1,8 @@
 import { createAdapter } from '../adapter.js';
-import { loadConfig } from '../config.js';
+import { ClusterPrimary } from '../cluster/primary.js';
+import { generateSecretKey, loadConfig, workerCount, type PushyConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { createServer, type PushyServer } from '../server.js';
 import { COMMON_OPTIONS, configFileArg, parseCommandLine } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
@@ -37,6 +38,45 @@ Run "pushy-server <command> --help" for a command's arguments and options.
 `;
 }
 
+/** A started server, one process or a cluster of workers. */
+interface Running {
+  url(): string;
+  /** Graceful stop, then the shared state is let go. */
+  close(): Promise<void>;
+}
+
+/** One process: the adapter's stores and broker, one server. */
+async function startSingle(config: PushyConfig, logger: Logger): Promise<Running> {
+  const adapter = await createAdapter(config, logger);
+  const { broker, presence, nodes, history, idempotency, replays } = adapter;
+  let server: PushyServer;
+  try {
+    server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays });
+    for (const failure of server.commandsReport.failed) {
+      logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
+    }
+    await server.listen();
+  } catch (error) {
+    // Nothing was served: let go of Redis so that the process can end with the error.
+    await adapter.close().catch((closeError: unknown) => logger.warn('closing the broker failed', { error: closeError }));
+    throw error;
+  }
+  return {
+    url: () => server.url(),
+    close: async () => {
+      await server.close();
+      await adapter.close();
+    },
+  };
+}
+
+/** `workers` processes behind this one (see lib/cluster/primary.ts). */
+async function startCluster(config: PushyConfig, logger: Logger, io: CliIo): Promise<Running> {
+  const primary = new ClusterPrimary({ config, logger, workers: config.workers as number, env: io.env });
+  await primary.start();
+  return primary;
+}
+
 /** The port option: an integer from 0 to 65535. */
 function parsePort(text: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
@@ -65,32 +105,22 @@ export const serveCommand: CliCommand = {
       return 0;
     }
     const file = configFileArg(values.config, positionals);
-    const config = loadConfig({ file, env: io.env, overrides: values.port === undefined ? undefined : { port: parsePort(values.port) } });
-    const logger = createLogger(config.logLevel, undefined, config.log.format);
-    const adapter = await createAdapter(config, logger);
-    const { broker, presence, nodes, history, idempotency, replays } = adapter;
-    let server: PushyServer;
-    try {
-      server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays });
-      for (const failure of server.commandsReport.failed) {
-        logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
-      }
-      await server.listen();
-    } catch (error) {
-      // Nothing was served: let go of Redis so that the process can end with the error.
-      await adapter.close().catch((closeError: unknown) => logger.warn('closing the broker failed', { error: closeError }));
-      throw error;
-    }
-    if (server.secretKeyGenerated) {
+    const loaded = loadConfig({ file, env: io.env, overrides: values.port === undefined ? undefined : { port: parsePort(values.port) } });
+    const logger = createLogger(loaded.logLevel, undefined, loaded.log.format);
+    const workers = workerCount(loaded);
+    // Every worker must sign with the same secret: one is generated here, once, when none is set.
+    const secretKeyGenerated = loaded.secretKey === '';
+    const config: PushyConfig = { ...loaded, workers, secretKey: secretKeyGenerated ? generateSecretKey() : loaded.secretKey };
+    const running = workers > 1 ? await startCluster(config, logger, io) : await startSingle(config, logger);
+    if (secretKeyGenerated) {
       io.out(
         `No secretKey configured: generated one for this run only (it changes on every restart).\n` +
-          `  secretKey: ${server.secretKey}\n` +
+          `  secretKey: ${config.secretKey}\n` +
           `Set "secretKey" in your config file or PUSHY_SECRET_KEY to keep one.\n`,
       );
     }
-    io.out(`Pushy is listening on ${server.url()} (SockJS at ${config.sockjs.prefix})\n`);
+    io.out(`Pushy is listening on ${running.url()} (SockJS at ${config.sockjs.prefix}${workers > 1 ? `, ${workers} workers` : ''})\n`);
 
-    const running = server;
     let stopping = false;
     const stop = async (signal: string): Promise<void> => {
       if (stopping) return;
@@ -98,7 +128,6 @@ export const serveCommand: CliCommand = {
       logger.info(`${signal} received, closing`);
       try {
         await running.close();
-        await adapter.close();
       } catch (error) {
         logger.error('shutdown failed', { error });
         process.exit(1);
