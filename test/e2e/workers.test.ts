@@ -5,6 +5,8 @@ import { SessionRouter } from '../../lib/cluster/sticky.js';
 import { TestClient } from '../helpers/client.js';
 import { spawnServer, type ServerProcess } from '../helpers/process-server.js';
 import { RawWsClient } from '../helpers/raw-ws.js';
+import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
+import { requireService } from '../helpers/services.js';
 import { trigger } from '../helpers/trigger.js';
 import { signChannel, triggerUrl } from '../../lib/signing.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -79,7 +81,7 @@ describe('e2e: workers: 2 (one port, sticky sessions, shared channels)', functio
   };
 
   before(async () => {
-    srv = await spawnServer({ workers: 2, logLevel: (process.env.WLOG as 'info') ?? 'warn' });
+    srv = await spawnServer({ workers: 2 });
   });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((client) => client.close()));
@@ -219,7 +221,6 @@ describe('e2e: workers: 2 (one port, sticky sessions, shared channels)', functio
     const workers = childPids(srv.child.pid!);
     const [a, b] = [await framed(0), await framed(1)];
     const code = await srv.stop();
-    if (process.env.WLOG) console.log(srv.stderr());
     expect(code).to.equal(0);
     for (const client of [a, b]) expect(await client.closed()).to.deep.equal({ code: 1001, reason: 'Server shutting down' });
     for (const pid of workers) expect(() => process.kill(pid, 0), `worker ${pid} is gone`).to.throw();
@@ -232,3 +233,37 @@ function join(srv: ServerProcess, client: RawWsClient, channel: string, user: st
   const auth = signChannel({ socketId: client.socketId, channel, presenceData: data, secretKey: srv.secret });
   client.send({ command: 'subscribe', data: { channel, auth, data } });
 }
+
+describe('e2e: workers: 2 on Redis (each worker a node)', function () {
+  this.timeout(30_000);
+  let redis: RedisServer;
+  let srv: ServerProcess;
+
+  before(async function () {
+    requireService(this, 'redis-server', REDIS_AVAILABLE);
+    redis = await RedisServer.create();
+    srv = await spawnServer({ workers: 2, adapter: { type: 'redis', url: redis.url } });
+  });
+  after(async () => {
+    await srv?.stop();
+    await redis?.destroy();
+  });
+
+  it('delivers to subscribers on both workers, with one presence roster and one sequence of offsets', async () => {
+    const a = await RawWsClient.connect(srv.url, 'framed', {}, PREFIX, sessionOn(0));
+    const b = await RawWsClient.connect(srv.url, 'framed', {}, PREFIX, sessionOn(1));
+    try {
+      join(srv, a, 'presence-redis', 'ann');
+      await a.next('pushy:subscription-success');
+      join(srv, b, 'presence-redis', 'bob');
+      expect((await b.next('pushy:subscription-success')).data.presence).to.have.length(2);
+      for (let n = 1; n <= 3; n += 1) expect(await triggerAlone(srv, 'presence-redis', 'n', { n })).to.equal(201);
+      for (const client of [a, b]) {
+        await client.next('n', (f) => f.data.n === 3);
+        expect(client.events('n').map((f) => f.offset)).to.deep.equal([1, 2, 3]);
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
