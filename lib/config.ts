@@ -225,6 +225,12 @@ const schema = {
     disconnectDelay: { doc: 'Milliseconds a polling session may be without a receiving request before it is closed.', format: 'nat', default: 5000, env: 'PUSHY_SOCKJS_DISCONNECT_DELAY' },
     responseLimit: { doc: 'Bytes a streaming response may carry before the client must open a new one.', format: 'nat', default: 131072, env: 'PUSHY_SOCKJS_RESPONSE_LIMIT' },
     websocket: { doc: 'Offer the WebSocket transport (turn it off behind proxies that break upgrades).', format: 'flag', default: true, env: 'PUSHY_SOCKJS_WEBSOCKET' },
+    writeDelay: {
+      doc: 'Milliseconds a socket\'s messages may wait to leave together as one SockJS frame (one write): less CPU per message when events come fast, up to this much more latency. 0: only the messages of one event-loop turn go together (no added latency).',
+      format: 'nat',
+      default: 0,
+      env: 'PUSHY_SOCKJS_WRITE_DELAY',
+    },
     clientUrl: {
       doc: 'URL of sockjs-client that the iframe transports load; Pushy serves its own copy at the default, so no CDN is needed.',
       format: String,
@@ -499,6 +505,7 @@ export type PushyConfig = {
     disconnectDelay: number;
     responseLimit: number;
     websocket: boolean;
+    writeDelay: number;
     clientUrl: string;
     allowedOrigins: string[];
   };

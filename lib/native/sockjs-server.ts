@@ -10,12 +10,14 @@ import type { TrafficCounters } from '../stats/traffic.js';
 import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
 import { adaptSockjsConnection } from './transports/sockjs-transport.js';
 import { TokenBucket } from '../token-bucket.js';
+import { FrameBatcher } from './transports/frame-batcher.js';
+import { attachHttpTransports } from './transports/http-transport.js';
 import { attachWsTransport, type SessionListeners } from './transports/ws-transport.js';
 
 /** The limits the SockJS endpoint enforces per connection and per node. */
 export type SockjsLimits = Pick<
   PushyConfig['limits'],
-  'maxConnections' | 'framesPerSecond' | 'frameBurst' | 'maxRejectedFrames' | 'maxQueuedFrames' | 'maxBufferedBytes'
+  'maxConnections' | 'framesPerSecond' | 'frameBurst' | 'maxRejectedFrames' | 'maxQueuedFrames' | 'maxBufferedBytes' | 'maxFrameBytes'
 >;
 
 /** What the SockJS endpoint needs. */
@@ -64,8 +66,10 @@ export function createSockjsServer(options: PushyConfig['sockjs'], logger: Logge
 }
 
 /**
- * Attaches SockJS (every transport) to the HTTP server, with the WebSocket session transport
- * served by `transports/ws-transport.ts` and the others by the `sockjs` package. Each socket
+ * Attaches SockJS (every transport) to the HTTP server: WebSocket sessions served by
+ * `transports/ws-transport.ts`, xhr-streaming, xhr-polling and eventsource by
+ * `transports/http-transport.ts` (both on the shared pre-framed path), the others (htmlfile,
+ * jsonp, the raw WebSocket endpoint, info and iframe pages) by the `sockjs` package. Each socket
  * becomes a {@link Connection}; its frames are rate limited, then dispatched one at a time, in
  * order, and its subscriptions are dropped when it closes.
  */
@@ -152,13 +156,29 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
   });
 
   server.installHandlers(deps.httpServer, { prefix: options.prefix });
-  // Installed after sockjs so that it sees the WebSocket session path first (see ws-transport).
+  // One batcher for the WebSocket and HTTP transports: a batch's `a[...]` is built once, its
+  // bytes once per transport.
+  const batcher = new FrameBatcher(options.writeDelay);
+  // Installed after sockjs so that they see their session paths first (see ws-transport).
+  attachHttpTransports({
+    httpServer: deps.httpServer,
+    prefix: options.prefix,
+    heartbeatDelay: options.heartbeatDelay,
+    disconnectDelay: options.disconnectDelay,
+    responseLimit: options.responseLimit,
+    // What a client may send at once: a burst of frames of the largest size.
+    maxSendBytes: limits.maxFrameBytes * limits.frameBurst,
+    batcher,
+    logger,
+    onSession: (session) => accept(session, (listeners) => session.listen(listeners)),
+  });
   if (options.websocket) {
     attachWsTransport({
       httpServer: deps.httpServer,
       prefix: options.prefix,
       heartbeatDelay: options.heartbeatDelay,
       logger,
+      batcher,
       onSession: (session) => accept(session, (listeners) => session.listen(listeners)),
     });
   }

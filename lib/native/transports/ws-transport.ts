@@ -5,8 +5,8 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { TERMINATE_GRACE_MS, type TransportSocket } from '../connection.js';
 import type { Logger } from '../../logger.js';
 import { escapeRegExp } from '../../util/regexp.js';
-import { FrameBatcher, type BatchNode, type FrameSink } from './frame-batcher.js';
-import { HEARTBEAT_FRAME, OPEN_FRAME, closeFrame, parseIncoming, webSocketTextFrame } from './sockjs-framing.js';
+import type { BatchNode, FrameBatcher, FrameSink } from './frame-batcher.js';
+import { HEARTBEAT_FRAME, OPEN_FRAME, WEBSOCKET_FRAMING, closeFrame, parseIncoming, webSocketTextFrame } from './sockjs-framing.js';
 
 /** What the WebSocket transport needs. */
 export interface WsTransportOptions {
@@ -16,6 +16,8 @@ export interface WsTransportOptions {
   /** Milliseconds between heartbeats: `h` on idle sessions, and a ping that must be answered (0: none). */
   heartbeatDelay: number;
   logger: Logger;
+  /** Coalesces each socket's messages (shared with the HTTP transports). */
+  batcher: FrameBatcher;
   /** Called once per open session, right after its `o` frame. */
   onSession(session: WsSession): void;
 }
@@ -39,7 +41,8 @@ const HEARTBEAT = webSocketTextFrame(HEARTBEAT_FRAME);
 
 /**
  * Serves SockJS's WebSocket transport (`<prefix>/<server>/<session>/websocket`) with `ws`:
- * messages due to a socket in one event-loop turn go out as one `a[...]` frame, and a frame
+ * messages due to a socket together (one event-loop turn, or the write delay) go out as one
+ * `a[...]` frame, and a frame
  * due to many sockets is built once and the same bytes written to each. The framing is
  * SockJS's, byte for byte (`o`, `h`, `a[...]`, `c[code,"reason"]`), so sockjs-client cannot
  * tell. It takes the `upgrade` event for that path only; every other upgrade (the raw
@@ -48,7 +51,7 @@ const HEARTBEAT = webSocketTextFrame(HEARTBEAT_FRAME);
 export function attachWsTransport(options: WsTransportOptions): void {
   const { httpServer, logger } = options;
   const sessions = new Set<WsSession>();
-  const batcher = new FrameBatcher();
+  const { batcher } = options;
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
   const path = new RegExp(`^${escapeRegExp(options.prefix)}/[^/.]+/[^/.]+/websocket/?$`);
 
@@ -158,7 +161,12 @@ export class WsSession implements TransportSocket, FrameSink {
     this.closeTimer.unref();
   }
 
-  /** Writes a whole pre-built frame (the batcher's path). */
+  /** Writes a batch's frame, built once for every socket due the same messages. */
+  flushBatch(batch: BatchNode): void {
+    this.writeFrame(batch.frame(WEBSOCKET_FRAMING));
+  }
+
+  /** Writes a whole pre-built frame. */
   writeFrame(frame: Buffer): void {
     this.queuedBytes = 0;
     if (this.ws.readyState !== WebSocket.OPEN) return;
@@ -222,7 +230,8 @@ export class WsSession implements TransportSocket, FrameSink {
   }
 }
 
-function exposedHeaders(req: IncomingMessage): Record<string, string | string[] | undefined> {
+/** The request headers a SockJS connection exposes, as the sockjs package picks them. */
+export function exposedHeaders(req: IncomingMessage): Record<string, string | string[] | undefined> {
   const headers: Record<string, string | string[] | undefined> = {};
   for (const key of EXPOSED_HEADERS) {
     const value = req.headers[key];
