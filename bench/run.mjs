@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [--out <dir>] [--only pushy,sockjs,...|triggers|scale]`: runs every
+ * `npm run bench [-- --quick] [--out <dir>] [--only pushy,sockjs,...|triggers|scale] [--scenarios fanout,triggers,scale]`: runs every
  * scenario against the built Pushy server and the baselines (plain sockjs, naive ws, socket.io,
  * bare http), each server in its own process, the clients in two others (bench/lib/loadgen.mjs).
  * Prints a table, writes <out>/latest.json and <out>/latest.svg.
@@ -57,8 +57,12 @@ const ctx = {
   log: (message) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`),
 };
 
+// `--scenarios fanout,triggers,scale`: only these groups of scenarios.
+const groups = argv.includes('--scenarios') ? argv[argv.indexOf('--scenarios') + 1].split(',') : undefined;
+
 /** `--only` names servers, or a scenario group (`triggers`, `scale`) with all its servers. */
-const selected = (group, name) => !only || only.includes(name) || only.includes(group) || (group === 'triggers' && name === 'bare' && only.includes('pushy'));
+const selected = (group, name) =>
+  (!groups || groups.includes(group)) && (!only || only.includes(name) || only.includes(group) || (group === 'triggers' && name === 'bare' && only.includes('pushy')));
 
 function gitCommit() {
   try {

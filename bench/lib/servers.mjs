@@ -33,7 +33,9 @@ export async function startServer(name, port, pushy = {}) {
   if (name !== 'pushy') return startServerProcess([path.join(root, 'bench', 'servers', SERVERS[name].script), port], 'listening');
   configDir ??= mkdtempSync(path.join(os.tmpdir(), 'pushy-bench-'));
   const file = path.join(configDir, `config-${port}.json`);
-  const config = { port, host: '0.0.0.0', secretKey: SECRET, logLevel: 'warn', ...pushy, limits: { maxConnections: 100000, ...pushy.limits } };
+  // PUSHY_BENCH_CONFIG: JSON merged into Pushy's config, for experiments (e.g. '{"sockjs":{"writeDelay":20}}').
+  const extra = JSON.parse(process.env.PUSHY_BENCH_CONFIG ?? '{}');
+  const config = { port, host: '0.0.0.0', secretKey: SECRET, logLevel: 'warn', ...extra, ...pushy, limits: { maxConnections: 100000, ...extra.limits, ...pushy.limits } };
   writeFileSync(file, JSON.stringify(config));
   const profile = process.env.PUSHY_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PUSHY_BENCH_CPU_PROF}`] : [];
   // PUSHY_BENCH_SERVER: another build's entry point, to compare before/after a change.
