@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [--out <dir>] [--only pushy,sockjs,...|triggers|scale] [--scenarios fanout,triggers,scale]`: runs every
+ * `npm run bench [-- --quick] [--out <dir>] [--only pushy,sockjs,...|triggers|scale] [--scenarios fanout,delay,triggers,scale]`: runs every
  * scenario against the built Pushy server and the baselines (plain sockjs, naive ws, socket.io,
  * bare http), each server in its own process, the clients in two others (bench/lib/loadgen.mjs).
  * Prints a table, writes <out>/latest.json and <out>/latest.svg.
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { buildRows, renderSvg, renderTable } from './lib/report.mjs';
 import { cleanUpServers } from './lib/servers.mjs';
-import { fanoutRun } from './scenarios/fanout.mjs';
+import { fanoutRun, steadyRun } from './scenarios/fanout.mjs';
 import { scaleRun } from './scenarios/scale.mjs';
 import { triggerRun } from './scenarios/triggers.mjs';
 
@@ -36,11 +36,11 @@ function connectionCap() {
 const P = quick
   ? {
       conns: 200, burstSubs: 100, burstEvents: 20, steadySubs: 200, steadyRate: 10, steadySeconds: 1, ownTriggers: 200, triggerRequests: 500, triggerConcurrency: 16, xhrConns: 50, xhrEvents: 20,
-      maxConns: 300, stormConns: 200, stormMaxAttempts: 12, stormTimeoutMs: 30000, stormDownMs: 1000, manyChannels: 1000, manyTriggers: 300,
+      maxConns: 300, stormConns: 200, stormMaxAttempts: 12, stormTimeoutMs: 30000, stormDownMs: 1000, manyChannels: 1000, manyTriggers: 300, writeDelayMs: 100,
     }
   : {
       conns: 10000, burstSubs: 5000, burstEvents: 100, steadySubs: 10000, steadyRate: 10, steadySeconds: 10, ownTriggers: 10000, triggerRequests: 20000, triggerConcurrency: 32, xhrConns: 1000, xhrEvents: 50,
-      maxConns: connectionCap(), stormConns: 10000, stormMaxAttempts: 12, stormTimeoutMs: 120000, stormDownMs: 3000, manyChannels: 100000, manyTriggers: 20000,
+      maxConns: connectionCap(), stormConns: 10000, stormMaxAttempts: 12, stormTimeoutMs: 120000, stormDownMs: 3000, manyChannels: 100000, manyTriggers: 20000, writeDelayMs: 100,
     };
 // PUSHY_BENCH_PARAMS: JSON overriding any of these, for experiments.
 Object.assign(P, JSON.parse(process.env.PUSHY_BENCH_PARAMS ?? '{}'));
@@ -57,7 +57,7 @@ const ctx = {
   log: (message) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`),
 };
 
-// `--scenarios fanout,triggers,scale`: only these groups of scenarios.
+// `--scenarios fanout,delay,triggers,scale`: only these groups of scenarios.
 const groups = argv.includes('--scenarios') ? argv[argv.indexOf('--scenarios') + 1].split(',') : undefined;
 
 /** `--only` names servers, or a scenario group (`triggers`, `scale`) with all its servers. */
@@ -80,7 +80,9 @@ const results = {
   scale: {},
 };
 try {
-  for (const name of ['pushy', 'sockjs', 'ws', 'socketio']) if (selected('fanout', name)) results.fanout[name] = await fanoutRun(ctx, name);
+  for (const name of ['pushy', 'pushy2', 'sockjs', 'ws', 'socketio']) if (selected('fanout', name)) results.fanout[name] = await fanoutRun(ctx, name);
+  // The write delay's trade: the steady scenario again with sockjs.writeDelay set.
+  if (selected('delay', 'pushy')) results.writeDelay = await steadyRun(ctx, 'pushy', { sockjs: { writeDelay: P.writeDelayMs } });
   for (const name of ['pushy', 'bare']) if (selected('triggers', name)) results.triggers[name] = await triggerRun(ctx, name);
   for (const name of ['pushy', 'sockjs', 'socketio']) if (selected('scale', name)) results.scale[name] = await scaleRun(ctx, name);
 } finally {

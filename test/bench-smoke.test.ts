@@ -26,7 +26,7 @@ describe('bench harness (quick smoke run)', function () {
     });
     expect(stdout).to.include('| Burst fan-out deliveries/s');
     const results = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
-    for (const name of ['pushy', 'sockjs', 'ws', 'socketio']) {
+    for (const name of ['pushy', 'pushy2', 'sockjs', 'ws', 'socketio']) {
       const run = results.fanout[name];
       expect(run.burst.timedOut, `${name} burst`).to.equal(false);
       expect(run.burst.deliveries, `${name} burst`).to.equal(run.burst.expected);
@@ -34,6 +34,7 @@ describe('bench harness (quick smoke run)', function () {
       expect(run.perChannel.timedOut, `${name} per-channel`).to.equal(false);
     }
     for (const name of ['pushy', 'sockjs']) expect(results.fanout[name].xhr.timedOut, `${name} xhr`).to.equal(false);
+    expect(results.writeDelay, 'steady with a write delay').to.include({ timedOut: false, deliveries: results.meta.params.steadySubs * results.meta.params.steadyRate * results.meta.params.steadySeconds });
     for (const name of ['pushy', 'sockjs', 'socketio']) {
       const run = results.scale[name];
       expect(run.maxConnections.connections, `${name} max connections`).to.equal(results.meta.params.maxConns);

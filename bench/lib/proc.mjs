@@ -1,6 +1,6 @@
 /** Child processes of a run: spawning with a raised fd limit, IPC calls, /proc readings. */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 const CLK_TCK = 100;
@@ -108,6 +108,35 @@ export function cpuUs(pid) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLK_TCK;
+}
+
+/** The ids of a process's children (a Pushy primary's workers). */
+export function childPids(pid) {
+  const children = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4, after the name in parentheses, is the parent's id.
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // Ended while the list was read.
+    }
+  }
+  return children;
+}
+
+/**
+ * CPU time of a server: the process and its children (a Pushy primary and its workers; the
+ * baselines have none). Children that ended in between are not counted.
+ */
+export function serverCpuUs(pid) {
+  return childPids(pid).reduce((sum, child) => sum + cpuUs(child), cpuUs(pid));
+}
+
+/** Resident set size of a server: the process and its children. */
+export function serverRssBytes(pid) {
+  return childPids(pid).reduce((sum, child) => sum + rssBytes(child), rssBytes(pid));
 }
 
 /** Resident set size of a process, in bytes. */

@@ -17,6 +17,8 @@ export const SECRET = 'bench-secret';
 /** kind: the client framing the loadgen speaks to it; xhr: whether it serves xhr-streaming. */
 export const SERVERS = {
   pushy: { kind: 'sockjs', secret: SECRET, xhr: true },
+  // The same build with `workers: 2` (the primary and two workers: CPU and memory summed).
+  pushy2: { kind: 'sockjs', secret: SECRET, config: { workers: 2 } },
   sockjs: { kind: 'sockjs', xhr: true, script: 'sockjs-server.mjs' },
   ws: { kind: 'ws', script: 'ws-server.mjs' },
   socketio: { kind: 'socketio', script: 'socketio-server.mjs' },
@@ -30,12 +32,13 @@ let configDir;
  * config: enough connection headroom for the largest scenario, warnings only.
  */
 export async function startServer(name, port, pushy = {}) {
-  if (name !== 'pushy') return startServerProcess([path.join(root, 'bench', 'servers', SERVERS[name].script), port], 'listening');
+  const spec = SERVERS[name];
+  if (spec.script) return startServerProcess([path.join(root, 'bench', 'servers', SERVERS[name].script), port], 'listening');
   configDir ??= mkdtempSync(path.join(os.tmpdir(), 'pushy-bench-'));
   const file = path.join(configDir, `config-${port}.json`);
   // PUSHY_BENCH_CONFIG: JSON merged into Pushy's config, for experiments (e.g. '{"sockjs":{"writeDelay":20}}').
   const extra = JSON.parse(process.env.PUSHY_BENCH_CONFIG ?? '{}');
-  const config = { port, host: '0.0.0.0', secretKey: SECRET, logLevel: 'warn', ...extra, ...pushy, limits: { maxConnections: 100000, ...extra.limits, ...pushy.limits } };
+  const config = { port, host: '0.0.0.0', secretKey: SECRET, logLevel: 'warn', ...extra, ...spec.config, ...pushy, limits: { maxConnections: 100000, ...extra.limits, ...pushy.limits } };
   writeFileSync(file, JSON.stringify(config));
   const profile = process.env.PUSHY_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PUSHY_BENCH_CPU_PROF}`] : [];
   // PUSHY_BENCH_SERVER: another build's entry point, to compare before/after a change.

@@ -2,7 +2,7 @@
  * Scenarios 1-3, 5 and 6 on one server process: idle memory per WebSocket, burst fan-out,
  * steady fan-out, a channel per connection, and xhr-streaming fan-out.
  */
-import { cpuUs, freePort, nowUs, rssBytes, sleep, startLoadgenPool, stop } from '../lib/proc.mjs';
+import { freePort, nowUs, serverCpuUs, serverRssBytes, sleep, startLoadgenPool, stop } from '../lib/proc.mjs';
 import { SERVERS, startServer } from '../lib/servers.mjs';
 import { pool, triggerer } from '../lib/triggers.mjs';
 import { latencySummary } from '../lib/stats.mjs';
@@ -10,11 +10,11 @@ import { latencySummary } from '../lib/stats.mjs';
 /** Fires `count` triggers at once (the agent keeps 8 in flight) and measures the fan-out. */
 async function burst(ctx, loadgen, server, send, channel, subscribers, count) {
   await loadgen.reset();
-  const cpu0 = cpuUs(server.pid);
+  const cpu0 = serverCpuUs(server.pid);
   const t0 = nowUs();
   await pool(count, count, (i) => send(channel, `burst-${i}`));
   const done = await loadgen.waitFor({ expect: [{ from: 0, to: subscribers, per: count }], timeoutMs: ctx.quick ? 20000 : 90000 });
-  const cpu = cpuUs(server.pid) - cpu0;
+  const cpu = serverCpuUs(server.pid) - cpu0;
   const seconds = (done.lastDeliveryUs - t0) / 1e6;
   return {
     subscribers,
@@ -34,7 +34,7 @@ async function steady(ctx, loadgen, server, send, subscribers) {
   const { P } = ctx;
   await loadgen.reset({ latency: true });
   const events = P.steadyRate * P.steadySeconds;
-  const cpu0 = cpuUs(server.pid);
+  const cpu0 = serverCpuUs(server.pid);
   const t0 = Date.now();
   const sends = [];
   for (let k = 0; k < events; k++) {
@@ -46,7 +46,7 @@ async function steady(ctx, loadgen, server, send, subscribers) {
   const failure = (await Promise.all(sends)).find((outcome) => outcome !== undefined);
   if (failure) throw failure;
   const done = await loadgen.waitFor({ expect: [{ from: 0, to: subscribers, per: events }], timeoutMs: 30000 });
-  const cpu = cpuUs(server.pid) - cpu0;
+  const cpu = serverCpuUs(server.pid) - cpu0;
   const latencies = await loadgen.latencies();
   return {
     subscribers,
@@ -73,10 +73,10 @@ export async function fanoutRun(ctx, name) {
   const result = {};
   try {
     await sleep(500);
-    const rss0 = rssBytes(server.pid);
+    const rss0 = serverRssBytes(server.pid);
     await loadgen.connect({ kind: spec.kind, base, count: P.conns, localAddresses: ctx.localAddresses });
     await sleep(quick ? 300 : 2000);
-    const rss1 = rssBytes(server.pid);
+    const rss1 = serverRssBytes(server.pid);
     result.idle = { connections: P.conns, rssBeforeBytes: rss0, rssAfterBytes: rss1, bytesPerConnection: (rss1 - rss0) / P.conns };
     log(`${name}: ${P.conns} connected, ${(result.idle.bytesPerConnection / 1024).toFixed(1)} KiB each`);
 
@@ -118,4 +118,33 @@ export async function fanoutRun(ctx, name) {
     await stop(server);
   }
   return result;
+}
+
+/**
+ * The steady scenario alone, on a fresh Pushy started with `config` (e.g. a write delay), to
+ * show what a setting costs and buys against the default run.
+ */
+export async function steadyRun(ctx, name, config) {
+  const { P, log } = ctx;
+  const spec = SERVERS[name];
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  log(`${name} ${JSON.stringify(config)}: steady fan-out on ${port}`);
+  const server = await startServer(name, port, config);
+  const loadgen = startLoadgenPool(ctx.loadgenScript, ctx.loadgens);
+  const send = triggerer(base, spec.secret);
+  try {
+    await sleep(500);
+    await loadgen.connect({ kind: spec.kind, base, count: P.steadySubs, localAddresses: ctx.localAddresses });
+    await loadgen.subscribe({ groups: [{ channel: 'steady', from: 0, to: P.steadySubs }] });
+    await sleep(ctx.quick ? 200 : 1000);
+    const result = await steady(ctx, loadgen, server, send, P.steadySubs);
+    log(`${name} ${JSON.stringify(config)}: steady p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ${result.cpuUsPerDelivery.toFixed(2)} us CPU/delivery`);
+    await loadgen.closeAll();
+    return { config, ...result };
+  } finally {
+    send.close();
+    await loadgen.close();
+    await stop(server);
+  }
 }

@@ -9,7 +9,7 @@
  * - many channels: `manyChannels` channels with 1-3 subscribers each over the storm's clients;
  *   triggers to distinct channels, triggers/s and latency.
  */
-import { cpuUs, freePort, nowUs, rssBytes, sleep, startLoadgenPool, stop } from '../lib/proc.mjs';
+import { freePort, nowUs, serverCpuUs, serverRssBytes, sleep, startLoadgenPool, stop } from '../lib/proc.mjs';
 import { SERVERS, startServer } from '../lib/servers.mjs';
 import { pool, triggerer } from '../lib/triggers.mjs';
 import { latencySummary } from '../lib/stats.mjs';
@@ -17,14 +17,14 @@ import { channelName, channelOfTrigger, deliveriesOf } from '../lib/plans.mjs';
 
 async function maxConnections(ctx, loadgen, server, spec, base) {
   const { P, quick } = ctx;
-  const rss0 = rssBytes(server.pid);
+  const rss0 = serverRssBytes(server.pid);
   const t0 = nowUs();
   const opened = await loadgen.connect({ kind: spec.kind, base, count: P.maxConns, localAddresses: ctx.localAddresses, concurrency: 100, allowFailures: true });
   const connectSeconds = (nowUs() - t0) / 1e6;
   if (opened.connected < P.stormConns) throw new Error(`only ${opened.connected} of ${P.maxConns} connections opened (${opened.lastError})`);
   await loadgen.subscribe({ ownPrefix: 'max-' });
   await sleep(quick ? 300 : 2000);
-  const rss1 = rssBytes(server.pid);
+  const rss1 = serverRssBytes(server.pid);
   return {
     asked: P.maxConns,
     connections: opened.connected,
@@ -52,9 +52,9 @@ async function reconnectStorm(ctx, loadgen, server, name, port) {
   await sleep(P.stormDownMs - (nowUs() - t0) / 1000);
   const restarted = await startServer(name, port);
   const ready = nowUs();
-  const cpu0 = cpuUs(restarted.pid);
+  const cpu0 = serverCpuUs(restarted.pid);
   const storm = await loadgen.waitReconnected({ timeoutMs: P.stormTimeoutMs });
-  const cpu = cpuUs(restarted.pid) - cpu0;
+  const cpu = serverCpuUs(restarted.pid) - cpu0;
   await loadgen.stopReconnecting();
   const settled = storm.settledUs ?? nowUs();
   return {
@@ -79,17 +79,17 @@ async function reconnectStorm(ctx, loadgen, server, name, port) {
 async function manyChannels(ctx, loadgen, server, send) {
   const { P } = ctx;
   const plan = { channels: P.manyChannels, conns: P.stormConns, prefix: 'many-', triggers: P.manyTriggers };
-  const rss0 = rssBytes(server.pid);
+  const rss0 = serverRssBytes(server.pid);
   const t0 = nowUs();
   const subscribed = (await loadgen.subscribe({ plan })).reduce((sum, part) => sum + part.subscribed, 0);
   const subscribeSeconds = (nowUs() - t0) / 1e6;
-  const rss1 = rssBytes(server.pid);
+  const rss1 = serverRssBytes(server.pid);
   await loadgen.reset({ latency: true });
-  const cpu0 = cpuUs(server.pid);
+  const cpu0 = serverCpuUs(server.pid);
   const t1 = nowUs();
   await pool(plan.triggers, 64, (i) => send(channelName(plan, channelOfTrigger(plan, i)), 'many'));
   const done = await loadgen.waitFor({ plan, timeoutMs: 60000 });
-  const cpu = cpuUs(server.pid) - cpu0;
+  const cpu = serverCpuUs(server.pid) - cpu0;
   const latencies = await loadgen.latencies();
   return {
     channels: plan.channels,

@@ -1,7 +1,7 @@
 /** Scenario 4: signed triggers over keep-alive HTTP from two client processes. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuUs, freePort, sleep, spawnNode, stop } from '../lib/proc.mjs';
+import { freePort, serverCpuUs, sleep, spawnNode, stop } from '../lib/proc.mjs';
 import { SECRET, startServer } from '../lib/servers.mjs';
 
 const client = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'trigger-load.mjs');
@@ -15,7 +15,7 @@ export async function triggerRun(ctx, name) {
   const server = await startServer(name, port);
   try {
     await sleep(300);
-    const cpu0 = cpuUs(server.pid);
+    const cpu0 = serverCpuUs(server.pid);
     // Two client processes, so that the HTTP client is less of the bottleneck than the server.
     const loads = await Promise.all(
       [0, 1].map(async () => {
@@ -27,7 +27,7 @@ export async function triggerRun(ctx, name) {
         return JSON.parse(out);
       }),
     );
-    const cpu = cpuUs(server.pid) - cpu0;
+    const cpu = serverCpuUs(server.pid) - cpu0;
     const statuses = {};
     for (const part of loads) for (const [code, n] of Object.entries(part.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
     const load = {

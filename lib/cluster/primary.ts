@@ -250,10 +250,11 @@ export class ClusterPrimary {
       socket.destroy();
       return;
     }
-    worker.link.send({ kind: 'connection', head: head.toString('base64') }, socket);
-    // The handle went with the message; the socket object here is done with (and its end is
-    // what Node's IPC counts when the worker that handed it back asks whether it is closed).
-    socket.destroy();
+    // Node may queue the handle behind another one: a reset meanwhile must not go unheard.
+    socket.on('error', () => socket.destroy());
+    // Once the handle went with the message, the socket object here is done with (and its end
+    // is what Node's IPC counts when the worker that handed it back asks whether it is closed).
+    worker.link.send({ kind: 'connection', head: head.toString('base64') }, socket, () => socket.destroy());
   }
 
   /** The next ready worker in turn. */

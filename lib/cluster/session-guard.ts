@@ -30,9 +30,8 @@ export function guardSessions(httpServer: HttpServer, options: { router: Session
     // Not the HTTP server's to count: Node's IPC would count it out of the server (which never
     // counted it in: the primary accepted it) and make the server's close wait on the primary.
     (socket as unknown as { server: unknown }).server = null;
-    link.send({ kind: 'connection', head: bytes.toString('base64') }, socket);
-    // The handle went with the message: the HTTP server forgets the socket here.
-    socket.destroy();
+    // Once the handle went with the message, the HTTP server forgets the socket here.
+    link.send({ kind: 'connection', head: bytes.toString('base64') }, socket, () => socket.destroy());
   };
 
   const requestListeners = httpServer.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;

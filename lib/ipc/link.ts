@@ -29,7 +29,11 @@ export type ClusterMessage =
 
 /** One end of the pipe between the primary and a worker. */
 export interface Link {
-  send(message: ClusterMessage, handle?: Socket): void;
+  /**
+   * Sends a message, with a socket beside it when `handle` is given; `sent` runs once it went
+   * (a socket's handle leaves this process only then: Node queues handles one at a time).
+   */
+  send(message: ClusterMessage, handle?: Socket, sent?: () => void): void;
   /** Registers a listener; returns its remover. */
   onMessage(listener: (message: ClusterMessage, handle: Socket | undefined) => void): () => void;
   /** True while messages can go through. */
@@ -44,10 +48,10 @@ function isClusterMessage(value: unknown): value is ClusterMessage {
 /** The worker's end: this process's IPC channel to the primary. */
 export function parentLink(proc: NodeJS.Process = process): Link {
   if (!proc.send) throw new Error('this process has no IPC channel: it was not forked by a Pushy primary');
-  const send = proc.send.bind(proc);
+  const send = proc.send.bind(proc) as (message: unknown, handle?: unknown, options?: object, callback?: (error: Error | null) => void) => boolean;
   return {
-    send: (message, handle) => {
-      send(message, handle);
+    send: (message, handle, sent) => {
+      send(message, handle, {}, () => sent?.());
     },
     onMessage(listener) {
       const handler = (message: unknown, handle: unknown): void => {
@@ -65,8 +69,9 @@ export function parentLink(proc: NodeJS.Process = process): Link {
 /** The primary's end of a forked worker's IPC channel. */
 export function childLink(child: ChildProcess): Link {
   return {
-    send: (message, handle) => {
-      if (child.connected) child.send(message, handle);
+    send: (message, handle, sent) => {
+      if (child.connected) child.send(message, handle, {}, () => sent?.());
+      else sent?.();
     },
     onMessage(listener) {
       const handler = (message: unknown, handle: unknown): void => {

@@ -23,7 +23,8 @@ export function linkPair(): { worker: Link & { cut(): void }; primary: Link } {
   const listeners: [Set<Listener>, Set<Listener>] = [new Set(), new Set()];
   let connected = true;
   const end = (mine: number): Link => ({
-    send(message) {
+    send(message, _handle, sent) {
+      sent?.();
       if (!connected) return;
       const text = JSON.stringify(message);
       realSetImmediate(() => {
