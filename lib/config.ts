@@ -226,9 +226,9 @@ const schema = {
     responseLimit: { doc: 'Bytes a streaming response may carry before the client must open a new one.', format: 'nat', default: 131072, env: 'PUSHY_SOCKJS_RESPONSE_LIMIT' },
     websocket: { doc: 'Offer the WebSocket transport (turn it off behind proxies that break upgrades).', format: 'flag', default: true, env: 'PUSHY_SOCKJS_WEBSOCKET' },
     writeDelay: {
-      doc: 'Milliseconds a socket\'s messages may wait to leave together as one SockJS frame (one write): less CPU per message when events come fast, up to this much more latency. 0: only the messages of one event-loop turn go together (no added latency).',
+      doc: 'Milliseconds a socket\'s messages may wait to leave together as one SockJS frame (one write per socket): less CPU per message when events come faster than this or the server is busy, at the cost of up to this much latency (half on average). 0: only the messages of one event-loop turn go together (no added latency).',
       format: 'nat',
-      default: 0,
+      default: 25,
       env: 'PUSHY_SOCKJS_WRITE_DELAY',
     },
     clientUrl: {

@@ -121,7 +121,8 @@ describe('e2e: the HTTP transports (xhr-streaming, xhr-polling, eventsource) on 
   let plain: { url: string; close(): Promise<void> };
 
   before(async () => {
-    srv = await startServer({ sockjs: { responseLimit: 4096 } });
+    // No write delay: each event its own frame, so that the 4 KiB stream ends after a few.
+    srv = await startServer({ sockjs: { responseLimit: 4096, writeDelay: 0 } });
     plain = await plainSockjs();
   });
   after(async () => {

@@ -4,6 +4,8 @@ import { messageFrame, quote, type Framing } from './sockjs-framing.js';
 export interface FrameSink {
   /** The batch due to this sink; owned by the batcher. */
   batch: BatchNode | undefined;
+  /** Text bytes in that batch (memory held for the sink); kept by the batcher. */
+  queuedBytes: number;
   /** Takes the batch that is due (its frame in the sink's framing: {@link BatchNode.frame}). */
   flushBatch(batch: BatchNode): void;
 }
@@ -88,6 +90,13 @@ export interface BatchTimers {
 const REAL_TIMERS: BatchTimers = { setImmediate: setImmediate.bind(globalThis), setTimeout: setTimeout.bind(globalThis) };
 
 /**
+ * A sink's batch is handed over at once when it reaches this size, delay or not: coalescing
+ * bounds the memory held per socket, and what waits for a slow client's socket is what counts
+ * against its buffer limit, not what waits for the timer.
+ */
+export const MAX_BATCH_BYTES = 16 * 1024;
+
+/**
  * Coalesces the messages due to each sink into one SockJS `a[...]` frame. With no delay, the
  * messages of one turn of the event loop go together, written once the turn's I/O callbacks have
  * run (setImmediate): no latency is added. With `delayMs`, a flush happens at most `delayMs`
@@ -112,11 +121,15 @@ export class FrameBatcher {
     } else {
       sink.batch = sink.batch.child(text);
     }
+    sink.queuedBytes += text.length;
+    // Scheduled even when this sink is flushed at once below: the flush also drops this round's
+    // trie and list of due sinks.
     if (!this.scheduled) {
       this.scheduled = true;
       if (this.delayMs > 0) this.timers.setTimeout(this.flushAll, this.delayMs);
       else this.timers.setImmediate(this.flushAll);
     }
+    if (sink.queuedBytes >= MAX_BATCH_BYTES) this.flush(sink);
   }
 
   /** Hands what is due to one sink over now (before a close frame, for one). */
@@ -124,6 +137,7 @@ export class FrameBatcher {
     const batch = sink.batch;
     if (batch === undefined) return;
     sink.batch = undefined;
+    sink.queuedBytes = 0;
     sink.flushBatch(batch);
   }
 
@@ -132,6 +146,7 @@ export class FrameBatcher {
     this.due = [];
     this.root = new BatchNode(undefined, '');
     this.scheduled = false;
+    // A sink flushed early (or closed) meanwhile has no batch: flush passes it over.
     for (const sink of due) this.flush(sink);
   };
 }

@@ -85,8 +85,8 @@ export class HttpSession implements TransportSocket, FrameSink {
   /** Messages that were due while no receiver was attached, for the next one. */
   private pending: string[] = [];
   private pendingBytes = 0;
-  /** Text bytes in the batch being coalesced. */
-  private queuedBytes = 0;
+  /** Text bytes in the batch being coalesced (the batcher keeps it). */
+  queuedBytes = 0;
   private closeText: string | undefined;
   private disconnectTimer: NodeJS.Timeout | undefined;
   private listeners: SessionListeners | undefined;
@@ -155,13 +155,11 @@ export class HttpSession implements TransportSocket, FrameSink {
   /** Queues one message; it leaves with the others due together, in order. */
   write(text: string): void {
     if (this.state !== 'open') return;
-    this.queuedBytes += text.length;
     this.options.batcher.queue(this, text);
   }
 
   /** The batch is due: to the receiver, or kept for the next one. */
   flushBatch(batch: BatchNode): void {
-    this.queuedBytes = 0;
     const receiver = this.receiver;
     if (receiver && this.pending.length === 0) {
       this.sentSinceHeartbeat = true;

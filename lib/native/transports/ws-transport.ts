@@ -97,8 +97,8 @@ export class WsSession implements TransportSocket, FrameSink {
   private goneListeners: Array<() => void> = [];
   private sentSinceHeartbeat = false;
   private awaitingPong = false;
-  /** Text bytes waiting in this turn's batch. */
-  private queuedBytes = 0;
+  /** Text bytes waiting in the batch (the batcher keeps it). */
+  queuedBytes = 0;
   private closeTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -127,7 +127,6 @@ export class WsSession implements TransportSocket, FrameSink {
   /** Queues one message; it leaves with the others due this turn, in order. */
   write(text: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.queuedBytes += text.length;
     this.batcher.queue(this, text);
   }
 

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { FrameBatcher, type BatchNode, type FrameSink } from '../../../lib/native/transports/frame-batcher.js';
+import { FrameBatcher, MAX_BATCH_BYTES, type BatchNode, type FrameSink } from '../../../lib/native/transports/frame-batcher.js';
 import { EVENTSOURCE_FRAMING, WEBSOCKET_FRAMING, XHR_FRAMING, type Framing } from '../../../lib/native/transports/sockjs-framing.js';
 
 class Sink implements FrameSink {
   batch: BatchNode | undefined;
+  queuedBytes = 0;
   readonly frames: Buffer[] = [];
   constructor(private readonly framing: Framing = WEBSOCKET_FRAMING) {}
   flushBatch(batch: BatchNode): void {
@@ -91,6 +92,22 @@ describe('FrameBatcher', () => {
       batcher.queue(a, 'e3');
       clock.runToLast();
       expect(a.texts()).to.deep.equal(['a["e1","e2"]', 'a["e3"]']);
+    });
+
+    it('hands a batch over at once when it reaches MAX_BATCH_BYTES (memory per socket stays bounded)', () => {
+      const batcher = new FrameBatcher(10_000, faked);
+      // Lines, not WebSocket frames: no length header to skip.
+      const sink = new Sink(XHR_FRAMING);
+      const big = 'x'.repeat(MAX_BATCH_BYTES / 2);
+      batcher.queue(sink, big);
+      expect(sink.frames).to.have.length(0);
+      expect(sink.queuedBytes).to.equal(big.length);
+      batcher.queue(sink, big);
+      expect(sink.frames, 'flushed without waiting for the delay').to.have.length(1);
+      expect(sink.queuedBytes).to.equal(0);
+      batcher.queue(sink, 'next');
+      clock.runAll();
+      expect(sink.frames.map(String)).to.deep.equal([`a["${big}","${big}"]\n`, 'a["next"]\n']);
     });
 
     it('still flushes a sink at once on demand (a close)', () => {
