@@ -228,7 +228,7 @@ const schema = {
     writeDelay: {
       doc: 'Milliseconds a socket\'s messages may wait to leave together as one SockJS frame (one write per socket): less CPU per message when events come faster than this or the server is busy, at the cost of up to this much latency (half on average). 0: only the messages of one event-loop turn go together (no added latency).',
       format: 'nat',
-      default: 25,
+      default: 0,
       env: 'PUSHY_SOCKJS_WRITE_DELAY',
     },
     clientUrl: {
