@@ -7,11 +7,13 @@ import { createBrokerAdapter } from './lib/broker/create-broker.js';
 import { ConfigError, loadConfig } from './lib/config.js';
 import { createSharedHistory } from './lib/history/create-history.js';
 import { createLogger } from './lib/logger.js';
+import { installProcessPolicy } from './lib/process-policy.js';
 import { createServer } from './lib/server.js';
 
 async function main(): Promise<void> {
   const config = loadConfig({ file: process.argv[2] });
   const logger = createLogger(config.logLevel);
+  installProcessPolicy({ logger, commandsDir: config.commandsDir });
   const adapter = await createBrokerAdapter(config.adapter, logger);
   const shared = createSharedHistory(adapter.redis, config.history, logger);
   const server = await createServer({ config, logger, broker: adapter.broker, presence: adapter.presence, nodes: adapter.nodes, ...shared });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { exceedsBytes, type CommandContext, type CommandHandler } from '../lib/command-registry.js';
 import { PushyError } from '../lib/errors.js';
+import { checkJsonDepth } from '../lib/json-depth.js';
 import { EVENTS, channelKind, channelNameSchema } from '../lib/protocol.js';
 
 const schema = z.object({
@@ -97,7 +98,10 @@ function parsePresence(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  // Members go out in presence frames: their data must encode again.
+  checkJsonDepth(text, 'Presence data');
+  return value as Record<string, unknown>;
 }
 
 export default subscribe;

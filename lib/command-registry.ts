@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ChannelManager } from './channels/channel-manager.js';
 import type { Connection } from './connection.js';
 import { PushyError, isPushyError } from './errors.js';
+import { checkJsonDepth } from './json-depth.js';
 import type { Logger } from './logger.js';
 import { EVENTS, clientFrameSchema, normaliseChannelName, type FrameId } from './protocol.js';
 import type { ChannelAuthInput } from './auth.js';
@@ -142,6 +143,8 @@ export class CommandRegistry {
       if (exceedsBytes(text, this.deps.maxFrameBytes)) throw new PushyError('FRAME_TOO_LARGE');
       const frame = parseFrame(text);
       frameId = frame.id;
+      // Whatever a command does with the data (publish it, reply with it) encodes it again.
+      checkJsonDepth(text, 'Frame');
       command = frame.command.toLowerCase();
       const handler = this.commands.get(command);
       if (!handler) throw new PushyError('UNKNOWN_COMMAND', `Unknown command "${truncate(frame.command)}"`);

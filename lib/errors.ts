@@ -22,6 +22,8 @@ export const ERRORS = {
   TIMESTAMP_OUT_OF_BOUNDS: { code: '501', status: 403, message: 'Timestamp out of bounds' },
   INVALID_CREDENTIALS: { code: '403', status: 403, message: 'Invalid credentials' },
   BODY_TOO_LARGE: { code: '413', status: 413, message: 'Request body too large' },
+  BODY_INCOMPLETE: { code: '400', status: 400, message: 'Request body cut short' },
+  JSON_TOO_DEEP: { code: '400', status: 400, message: 'JSON nested too deeply' },
   NOT_FOUND: { code: '404', status: 404, message: 'Not found' },
   METHOD_NOT_ALLOWED: { code: '405', status: 405, message: 'Method not allowed' },
   UNSUPPORTED_MEDIA_TYPE: { code: '415', status: 415, message: 'Unsupported content type: send application/json or application/x-www-form-urlencoded' },

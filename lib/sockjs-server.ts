@@ -10,12 +10,21 @@ import type { TrafficCounters } from './metrics/traffic.js';
 import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
 import { adaptSockjsConnection } from './sockjs-transport.js';
 import { TokenBucket } from './token-bucket.js';
+import { guarded } from './transports/guarded.js';
+import { maxClientMessageBytes } from './transports/message-limits.js';
+import { guardSockjsBodies } from './transports/sockjs-bodies.js';
 import { attachWsTransport, type SessionListeners } from './transports/ws-transport.js';
 
 /** The limits the SockJS endpoint enforces per connection and per node. */
 export type SockjsLimits = Pick<
   PushyConfig['limits'],
-  'maxConnections' | 'framesPerSecond' | 'frameBurst' | 'maxRejectedFrames' | 'maxQueuedFrames' | 'maxBufferedBytes'
+  | 'maxConnections'
+  | 'framesPerSecond'
+  | 'frameBurst'
+  | 'maxRejectedFrames'
+  | 'maxQueuedFrames'
+  | 'maxBufferedBytes'
+  | 'maxFrameBytes'
 >;
 
 /** What the SockJS endpoint needs. */
@@ -52,6 +61,7 @@ export interface SockjsEndpoint {
 export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
   const { options, logger, channels, limits } = deps;
   const connections = new Set<Connection>();
+  const maxMessageBytes = maxClientMessageBytes(limits);
   const server = sockjs.createServer({
     prefix: options.prefix,
     sockjs_url: options.clientUrl,
@@ -59,10 +69,16 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
     disconnect_delay: options.disconnectDelay,
     response_limit: options.responseLimit,
     websocket: options.websocket,
+    // The raw WebSocket endpoint (faye-websocket): a longer message closes the socket with 1009
+    // before it is buffered (faye's own bound is 64 MiB).
+    faye_server_options: { maxLength: maxMessageBytes },
+    // What sockjs reports as an error is a request it refused (an unsupported content type, a
+    // body it could not take): client faults, so a debug line without the stack. Pushy's own
+    // listeners it calls are guarded and log their failures themselves.
     log: (severity: string, message: string) => {
-      if (severity === 'error') logger.error(`sockjs: ${message}`);
+      if (severity === 'error') logger.debug(`sockjs: ${message.split('\n', 1)[0]}`);
     },
-  });
+  } as sockjs.ServerOptions);
 
   /** Turns an open socket of any transport into a Connection with limits and in-order dispatch. */
   const accept = (socket: TransportSocket, listen: (listeners: SessionListeners) => void): void => {
@@ -104,7 +120,7 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
       }
     };
     listen({
-      data: (data) => {
+      data: guarded(logger, 'client message', (data: unknown) => {
         if (deps.traffic) deps.traffic.framesIn += 1;
         if (!connection.isOpen || flooding) return;
         if (!frames.take()) return refuse(new PushyError('RATE_LIMITED'));
@@ -117,37 +133,42 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
         }
         queued += 1;
         pending = pending.then(() => dispatch(data));
-      },
-      close: () => {
+      }),
+      close: guarded(logger, 'connection close', () => {
         connection.markClosed();
         pending = pending.then(async () => {
           await channels.removeConnection(connection);
           connections.delete(connection);
           logger.debug('connection closed', { connectionId: connection.id, transport: connection.protocol });
         });
-      },
+      }),
     });
   };
 
-  server.on('connection', (conn: sockjs.Connection | null) => {
-    // sockjs emits null for a session whose request already went away.
-    if (!conn) return;
-    accept(adaptSockjsConnection(conn), (listeners) => {
-      conn.on('data', (data: unknown) => listeners.data(data));
-      conn.once('close', () => {
-        conn.removeAllListeners('data');
-        listeners.close();
+  server.on(
+    'connection',
+    guarded(logger, 'SockJS connection', (conn: sockjs.Connection | null) => {
+      // sockjs emits null for a session whose request already went away.
+      if (!conn) return;
+      accept(adaptSockjsConnection(conn), (listeners) => {
+        conn.on('data', (data: unknown) => listeners.data(data));
+        conn.once('close', () => {
+          conn.removeAllListeners('data');
+          listeners.close();
+        });
       });
-    });
-  });
+    }),
+  );
 
   server.installHandlers(deps.httpServer, { prefix: options.prefix });
+  guardSockjsBodies(deps.httpServer, { prefix: options.prefix, maxBytes: maxMessageBytes, logger });
   // Installed after sockjs so that it sees the WebSocket session path first (see ws-transport).
   if (options.websocket) {
     attachWsTransport({
       httpServer: deps.httpServer,
       prefix: options.prefix,
       heartbeatDelay: options.heartbeatDelay,
+      maxPayload: maxMessageBytes,
       logger,
       onSession: (session) => accept(session, (listeners) => session.listen(listeners)),
     });
