@@ -78,7 +78,7 @@ const schema = {
       env: 'PUSHY_SOCKJS_CLIENT_URL',
     },
     allowedOrigins: {
-      doc: 'Origins (e.g. https://app.example.com, https://*.example.com) browsers may connect from; empty: any. Same-origin requests and requests without an Origin header are always let in.',
+      doc: 'Origins (e.g. https://app.example.com, https://*.example.com) browsers may connect from, and the only ones SockJS answers with credentialed CORS; empty: any. Requests without an Origin header, and from the server\'s own listening origin, are always let in; list the public origin of Pushy itself when clients reach it through a proxy or another name (the iframe transports need it).',
       format: Array,
       default: [] as string[],
       env: 'PUSHY_SOCKJS_ALLOWED_ORIGINS',

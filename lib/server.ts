@@ -17,7 +17,7 @@ import { MemoryHistoryStore } from './history/memory-history-store.js';
 import { RetentionPolicy } from './history/retention.js';
 import { DrainGate } from './http/drain-gate.js';
 import { historyRoute } from './http/history-route.js';
-import { guardOrigins } from './http/origin-guard.js';
+import { guardOrigins, listeningOrigins } from './http/origin-guard.js';
 import { createRouter, type Route } from './http/router.js';
 import { browserClientRoute } from './http/client-route.js';
 import { sockjsClientRoute } from './http/static-route.js';
@@ -152,7 +152,10 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     },
     accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
   });
-  guardOrigins(httpServer, { prefix: config.sockjs.prefix, allowedOrigins: config.sockjs.allowedOrigins, logger });
+  // Known once listening (port 0 picks one); requests only come after that.
+  let ownOrigins: string[] = [];
+  httpServer.once('listening', () => (ownOrigins = listeningOrigins(server.url(), config.host)));
+  guardOrigins(httpServer, { prefix: config.sockjs.prefix, allowedOrigins: config.sockjs.allowedOrigins, ownOrigins: () => ownOrigins, logger });
   commands = new CommandRegistry({
     logger,
     channels,
