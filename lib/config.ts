@@ -159,8 +159,15 @@ const schema = {
     },
   },
   metrics: {
-    enabled: { doc: 'Serve Prometheus metrics (unauthenticated: keep the path off the public network).', format: Boolean, default: true, env: 'PUSHY_METRICS_ENABLED' },
+    enabled: { doc: 'Serve Prometheus metrics (without metrics.token, unauthenticated: keep the path off the public network).', format: Boolean, default: true, env: 'PUSHY_METRICS_ENABLED' },
     path: { doc: 'URL path of the Prometheus metrics.', format: urlPath, default: '/metrics', env: 'PUSHY_METRICS_PATH' },
+    token: {
+      doc: 'Bearer token a scrape must send (Authorization: Bearer <token>; else 401). Empty: the metrics are public.',
+      format: String,
+      default: '',
+      env: 'PUSHY_METRICS_TOKEN',
+      sensitive: true,
+    },
   },
   admin: {
     username: { doc: 'Admin API and dashboard user (HTTP Basic). Empty, or no password: the admin side is off (404).', format: String, default: '', env: 'PUSHY_ADMIN_USERNAME' },
@@ -233,7 +240,7 @@ export type PushyConfig = {
   };
   history: HistoryConfig;
   health: { drainDelay: number };
-  metrics: { enabled: boolean; path: string };
+  metrics: { enabled: boolean; path: string; token: string };
   admin: { username: string; password: string };
   adapter: AdapterConfig;
 };

@@ -29,6 +29,7 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { code: '415', status: 415, message: 'Unsupported content type: send application/json or application/x-www-form-urlencoded' },
   UNAVAILABLE: { code: '503', status: 503, message: 'Service unavailable' },
   UNAUTHORIZED: { code: '401', status: 401, message: 'Admin credentials required' },
+  METRICS_UNAUTHORIZED: { code: '401', status: 401, message: 'Metrics token required' },
   ORIGIN_NOT_ALLOWED: { code: '403', status: 403, message: 'Origin not allowed' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;
 

@@ -5,7 +5,7 @@ describe('config: health, metrics and admin options', () => {
   it('defaults to metrics on at /metrics, no drain delay and the admin side off; the example file agrees', () => {
     for (const config of [loadConfig({ env: {} }), loadConfig({ env: {}, file: 'config.example.json' })]) {
       expect(config.health).to.deep.equal({ drainDelay: 0 });
-      expect(config.metrics).to.deep.equal({ enabled: true, path: '/metrics' });
+      expect(config.metrics).to.deep.equal({ enabled: true, path: '/metrics', token: '' });
       expect(config.admin).to.deep.equal({ username: '', password: '' });
     }
   });
@@ -16,12 +16,13 @@ describe('config: health, metrics and admin options', () => {
         PUSHY_HEALTH_DRAIN_DELAY: '5000',
         PUSHY_METRICS_ENABLED: 'false',
         PUSHY_METRICS_PATH: '/internal/metrics',
+        PUSHY_METRICS_TOKEN: 'scrape-token',
         PUSHY_ADMIN_USERNAME: 'ops',
         PUSHY_ADMIN_PASSWORD: 'secret',
       },
     });
     expect(config.health.drainDelay).to.equal(5000);
-    expect(config.metrics).to.deep.equal({ enabled: false, path: '/internal/metrics' });
+    expect(config.metrics).to.deep.equal({ enabled: false, path: '/internal/metrics', token: 'scrape-token' });
     expect(config.admin).to.deep.equal({ username: 'ops', password: 'secret' });
   });
 
