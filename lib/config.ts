@@ -90,6 +90,12 @@ const schema = {
   },
   limits: {
     maxConnections: { doc: 'Most open SockJS connections on this node; more are closed at once with code 4503.', format: 'nat', default: 10000, env: 'PUSHY_MAX_CONNECTIONS' },
+    maxConnectionsPerIp: {
+      doc: 'Most open SockJS connections from one client address (IPv6: one /64) on this node; more are closed at once with code 4429. 0: no limit (the default: behind a proxy every client has its address).',
+      format: 'nat',
+      default: 0,
+      env: 'PUSHY_MAX_CONNECTIONS_PER_IP',
+    },
     maxChannelsPerConnection: { doc: 'Most channels one connection may be subscribed to (more: pushy:error 429).', format: 'nat', default: 100, env: 'PUSHY_MAX_CHANNELS_PER_CONNECTION' },
     framesPerSecond: { doc: 'Client frames per second a connection may send on average (token bucket refill rate; over it: pushy:error 429).', format: 'nat', default: 20, env: 'PUSHY_FRAMES_PER_SECOND' },
     frameBurst: { doc: 'Client frames a connection may send at once before the rate applies (token bucket size; enough to subscribe to maxChannelsPerConnection channels at once).', format: 'nat', default: 100, env: 'PUSHY_FRAME_BURST' },
@@ -225,6 +231,7 @@ export type PushyConfig = {
   ssl: { key: string; cert: string };
   limits: {
     maxConnections: number;
+    maxConnectionsPerIp: number;
     maxChannelsPerConnection: number;
     framesPerSecond: number;
     frameBurst: number;

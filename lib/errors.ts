@@ -59,6 +59,8 @@ export class PushyError extends Error {
 export const CLOSES = {
   /** The connection limit of the node is reached. */
   TOO_MANY_CONNECTIONS: { code: 4503, reason: 'Too many connections on this server' },
+  /** The client's address already has `limits.maxConnectionsPerIp` connections open here. */
+  TOO_MANY_CONNECTIONS_FROM_ADDRESS: { code: 4429, reason: 'Too many connections from this address' },
   /** The client kept sending over the frame rate. */
   FLOODING: { code: 4029, reason: 'Too many frames: rate limit exceeded repeatedly' },
   /** The client does not read what it is sent fast enough. */

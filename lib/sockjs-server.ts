@@ -10,6 +10,7 @@ import type { TrafficCounters } from './metrics/traffic.js';
 import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
 import { adaptSockjsConnection } from './sockjs-transport.js';
 import { TokenBucket } from './token-bucket.js';
+import { AddressCap } from './transports/address-cap.js';
 import { guarded } from './transports/guarded.js';
 import { maxClientMessageBytes } from './transports/message-limits.js';
 import { guardSockjsBodies } from './transports/sockjs-bodies.js';
@@ -19,6 +20,7 @@ import { attachWsTransport, type SessionListeners } from './transports/ws-transp
 export type SockjsLimits = Pick<
   PushyConfig['limits'],
   | 'maxConnections'
+  | 'maxConnectionsPerIp'
   | 'framesPerSecond'
   | 'frameBurst'
   | 'maxRejectedFrames'
@@ -61,6 +63,7 @@ export interface SockjsEndpoint {
 export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
   const { options, logger, channels, limits } = deps;
   const connections = new Set<Connection>();
+  const perAddress = new AddressCap(limits.maxConnectionsPerIp);
   const maxMessageBytes = maxClientMessageBytes(limits);
   const server = sockjs.createServer({
     prefix: options.prefix,
@@ -82,9 +85,14 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
 
   /** Turns an open socket of any transport into a Connection with limits and in-order dispatch. */
   const accept = (socket: TransportSocket, listen: (listeners: SessionListeners) => void): void => {
-    const refusal = deps.accepting?.() ?? (connections.size >= limits.maxConnections ? CLOSES.TOO_MANY_CONNECTIONS : undefined);
-    if (refusal) {
-      logger.warn('connection refused', { reason: refusal.reason, transport: socket.protocol, remote: socket.remoteAddress });
+    const overall = deps.accepting?.() ?? (connections.size >= limits.maxConnections ? CLOSES.TOO_MANY_CONNECTIONS : undefined);
+    // Counted against its address only when let in; uncounted when it closes.
+    const release = overall ? undefined : perAddress.take(socket.remoteAddress);
+    if (!release) {
+      const refusal = overall ?? CLOSES.TOO_MANY_CONNECTIONS_FROM_ADDRESS;
+      // A full node is the operator's concern; one address over its share is that client's.
+      const log = overall ? logger.warn : logger.debug;
+      log('connection refused', { reason: refusal.reason, transport: socket.protocol, remote: socket.remoteAddress });
       socket.close(refusal.code, refusal.reason);
       return;
     }
@@ -135,6 +143,7 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
         pending = pending.then(() => dispatch(data));
       }),
       close: guarded(logger, 'connection close', () => {
+        release();
         connection.markClosed();
         pending = pending.then(async () => {
           await channels.removeConnection(connection);
