@@ -10,30 +10,31 @@ export interface ParsedBody {
   value: unknown;
 }
 
-/** Past this many bytes over the limit an oversized upload is cut instead of drained. */
+/** By default, past this many bytes over the limit an oversized upload is cut instead of drained. */
 const DRAIN_CAP_BYTES = 16 * 1024 * 1024;
 
 /**
  * Reads a request body of at most `limit` bytes, as UTF-8 text. An oversized body is refused with
  * 413 after draining it (so the client reads the answer), or by cutting the socket when it is
- * enormous; a body cut short by the client is refused with `BODY_INCOMPLETE` (a client fault).
+ * more than `drainBytes` over the limit; a body cut short by the client is refused with
+ * `BODY_INCOMPLETE` (a client fault).
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  return readBodyAs(req, limit, (chunks) => (chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+export function readBody(req: IncomingMessage, limit: number, drainBytes = DRAIN_CAP_BYTES): Promise<string> {
+  return readBodyAs(req, limit, drainBytes, (chunks) => (chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
 }
 
 /** Like {@link readBody}, but the bytes as received. */
-export function readBodyBytes(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return readBodyAs(req, limit, (chunks) => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+export function readBodyBytes(req: IncomingMessage, limit: number, drainBytes = DRAIN_CAP_BYTES): Promise<Buffer> {
+  return readBodyAs(req, limit, drainBytes, (chunks) => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
 }
 
 /**
  * The reading itself; `finish` turns the chunks into the result. Listeners rather than an async
  * iterator: no promise per chunk, and cheaper per request.
  */
-function readBodyAs<T>(req: IncomingMessage, limit: number, finish: (chunks: Buffer[]) => T): Promise<T> {
+function readBodyAs<T>(req: IncomingMessage, limit: number, drainBytes: number, finish: (chunks: Buffer[]) => T): Promise<T> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit + DRAIN_CAP_BYTES) {
+  if (Number.isFinite(declared) && declared > limit + drainBytes) {
     req.destroy();
     return Promise.reject(new PushyError('BODY_TOO_LARGE'));
   }
@@ -51,7 +52,7 @@ function readBodyAs<T>(req: IncomingMessage, limit: number, finish: (chunks: Buf
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit + DRAIN_CAP_BYTES) {
+      if (size > limit + drainBytes) {
         settle();
         req.destroy();
         reject(new PushyError('BODY_TOO_LARGE'));

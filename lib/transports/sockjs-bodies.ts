@@ -39,7 +39,8 @@ export function guardSockjsBodies(httpServer: HttpServer, options: SockjsBodyGua
       pass(req, res);
       return;
     }
-    readBodyBytes(req, maxBytes)
+    // An oversized body is drained (so that the client reads the 413) up to the bound again, then cut.
+    readBodyBytes(req, maxBytes, maxBytes)
       .then(
         (body) => {
           pass(req, res);

@@ -123,8 +123,13 @@ export class WsSession implements TransportSocket, FrameSink {
     socket.setNoDelay(true);
     this.writeFrame(OPEN);
     ws.on('message', guarded(logger, 'websocket message', (data: RawData, isBinary: boolean) => this.receive(data, isBinary)));
-    // A client fault (bad framing, a message over maxPayload): ws closes the socket itself.
-    ws.on('error', (error: Error) => logger.debug('websocket error', { remote: remoteAddress, error: error.message }));
+    ws.on('error', (error: Error) => {
+      // A client fault (bad framing, a message over maxPayload): ws has sent the close frame.
+      logger.debug('websocket error', { remote: remoteAddress, error: error.message });
+      // Past maxPayload, ws would read (and drop) the rest of the message until the client
+      // answers the close: cut the socket instead.
+      if ((error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') ws.terminate();
+    });
     ws.on('pong', () => {
       this.awaitingPong = false;
     });
