@@ -22,6 +22,7 @@ export { MemoryIdempotencyStore, type IdempotencyStore, type IdempotencyClaim } 
 export { RedisIdempotencyStore } from './history/redis-idempotency-store.js';
 export { createSharedHistory, type SharedHistory } from './history/create-history.js';
 export { createLogger, type Logger, type LogLevel } from './logger.js';
+export { installProcessPolicy, type ProcessPolicyOptions } from './process-policy.js';
 export { EVENTS, PROTOCOL_VERSION, normaliseChannelName } from './protocol.js';
 export { authorizeChannel, channelAuthHandler } from './auth-endpoint.js';
 export type { AuthorizeChannelInput, ChannelAuthorization, ChannelAuthRequest, ChannelAuthDecision, ChannelAuthHandlerOptions, ChannelAuthHandler } from './auth-endpoint.js';
