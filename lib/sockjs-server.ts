@@ -123,6 +123,10 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
     const dispatch = async (text: string): Promise<void> => {
       try {
         await deps.commands().dispatch(connection, text);
+      } catch (error) {
+        // The dispatcher answers every refusal itself; only a bug gets here. Caught, so that the
+        // chain goes on with the next frame and nothing is left as an unhandled rejection.
+        logger.error('frame dispatch failed', { connectionId: connection.id, error });
       } finally {
         queued -= 1;
       }
@@ -146,7 +150,11 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
         release();
         connection.markClosed();
         pending = pending.then(async () => {
-          await channels.removeConnection(connection);
+          try {
+            await channels.removeConnection(connection);
+          } catch (error) {
+            logger.error('cleanup of a closed connection failed', { connectionId: connection.id, error });
+          }
           connections.delete(connection);
           logger.debug('connection closed', { connectionId: connection.id, transport: connection.protocol });
         });
