@@ -3,6 +3,7 @@ import { exceedsBytes, type CommandContext, type CommandHandler } from '../lib/n
 import { PushyError, type ErrorName } from '../lib/errors.js';
 import { channelKind } from '../lib/channels/channel-policy.js';
 import { EVENTS, channelNameSchema } from '../lib/native/protocol.js';
+import { checkJsonDepth } from '../lib/util/json-depth.js';
 
 const schema = z.object({
   channel: channelNameSchema,
@@ -95,7 +96,10 @@ function parsePresence(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  // Members go out in presence frames: their data must encode again.
+  checkJsonDepth(text, 'Presence data');
+  return value as Record<string, unknown>;
 }
 
 export default subscribe;

@@ -208,7 +208,7 @@ const schema = {
       env: 'PUSHY_SOCKJS_CLIENT_URL',
     },
     allowedOrigins: {
-      doc: 'Origins (e.g. https://app.example.com, https://*.example.com) browsers may connect from; empty: any. Same-origin requests and requests without an Origin header are always let in.',
+      doc: 'Origins (e.g. https://app.example.com, https://*.example.com) browsers may connect from, and the only ones SockJS answers with credentialed CORS; empty: any. Requests without an Origin header, and from the server\'s own listening origin, are always let in; list the public origin of Pushy itself when clients reach it through a proxy or another name (the iframe transports need it).',
       format: Array,
       default: [] as string[],
       env: 'PUSHY_SOCKJS_ALLOWED_ORIGINS',
@@ -220,6 +220,12 @@ const schema = {
   },
   limits: {
     maxConnections: { doc: 'Most open SockJS connections on this node; more are closed at once with code 4503.', format: 'nat', default: 10000, env: 'PUSHY_MAX_CONNECTIONS' },
+    maxConnectionsPerIp: {
+      doc: 'Most open SockJS connections from one client address (IPv6: one /64) on this node; more are closed at once with code 4429. 0: no limit (the default: behind a proxy every client has its address).',
+      format: 'nat',
+      default: 0,
+      env: 'PUSHY_MAX_CONNECTIONS_PER_IP',
+    },
     maxChannelsPerConnection: { doc: 'Most channels one connection may be subscribed to (more: pushy:error 429).', format: 'nat', default: 100, env: 'PUSHY_MAX_CHANNELS_PER_CONNECTION' },
     framesPerSecond: { doc: 'Client frames per second a connection may send on average (token bucket refill rate; over it: pushy:error 429).', format: 'nat', default: 20, env: 'PUSHY_FRAMES_PER_SECOND' },
     frameBurst: { doc: 'Client frames a connection may send at once before the rate applies (token bucket size; enough to subscribe to maxChannelsPerConnection channels at once).', format: 'nat', default: 100, env: 'PUSHY_FRAME_BURST' },
@@ -307,8 +313,15 @@ const schema = {
     },
   },
   metrics: {
-    enabled: { doc: 'Serve Prometheus metrics (unauthenticated: keep the path off the public network).', format: 'flag', default: true, env: 'PUSHY_METRICS_ENABLED' },
+    enabled: { doc: 'Serve Prometheus metrics (without metrics.token, unauthenticated: keep the path off the public network).', format: 'flag', default: true, env: 'PUSHY_METRICS_ENABLED' },
     path: { doc: 'URL path of the Prometheus metrics.', format: urlPath, default: '/metrics', env: 'PUSHY_METRICS_PATH' },
+    token: {
+      doc: 'Bearer token a scrape must send (Authorization: Bearer <token>; else 401). Empty: the metrics are public.',
+      format: String,
+      default: '',
+      env: 'PUSHY_METRICS_TOKEN',
+      sensitive: true,
+    },
   },
   admin: {
     username: { doc: 'Admin API and dashboard user (HTTP Basic). Empty, with an empty password: the admin side is off (404); set both or neither.', format: String, default: '', env: 'PUSHY_ADMIN_USERNAME' },
@@ -479,6 +492,7 @@ export type PushyConfig = {
   ssl: { key: string; cert: string };
   limits: {
     maxConnections: number;
+    maxConnectionsPerIp: number;
     maxChannelsPerConnection: number;
     framesPerSecond: number;
     frameBurst: number;
@@ -498,7 +512,7 @@ export type PushyConfig = {
   /** Channel rules, parsed: the first whose `match` fits a channel applies. */
   channels: ChannelRule[];
   health: { drainDelay: number };
-  metrics: { enabled: boolean; path: string };
+  metrics: { enabled: boolean; path: string; token: string };
   admin: { username: string; password: string; maxLoginFailures: number; lockoutSeconds: number };
   apps: AppsConfig;
   webhooks: WebhooksConfig;

@@ -37,12 +37,15 @@ export const ERRORS = {
   INVALID_CREDENTIALS: { code: '403', status: 403, message: 'Invalid credentials' },
   SIGNATURE_REPLAYED: { code: '409', status: 409, message: 'Signature already used: sign every request anew (a new auth_timestamp or auth_nonce)' },
   BODY_TOO_LARGE: { code: '413', status: 413, message: 'Request body too large' },
+  BODY_INCOMPLETE: { code: '400', status: 400, message: 'Request body cut short' },
+  JSON_TOO_DEEP: { code: '400', status: 400, message: 'JSON nested too deeply' },
   NOT_FOUND: { code: '404', status: 404, message: 'Not found' },
   METHOD_NOT_ALLOWED: { code: '405', status: 405, message: 'Method not allowed' },
   UNSUPPORTED_MEDIA_TYPE: { code: '415', status: 415, message: 'Unsupported content type: send application/json or application/x-www-form-urlencoded' },
   UNAVAILABLE: { code: '503', status: 503, message: 'Service unavailable' },
   UNAUTHORIZED: { code: '401', status: 401, message: 'Admin credentials required' },
   TOO_MANY_LOGIN_FAILURES: { code: '429', status: 429, message: 'Too many failed admin logins from this address; try again later' },
+  METRICS_UNAUTHORIZED: { code: '401', status: 401, message: 'Metrics token required' },
   ORIGIN_NOT_ALLOWED: { code: '403', status: 403, message: 'Origin not allowed' },
 
   APP_NOT_FOUND: { code: '404', status: 404, message: 'App not found' },
@@ -94,6 +97,8 @@ export function errorBody(error: Pick<PushyError, 'code' | 'message'> & { errorN
 export const CLOSES = {
   /** The connection limit of the node is reached. */
   TOO_MANY_CONNECTIONS: { code: 4503, reason: 'Too many connections on this server' },
+  /** The client's address already has `limits.maxConnectionsPerIp` connections open here. */
+  TOO_MANY_CONNECTIONS_FROM_ADDRESS: { code: 4429, reason: 'Too many connections from this address' },
   /** The client kept sending over the frame rate. */
   FLOODING: { code: 4029, reason: 'Too many frames: rate limit exceeded repeatedly' },
   /** The client does not read what it is sent fast enough. */

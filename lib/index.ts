@@ -33,3 +33,4 @@ export type { AuthorizeChannelInput, SignatureVersion, ChannelAuthorization, Cha
 export { MemoryNodeRegistry, type NodeRegistry, type NodeList } from './nodes/node-registry.js';
 export { RedisNodeRegistry, type RedisNodeRegistryDeps } from './nodes/redis-node-registry.js';
 export { RedisNodeLiveness, type RedisNodeLivenessDeps, type Beat } from './nodes/node-liveness.js';
+export { installProcessPolicy, type ProcessPolicyOptions } from './process-policy.js';

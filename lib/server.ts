@@ -16,7 +16,7 @@ import type { HistoryStore } from './history/history-store.js';
 import type { IdempotencyStore } from './history/idempotency-store.js';
 import { RetentionPolicy } from './history/retention.js';
 import { DrainGate } from './http/drain-gate.js';
-import { guardOrigins } from './http/origin-guard.js';
+import { guardOrigins, listeningOrigins } from './http/origin-guard.js';
 import { createRouter } from './http/router.js';
 import { createLogger, type Logger } from './logger.js';
 import type { SignatureReplayStore } from './signing/replay-store.js';
@@ -136,7 +136,10 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   });
   httpServer.on('request', createRouter([...native.routes, ...ops.routes], logger));
   const endpoint = native.attach(httpServer);
-  guardOrigins(httpServer, { prefix: config.sockjs.prefix, allowedOrigins: config.sockjs.allowedOrigins, logger });
+  // Known once listening (port 0 picks one); requests only come after that.
+  let ownOrigins: string[] = [];
+  httpServer.once('listening', () => (ownOrigins = listeningOrigins(server.url(), config.host)));
+  guardOrigins(httpServer, { prefix: config.sockjs.prefix, allowedOrigins: config.sockjs.allowedOrigins, ownOrigins: () => ownOrigins, logger });
   const { commands, commandsReport } = native;
 
   let closing: Promise<void> | undefined;

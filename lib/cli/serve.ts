@@ -1,4 +1,5 @@
 import { createAdapter } from '../adapter.js';
+import { installProcessPolicy } from '../process-policy.js';
 import { loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
@@ -67,6 +68,7 @@ export const serveCommand: CliCommand = {
     const file = configFileArg(values.config, positionals);
     const config = loadConfig({ file, env: io.env, overrides: values.port === undefined ? undefined : { port: parsePort(values.port) } });
     const logger = createLogger(config.logLevel, undefined, config.log.format);
+    installProcessPolicy({ logger, commandsDir: config.commandsDir });
     const adapter = await createAdapter(config, logger);
     const { broker, presence, nodes, history, idempotency, replays } = adapter;
     let server: PushyServer;

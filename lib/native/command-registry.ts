@@ -11,6 +11,7 @@ import { describeIssue } from '../util/zod-issue.js';
 import { wrapLegacy, type LegacyCommand } from './legacy-command.js';
 import { EVENTS, clientFrameSchema, type FrameId } from './protocol.js';
 import type { ChannelAuthInput } from '../signing/legacy-auth.js';
+import { checkJsonDepth } from '../util/json-depth.js';
 
 /** What a command handler may use. Everything is passed in; nothing is global. */
 export interface CommandContext {
@@ -141,6 +142,8 @@ export class CommandRegistry {
       if (exceedsBytes(text, this.deps.maxFrameBytes)) throw new PushyError('FRAME_TOO_LARGE');
       const frame = parseFrame(text);
       frameId = frame.id;
+      // Whatever a command does with the data (publish it, reply with it) encodes it again.
+      checkJsonDepth(text, 'Frame');
       command = frame.command.toLowerCase();
       const handler = this.commands.get(command);
       if (!handler) throw new PushyError('UNKNOWN_COMMAND', `Unknown command "${truncate(frame.command)}"`);

@@ -61,7 +61,7 @@ export interface NativeFrontEnd {
 export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<NativeFrontEnd> {
   const { config, logger, channels, policy, traffic, signatures } = deps;
   const { limits } = config;
-  const sockjsServer = createSockjsServer(config.sockjs, logger);
+  const sockjsServer = createSockjsServer(config.sockjs, limits, logger);
   const commands = new CommandRegistry({
     logger,
     channels,

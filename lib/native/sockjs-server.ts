@@ -10,12 +10,23 @@ import type { TrafficCounters } from '../stats/traffic.js';
 import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
 import { adaptSockjsConnection } from './transports/sockjs-transport.js';
 import { TokenBucket } from '../token-bucket.js';
+import { AddressCap } from './transports/address-cap.js';
+import { guarded } from './transports/guarded.js';
+import { maxClientMessageBytes } from './transports/message-limits.js';
+import { guardSockjsBodies } from './transports/sockjs-bodies.js';
 import { attachWsTransport, type SessionListeners } from './transports/ws-transport.js';
 
 /** The limits the SockJS endpoint enforces per connection and per node. */
 export type SockjsLimits = Pick<
   PushyConfig['limits'],
-  'maxConnections' | 'framesPerSecond' | 'frameBurst' | 'maxRejectedFrames' | 'maxQueuedFrames' | 'maxBufferedBytes'
+  | 'maxConnections'
+  | 'maxConnectionsPerIp'
+  | 'framesPerSecond'
+  | 'frameBurst'
+  | 'maxRejectedFrames'
+  | 'maxQueuedFrames'
+  | 'maxBufferedBytes'
+  | 'maxFrameBytes'
 >;
 
 /** What the SockJS endpoint needs. */
@@ -49,7 +60,7 @@ export interface SockjsEndpoint {
  * The `sockjs` package's server object, not attached to anything yet: made first, because v1
  * commands get it as their first argument, and attached by {@link attachSockjs}.
  */
-export function createSockjsServer(options: PushyConfig['sockjs'], logger: Logger): sockjs.Server {
+export function createSockjsServer(options: PushyConfig['sockjs'], limits: SockjsLimits, logger: Logger): sockjs.Server {
   return sockjs.createServer({
     prefix: options.prefix,
     sockjs_url: options.clientUrl,
@@ -57,10 +68,16 @@ export function createSockjsServer(options: PushyConfig['sockjs'], logger: Logge
     disconnect_delay: options.disconnectDelay,
     response_limit: options.responseLimit,
     websocket: options.websocket,
+    // The raw WebSocket endpoint (faye-websocket): a longer message closes the socket with 1009
+    // before it is buffered (faye's own bound is 64 MiB).
+    faye_server_options: { maxLength: maxClientMessageBytes(limits) },
+    // What sockjs reports as an error is a request it refused (an unsupported content type, a
+    // body it could not take): client faults, so a debug line without the stack. Pushy's own
+    // listeners it calls are guarded and log their failures themselves.
     log: (severity: string, message: string) => {
-      if (severity === 'error') logger.error(`sockjs: ${message}`);
+      if (severity === 'error') logger.debug(`sockjs: ${message.split('\n', 1)[0]}`);
     },
-  });
+  } as sockjs.ServerOptions);
 }
 
 /**
@@ -72,12 +89,19 @@ export function createSockjsServer(options: PushyConfig['sockjs'], logger: Logge
 export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
   const { server, options, logger, channels, limits, commands } = deps;
   const connections = new Set<Connection>();
+  const perAddress = new AddressCap(limits.maxConnectionsPerIp);
+  const maxMessageBytes = maxClientMessageBytes(limits);
 
   /** Turns an open socket of any transport into a Connection with limits and in-order dispatch. */
   const accept = (socket: TransportSocket, listen: (listeners: SessionListeners) => void): void => {
-    const refusal = deps.accepting?.() ?? (connections.size >= limits.maxConnections ? CLOSES.TOO_MANY_CONNECTIONS : undefined);
-    if (refusal) {
-      logger.warn('connection refused', { reason: refusal.reason, transport: socket.protocol, remote: socket.remoteAddress });
+    const overall = deps.accepting?.() ?? (connections.size >= limits.maxConnections ? CLOSES.TOO_MANY_CONNECTIONS : undefined);
+    // Counted against its address only when let in; uncounted when it closes.
+    const release = overall ? undefined : perAddress.take(socket.remoteAddress);
+    if (!release) {
+      const refusal = overall ?? CLOSES.TOO_MANY_CONNECTIONS_FROM_ADDRESS;
+      // A full node is the operator's concern; one address over its share is that client's.
+      const log = overall ? logger.warn : logger.debug;
+      log('connection refused', { reason: refusal.reason, transport: socket.protocol, remote: socket.remoteAddress });
       socket.close(refusal.code, refusal.reason);
       return;
     }
@@ -108,17 +132,25 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
     const dispatch = async (text: string): Promise<void> => {
       try {
         await commands.dispatch(connection, text);
+      } catch (error) {
+        // The dispatcher answers every refusal itself; only a bug gets here. Caught, so that the
+        // chain goes on with the next frame and nothing is left as an unhandled rejection.
+        logger.error('frame dispatch failed', { connectionId: connection.id, error });
       } finally {
         queued -= 1;
       }
     };
     const cleanUp = async (): Promise<void> => {
-      await channels.removeSubscriber(connection);
+      try {
+        await channels.removeSubscriber(connection);
+      } catch (error) {
+        logger.error('cleanup of a closed connection failed', { connectionId: connection.id, error });
+      }
       connections.delete(connection);
       logger.debug('connection closed', { connectionId: connection.id, transport: connection.protocol });
     };
     listen({
-      data: (data) => {
+      data: guarded(logger, 'client message', (data: unknown) => {
         if (deps.traffic) deps.traffic.framesIn += 1;
         if (!connection.isOpen || flooding) return;
         if (!frames.take()) return refuse(new PushyError('RATE_LIMITED'));
@@ -131,33 +163,39 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
         }
         queued += 1;
         pending = after(pending, () => dispatch(data));
-      },
-      close: () => {
+      }),
+      close: guarded(logger, 'connection close', () => {
+        release();
         connection.markClosed();
         pending = after(pending, cleanUp);
-      },
+      }),
     });
   };
 
-  server.on('connection', (conn: sockjs.Connection | null) => {
-    // sockjs emits null for a session whose request already went away.
-    if (!conn) return;
-    accept(adaptSockjsConnection(conn), (listeners) => {
-      conn.on('data', (data: unknown) => listeners.data(data));
-      conn.once('close', () => {
-        conn.removeAllListeners('data');
-        listeners.close();
+  server.on(
+    'connection',
+    guarded(logger, 'SockJS connection', (conn: sockjs.Connection | null) => {
+      // sockjs emits null for a session whose request already went away.
+      if (!conn) return;
+      accept(adaptSockjsConnection(conn), (listeners) => {
+        conn.on('data', (data: unknown) => listeners.data(data));
+        conn.once('close', () => {
+          conn.removeAllListeners('data');
+          listeners.close();
+        });
       });
-    });
-  });
+    }),
+  );
 
   server.installHandlers(deps.httpServer, { prefix: options.prefix });
+  guardSockjsBodies(deps.httpServer, { prefix: options.prefix, maxBytes: maxMessageBytes, logger });
   // Installed after sockjs so that it sees the WebSocket session path first (see ws-transport).
   if (options.websocket) {
     attachWsTransport({
       httpServer: deps.httpServer,
       prefix: options.prefix,
       heartbeatDelay: options.heartbeatDelay,
+      maxPayload: maxMessageBytes,
       logger,
       onSession: (session) => accept(session, (listeners) => session.listen(listeners)),
     });

@@ -64,7 +64,7 @@ export function createOperations(deps: OperationsDeps): Operations {
   const view = { broker, channels, connections, traffic, startedAt: Date.now() };
 
   const routes: Route[] = healthRoutes({ broker, isShuttingDown: () => shuttingDown });
-  if (metrics) routes.push(metricsRoute(config.metrics.path, metrics.registry));
+  if (metrics) routes.push(metricsRoute(config.metrics.path, metrics.registry, config.metrics.token));
   let history: TrafficHistory | undefined;
   if (credentials) {
     history = new TrafficHistory({
