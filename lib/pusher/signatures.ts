@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { safeEqual } from '../auth.js';
+import { safeEqual } from '../util/constant-time.js';
 
 /**
  * Pusher's socket signatures (../shared/PUSHER.md A4): lowercase hex HMAC-SHA256 with the app
