@@ -90,8 +90,6 @@ export const serveCommand: CliCommand = {
           `Set "secretKey" in your config file or PUSHY_SECRET_KEY to keep one.\n`,
       );
     }
-    io.out(`Pushy is listening on ${server.url()} (SockJS at ${config.sockjs.prefix})\n`);
-
     const running = server;
     let stopping = false;
     const stop = async (signal: string): Promise<void> => {
@@ -109,6 +107,8 @@ export const serveCommand: CliCommand = {
     };
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
+    // Said last: whoever waits for this line (a supervisor, a test) may send a signal at once.
+    io.out(`Pushy is listening on ${server.url()} (SockJS at ${config.sockjs.prefix})\n`);
     return undefined;
   },
 };
