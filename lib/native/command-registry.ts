@@ -56,7 +56,8 @@ export interface CommandRegistryDeps {
   channels: ChannelManager;
   /** The channel-name rule a command's publish must pass. */
   policy: ChannelPolicy;
-  authorize(input: ChannelAuthInput): boolean;
+  /** Checks a channel `auth` for the connection that sent it (against its app's secrets). */
+  authorize(input: ChannelAuthInput, connection: Connection): boolean;
   maxFrameBytes: number;
   /** Largest presence data on a subscribe, in bytes (default: no limit). */
   maxPresenceDataBytes?: number;
@@ -171,8 +172,9 @@ export class CommandRegistry {
       logger,
       frameId,
       limits: this.limits,
-      authorize,
-      publish: (channel, event, data, options) => this.publish(channel, event, data, options?.excludeSelf ? connection.id : undefined),
+      authorize: (input) => authorize(input, connection),
+      // A command publishes in its connection's app: never into another app's channel of that name.
+      publish: (channel, event, data, options) => this.publish(connection.app, channel, event, data, options?.excludeSelf ? connection.id : undefined),
     };
   }
 
@@ -181,12 +183,12 @@ export class CommandRegistry {
    * rules: a command that relays client input must not let a client publish `pushy:` events (a
    * fake presence change) or on channels no trigger could use.
    */
-  private async publish(channel: unknown, event: unknown, data: unknown, excludeSocketId?: string): Promise<number> {
+  private async publish(app: string, channel: unknown, event: unknown, data: unknown, excludeSocketId?: string): Promise<number> {
     const name = this.deps.policy.check(channel);
     if (!name.ok) throw new PushyError('INVALID_CHANNEL', name.tooLong ? `Channel name ${name.reason}` : 'Invalid channel name');
     const eventName = eventNameSchema.safeParse(event);
     if (!eventName.success) throw new PushyError('INVALID_DATA', `Invalid event name: ${describeIssue(eventName.error)}`);
-    return this.deps.channels.publish({ type: 'event', channel: name.name, event: eventName.data, data, excludeSocketId });
+    return this.deps.channels.publish({ type: 'event', app, channel: name.name, event: eventName.data, data, excludeSocketId });
   }
 }
 
