@@ -28,6 +28,7 @@ import { createNativeFrontEnd } from './native/front-end.js';
 import type { SockjsEndpoint } from './native/sockjs-server.js';
 import { AppDirectory } from './apps/app-directory.js';
 import { openAppStore } from './apps/open-app-store.js';
+import { AppCounters } from './stats/app-counters.js';
 
 /** What {@link createServer} takes. Only `config` is required. */
 export interface PushyServerOptions {
@@ -131,7 +132,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
   const nodes = options.nodes ?? new MemoryNodeRegistry();
-  const ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes });
+  const appCounters = new AppCounters();
+  const ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes, apps, appCounters });
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
   const triggers = new DrainGate();
   // The one signature rule, for every place that checks one.
@@ -143,6 +145,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     policy,
     traffic,
     apps,
+    appCounters,
     signatures,
     history,
     retention,

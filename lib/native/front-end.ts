@@ -21,7 +21,9 @@ import { attachSockjs, createSockjsServer, type SockjsEndpoint } from './sockjs-
 import { triggerRoute } from './trigger-route.js';
 import type { AppDirectory } from '../apps/app-directory.js';
 import { AppGate } from './app-gate.js';
+import { BackendRates } from './app-request.js';
 import { CLOSES } from '../errors.js';
+import type { AppCounters } from '../stats/app-counters.js';
 
 /** What the native front end needs from the server. */
 export interface NativeFrontEndDeps {
@@ -35,6 +37,8 @@ export interface NativeFrontEndDeps {
    * names its app by its URL, a trigger or history read by its path; each is signed with its app's secrets.
    */
   apps: AppDirectory;
+  /** Per-app counts: backend events published, refusals of each app's limits. */
+  appCounters?: AppCounters;
   /** Which signatures channel auth, triggers and history reads take (v3; v1/v2 while legacy is on). */
   signatures: SignaturePolicy;
   history: HistoryStore;
@@ -88,6 +92,7 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
   commands.register(subscribe);
   commands.register(unsubscribe);
   const commandsReport = config.commandsDir ? await commands.loadFolder(config.commandsDir) : { loaded: [], failed: [] };
+  const rates = new BackendRates();
   const routes: Route[] = [
     deps.instrumentTrigger(
       triggerRoute({
@@ -99,6 +104,8 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
         gate: deps.triggers,
         idempotency: deps.idempotency,
         apps,
+        counters: deps.appCounters,
+        rates,
       }),
     ),
     historyRoute({
@@ -131,11 +138,16 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
         commands,
         accepting: deps.accepting,
         gate,
+        onAppRefusal: (app) => deps.appCounters?.refusal(app, 'APP_TOO_MANY_CONNECTIONS'),
       });
       // A disabled or removed app's sockets are closed on every node: each node hears the store's change.
       const stopWatching = apps.onChange((change) => {
         const close = change.type === 'removed' ? CLOSES.APP_NOT_FOUND : change.app.enabled ? undefined : CLOSES.APP_DISABLED;
         if (close) void endpoint.closeApp(change.app.id, close.code, close.reason);
+        if (change.type === 'removed') {
+          rates.forget(change.app.id);
+          deps.appCounters?.forget(change.app.id);
+        }
       });
       httpServer.once('close', stopWatching);
       return endpoint;

@@ -15,6 +15,7 @@ import { RawJson } from '../raw-json.js';
 import { SignaturePolicy, type RequestCredentials } from '../signing/signature-policy.js';
 import { socketIdSchema } from './protocol.js';
 import { BackendRates, appOfRequest } from './app-request.js';
+import type { AppCounters } from '../stats/app-counters.js';
 
 /** What the trigger endpoint needs. */
 export interface TriggerRouteDeps {
@@ -33,6 +34,8 @@ export interface TriggerRouteDeps {
   apps: AppDirectory;
   /** Each app's `limits.backendEventsPerSecond` (default: a set of this route's own). */
   rates?: BackendRates;
+  /** Per-app counts: events published, refusals of the app's rate. */
+  counters?: AppCounters;
 }
 
 /** What a trigger's query says besides its signature. */
@@ -113,7 +116,12 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
     const body = parseEventBody(raw, req.headers['content-type']);
     const signed = deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: body.value, scope: signingScope });
     // After the signature: only the app's own backends use up its allowance.
-    rates.take(app);
+    try {
+      rates.take(app);
+    } catch (error) {
+      deps.counters?.refusal(app.id, 'APP_RATE_LIMITED');
+      throw error;
+    }
     // What was signed is delivered: the JSON text as sent when that was signed, else (v1 signed
     // JSON.stringify of the parsed body, a form is no JSON) the parsed value.
     const data = signed.rawBody && body.json !== undefined ? new RawJson(body.json) : body.value;
@@ -145,6 +153,7 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
       }
       throw error;
     }
+    deps.counters?.message(app.id);
     const code = nodes > 0 ? 201 : 200;
     if (key !== undefined) {
       await deps.idempotency.complete(scope, key, code).catch((error: unknown) => {

@@ -5,6 +5,7 @@ import type { DeepPartial, PushyConfig } from '../../lib/config.js';
 import { historyUrlV3, signChannelV3 } from '../../lib/signing.js';
 import { TestClient, type Frame } from '../helpers/client.js';
 import { getJson } from '../helpers/history.js';
+import { metric, scrape } from '../helpers/metrics.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { trigger, triggerV3 } from '../helpers/trigger.js';
 
@@ -224,6 +225,16 @@ describe('e2e: apps over the native protocol (one node)', () => {
     const tooLarge = await triggerV3(srv.url, 'news', 'e', big, { secret: 'slow-secret', app: 'slow' });
     expect([tooLarge.status, tooLarge.body.error.name]).to.deep.equal([413, 'BODY_TOO_LARGE']);
     expect((await triggerV3(srv.url, 'news', 'e', big, { secret: 'beta-secret', app: 'beta' })).status).to.equal(200);
+  });
+
+  it('counts each refusal of an app limit in the metrics, with the app label', async () => {
+    // The two tests before refused one tiny socket and one slow trigger.
+    const samples = await scrape(`${srv.url}/metrics`);
+    expect(metric(samples, 'pushy_app_refusals_total', { app: 'tiny', name: 'APP_TOO_MANY_CONNECTIONS' })).to.be.at.least(1);
+    expect(metric(samples, 'pushy_app_refusals_total', { app: 'slow', name: 'APP_RATE_LIMITED' })).to.be.at.least(1);
+    expect(metric(samples, 'pushy_app_refusals_total', { app: 'beta', name: 'APP_RATE_LIMITED' })).to.equal(undefined);
+    await client('alpha-key');
+    expect(metric(await scrape(`${srv.url}/metrics`), 'pushy_app_connections', { app: 'alpha' })).to.equal(1);
   });
 
   it('connects the browser client to its app with the `app` option', async () => {
