@@ -118,6 +118,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const { limits } = config;
   const traffic = createTrafficCounters();
   const policy = createChannelPolicy({ maxNameLength: limits.maxChannelNameLength });
+  const appCounters = new AppCounters();
   const channels = new ChannelManager({
     broker,
     presence,
@@ -128,11 +129,13 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     maxPresenceMembers: limits.maxPresenceMembers,
     policy,
     traffic,
+    // An app's own limits override the global ones; its refusals are counted per app.
+    appLimits: (app) => apps.get(app)?.limits,
+    onLimitRefusal: (app, name) => appCounters.refusal(app, name),
   });
   // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
   const nodes = options.nodes ?? new MemoryNodeRegistry();
-  const appCounters = new AppCounters();
   const ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes, apps, appCounters });
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
   const triggers = new DrainGate();

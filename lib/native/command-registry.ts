@@ -59,6 +59,10 @@ export interface CommandRegistryDeps {
   /** Checks a channel `auth` for the connection that sent it (against its app's secrets). */
   authorize(input: ChannelAuthInput, connection: Connection): boolean;
   maxFrameBytes: number;
+  /** A connection's app's own `maxFrameBytes`, when it has one (it can only lower the global one: the transports cut longer messages first). */
+  appFrameLimit?: (connection: Connection) => number | undefined;
+  /** Told of each frame refused by its app's own `maxFrameBytes` (per-app counts). */
+  onAppFrameRefusal?: (connection: Connection) => void;
   /** Largest presence data on a subscribe, in bytes (default: no limit). */
   maxPresenceDataBytes?: number;
   /** The SockJS server object, handed to v1 commands as their first argument. */
@@ -141,6 +145,11 @@ export class CommandRegistry {
     let command = '';
     try {
       if (exceedsBytes(text, this.deps.maxFrameBytes)) throw new PushyError('FRAME_TOO_LARGE');
+      const appLimit = this.deps.appFrameLimit?.(connection);
+      if (appLimit !== undefined && exceedsBytes(text, appLimit)) {
+        this.deps.onAppFrameRefusal?.(connection);
+        throw new PushyError('FRAME_TOO_LARGE');
+      }
       const frame = parseFrame(text);
       frameId = frame.id;
       // Whatever a command does with the data (publish it, reply with it) encodes it again.

@@ -81,6 +81,8 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
     channels,
     policy,
     maxFrameBytes: limits.maxFrameBytes,
+    appFrameLimit: (connection) => apps.get(connection.app)?.limits.maxFrameBytes,
+    onAppFrameRefusal: (connection) => deps.appCounters?.refusal(connection.app, 'FRAME_TOO_LARGE'),
     maxPresenceDataBytes: limits.maxPresenceDataBytes,
     // An app removed while its socket was open has no secrets left: nothing it signs passes.
     authorize: (input, connection) => {

@@ -24,6 +24,7 @@ const APPS = [
   { id: 'off', key: 'off-key', secret: 'off-secret', enabled: false },
   { id: 'tiny', key: 'tiny-key', secret: 'tiny-secret', maxConnections: 1 },
   { id: 'slow', key: 'slow-key', secret: 'slow-secret', limits: { backendEventsPerSecond: 2, maxTriggerBodyBytes: 64 } },
+  { id: 'narrow', key: 'narrow-key', secret: 'narrow-secret', limits: { maxChannelsPerConnection: 1, maxPresenceMembers: 1, maxFrameBytes: 200 } },
   {
     id: 'rotated',
     keys: [
@@ -227,12 +228,42 @@ describe('e2e: apps over the native protocol (one node)', () => {
     expect((await triggerV3(srv.url, 'news', 'e', big, { secret: 'beta-secret', app: 'beta' })).status).to.equal(200);
   });
 
+  it("applies an app's channel, presence and frame limits to its own connections only", async () => {
+    const [narrow, wide] = await Promise.all([client('narrow-key'), client('beta-key')]);
+    expect((await narrow.subscribe('one')).event).to.equal('pushy:subscription-success');
+    const over = await narrow.subscribe('two');
+    expect([over.event, over.data.name]).to.deep.equal(['pushy:error', 'TOO_MANY_SUBSCRIPTIONS']);
+    expect((await wide.subscribe('one')).event).to.equal('pushy:subscription-success');
+    expect((await wide.subscribe('two')).event).to.equal('pushy:subscription-success');
+
+    const join = (c: TestClient, secretKey: string, id: string): Promise<Frame> => {
+      const data = JSON.stringify({ id });
+      return c.subscribe('presence-hall', { auth: signChannelV3({ socketId: c.socketId, channel: 'presence-hall', presenceData: data, secretKey }), data });
+    };
+    const [n1, n2, w1, w2] = await Promise.all([client('narrow-key'), client('narrow-key'), client('beta-key'), client('beta-key')]);
+    expect((await join(n1, 'narrow-secret', 'n1')).event).to.equal('pushy:subscription-success');
+    const full = await join(n2, 'narrow-secret', 'n2');
+    expect([full.event, full.data.name]).to.deep.equal(['pushy:error', 'PRESENCE_CHANNEL_FULL']);
+    expect((await join(w1, 'beta-secret', 'w1')).event).to.equal('pushy:subscription-success');
+    expect((await join(w2, 'beta-secret', 'w2')).event).to.equal('pushy:subscription-success');
+
+    // A frame over the app's maxFrameBytes (the global one is far larger).
+    const padded = { channel: 'padded', pad: 'x'.repeat(300) };
+    const [n3, w3] = await Promise.all([client('narrow-key'), client('beta-key')]);
+    const tooLarge = await n3.request('subscribe', padded, 'pushy:error');
+    expect(tooLarge.data.name).to.equal('FRAME_TOO_LARGE');
+    expect((await w3.subscribe('padded', { pad: padded.pad })).event).to.equal('pushy:subscription-success');
+  });
+
   it('counts each refusal of an app limit in the metrics, with the app label', async () => {
     // The two tests before refused one tiny socket and one slow trigger.
     const samples = await scrape(`${srv.url}/metrics`);
     expect(metric(samples, 'pushy_app_refusals_total', { app: 'tiny', name: 'APP_TOO_MANY_CONNECTIONS' })).to.be.at.least(1);
     expect(metric(samples, 'pushy_app_refusals_total', { app: 'slow', name: 'APP_RATE_LIMITED' })).to.be.at.least(1);
     expect(metric(samples, 'pushy_app_refusals_total', { app: 'beta', name: 'APP_RATE_LIMITED' })).to.equal(undefined);
+    for (const name of ['TOO_MANY_SUBSCRIPTIONS', 'PRESENCE_CHANNEL_FULL', 'FRAME_TOO_LARGE']) {
+      expect(metric(samples, 'pushy_app_refusals_total', { app: 'narrow', name }), name).to.equal(1);
+    }
     await client('alpha-key');
     expect(metric(await scrape(`${srv.url}/metrics`), 'pushy_app_connections', { app: 'alpha' })).to.equal(1);
   });
