@@ -6,6 +6,7 @@ import { historyUrlV3, signChannelV3 } from '../../lib/signing.js';
 import { TestClient, type Frame } from '../helpers/client.js';
 import { getJson } from '../helpers/history.js';
 import { metric, scrape } from '../helpers/metrics.js';
+import { RawWsClient } from '../helpers/raw-ws.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { trigger, triggerV3 } from '../helpers/trigger.js';
 
@@ -98,6 +99,26 @@ describe('e2e: apps over the native protocol (one node)', () => {
       expect(names(plain)).to.deep.equal(['for-default']);
     });
   }
+
+  it('serves the app endpoint on the raw WebSocket endpoint and over xhr-polling too', async () => {
+    const raw = await RawWsClient.connect(srv.url, 'raw', {}, appSocket('alpha-key'));
+    const polling = await client('beta-key', 'xhr-polling');
+    try {
+      raw.send({ command: 'subscribe', data: { channel: 'wire' } });
+      await raw.next('pushy:subscription-success');
+      await polling.subscribe('wire');
+      await triggerV3(srv.url, 'wire', 'to-alpha', {}, { secret: 'alpha-secret', app: 'alpha' });
+      await triggerV3(srv.url, 'wire', 'to-beta', {}, { secret: 'beta-secret', app: 'beta' });
+      await raw.next('to-alpha');
+      await polling.next('to-beta');
+      await triggerV3(srv.url, 'wire', 'marker', {}, { secret: 'alpha-secret', app: 'alpha' });
+      await raw.next('marker');
+      expect(raw.frames.map((f) => f.event)).not.to.include('to-beta');
+      expect(polling.events('to-alpha')).to.deep.equal([]);
+    } finally {
+      raw.ws.close();
+    }
+  });
 
   it('counts subscribers per app: a trigger answers 200 when only another app has subscribers', async () => {
     const alpha = await client('alpha-key');
