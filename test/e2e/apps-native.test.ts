@@ -5,6 +5,7 @@ import type { DeepPartial, PushyConfig } from '../../lib/config.js';
 import { historyUrlV3, signChannelV3 } from '../../lib/signing.js';
 import { TestClient, type Frame } from '../helpers/client.js';
 import { getJson } from '../helpers/history.js';
+import { writeCommandsFolder } from '../helpers/commands-folder.js';
 import { metric, scrape } from '../helpers/metrics.js';
 import { RawWsClient } from '../helpers/raw-ws.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -302,6 +303,52 @@ describe('e2e: apps over the native protocol (one node)', () => {
       expect(await received).to.deep.equal({ ok: true });
     } finally {
       pushy.disconnect();
+    }
+  });
+});
+
+describe('e2e: apps behind sockjs.allowedOrigins', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startServer({ apps: APPS, sockjs: { allowedOrigins: ['https://shop.example'] } } as unknown as DeepPartial<PushyConfig>);
+  });
+  after(async () => {
+    await srv.close();
+  });
+
+  it("checks the origin on an app's socket endpoint as on the default one", async () => {
+    for (const path of ['/pushy/socket/info', `${appSocket('alpha-key')}/info`]) {
+      const refused = await fetch(srv.url + path, { headers: { origin: 'https://evil.example' } });
+      expect(refused.status, path).to.equal(403);
+      const allowed = await fetch(srv.url + path, { headers: { origin: 'https://shop.example' } });
+      expect(allowed.status, path).to.equal(200);
+    }
+  });
+});
+
+describe('e2e: custom commands publish in their connection\'s app', () => {
+  let srv: TestServer;
+  before(async () => {
+    srv = await startServer({ apps: APPS, commandsDir: writeCommandsFolder() } as unknown as DeepPartial<PushyConfig>);
+  });
+  after(async () => {
+    await srv.close();
+  });
+
+  it("delivers a command's publish to its own app's subscribers, never to another app's channel of that name", async () => {
+    const [shouter, alpha, beta] = await Promise.all([connect(srv, 'alpha-key'), connect(srv, 'alpha-key'), connect(srv, 'beta-key')]);
+    try {
+      await alpha.subscribe('hall');
+      await beta.subscribe('hall');
+      shouter.command('shout', { channel: 'hall', text: 'hi' }, 'r1');
+      const reply = await shouter.next('pushy:reply', (f) => f.data.id === 'r1');
+      expect(reply.data.result).to.deep.equal({ nodes: 1 });
+      expect((await alpha.next('shouted')).data).to.deep.equal({ text: 'HI' });
+      await triggerV3(srv.url, 'hall', 'marker', {}, { secret: 'beta-secret', app: 'beta' });
+      await beta.next('marker');
+      expect(beta.events('shouted')).to.deep.equal([]);
+    } finally {
+      await Promise.all([shouter, alpha, beta].map((c) => c.close()));
     }
   });
 });
