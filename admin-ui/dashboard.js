@@ -220,6 +220,30 @@
     $('nodes').tBodies[0].replaceChildren(...rows);
   }
 
+  // ---- apps: the store's list, with this node's counts ------------------------------------------
+
+  async function refreshApps() {
+    const list = await api('/apps');
+    $('app-count').textContent = `(${list.apps.length})`;
+    $('apps-store').textContent = `${list.store} store${list.writable ? '' : ', read-only'}`;
+    const rows = list.apps.map((app) => {
+      const tr = el('tr');
+      tr.dataset.app = app.id;
+      const state = cell('State');
+      state.append(el('span', `pill ${app.enabled ? 'ready' : 'down'}`, app.enabled ? 'enabled' : 'disabled'));
+      tr.append(
+        cell('App', '', app.id),
+        cell('Name', '', app.name),
+        state,
+        cell('Keys', 'muted', app.keys.map((pair) => pair.key + (pair.expiresAt ? ` (until ${pair.expiresAt})` : '')).join(', ')),
+        cell('Connections', 'num', formatCount(app.connections)),
+        cell('Messages', 'num', formatCount(app.messages)),
+      );
+      return tr;
+    });
+    $('apps').tBodies[0].replaceChildren(...rows);
+  }
+
   // ---- channels and members: the whole cluster ----------------------------------------------
 
   /** `#channel=<name>` opens a channel's members: a real link, so keyboards and history work. */
@@ -458,7 +482,7 @@
 
   async function tick() {
     try {
-      await Promise.all([refreshStats(), refreshChannels(), refreshNodes()]);
+      await Promise.all([refreshStats(), refreshChannels(), refreshNodes(), refreshApps()]);
       setStatus(`live · ${new Date().toLocaleTimeString()}`, 'live');
     } catch (error) {
       showError(error);

@@ -4,7 +4,7 @@ import type { Channel } from './channel.js';
 import { CommandQueue } from './commands.js';
 import { Connection, type ConnectionState, type StateChange } from './connection.js';
 import { Emitter, type Listener } from './emitter.js';
-import { sockjsEndpoint } from './endpoint.js';
+import { appPrefix, sockjsEndpoint } from './endpoint.js';
 import type { ServerFrame } from './frames.js';
 import { sockjsFactory, type SocketFactory } from './socket.js';
 import { Subscriptions } from './subscriptions.js';
@@ -26,6 +26,12 @@ export interface PushyOptions {
   transports?: string[];
   /** Path of the SockJS endpoint on the server (default `/pushy/socket`); a `url` already ending in it is kept. */
   prefix?: string;
+  /**
+   * The key of the app to connect to, on a server that serves several: the socket opens at
+   * `/pushy/app/<key>/socket` and sees that app's channels only (default: the server's default app).
+   * An unknown key or a disabled app is refused with close code 4404 or 4403.
+   */
+  app?: string;
   /** Connect at once (default true); otherwise call {@link Pushy.connect}. */
   autoConnect?: boolean;
   /** Reconnection delays (default 0.5 s doubling to 30 s, half of each random). */
@@ -67,7 +73,7 @@ export class Pushy {
    * its SockJS endpoint, e.g. `https://push.example.com/pushy/socket`, as the v1 client took it.
    */
   constructor(url: string, options: PushyOptions = {}) {
-    this.url = sockjsEndpoint(url, options.prefix);
+    this.url = sockjsEndpoint(url, options.prefix ?? appPrefix(options.app));
     this.connection = new Connection({
       url: this.url,
       createSocket: options.socketFactory ?? sockjsFactory(options.transports),

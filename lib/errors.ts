@@ -55,6 +55,8 @@ export const ERRORS = {
   APP_ID_TAKEN: { code: '409', status: 409, message: 'App id is already taken' },
   APP_KEY_TAKEN: { code: '409', status: 409, message: 'App key is already used by another app' },
   APP_TOO_MANY_KEYS: { code: '409', status: 409, message: 'App has too many live keys' },
+  APP_TOO_MANY_CONNECTIONS: { code: '429', status: 429, message: 'The app has reached its connection limit (maxConnections) on this server' },
+  APP_RATE_LIMITED: { code: '429', status: 429, message: "Too many events from this app's backends (limits.backendEventsPerSecond)" },
   APPS_READ_ONLY: { code: '409', status: 409, message: 'Apps come from the config file here (apps.store.type "config"): edit apps.list and restart, or use the postgres store' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;
 
@@ -99,6 +101,14 @@ export const CLOSES = {
   TOO_MANY_CONNECTIONS: { code: 4503, reason: 'Too many connections on this server' },
   /** The client's address already has `limits.maxConnectionsPerIp` connections open here. */
   TOO_MANY_CONNECTIONS_FROM_ADDRESS: { code: 4429, reason: 'Too many connections from this address' },
+  /** The socket's URL names an app key no app has (`/pushy/app/<key>/socket`). */
+  APP_NOT_FOUND: { code: 4404, reason: 'Unknown app key' },
+  /** The socket's app is disabled (at connect, or later: its open sockets are closed). */
+  APP_DISABLED: { code: 4403, reason: 'App is disabled' },
+  /** The socket's app key has expired after a rotation: use the app's current key. */
+  APP_KEY_EXPIRED: { code: 4401, reason: 'App key has expired' },
+  /** The socket's app has its `maxConnections` open on this node. */
+  APP_TOO_MANY_CONNECTIONS: { code: 4431, reason: 'Too many connections for this app' },
   /** The client kept sending over the frame rate. */
   FLOODING: { code: 4029, reason: 'Too many frames: rate limit exceeded repeatedly' },
   /** The client does not read what it is sent fast enough. */

@@ -26,6 +26,9 @@ import { createTrafficCounters } from './stats/traffic.js';
 import { createOperations } from './ops/operations.js';
 import { createNativeFrontEnd } from './native/front-end.js';
 import type { SockjsEndpoint } from './native/sockjs-server.js';
+import { AppDirectory } from './apps/app-directory.js';
+import { openAppStore } from './apps/open-app-store.js';
+import { AppCounters } from './stats/app-counters.js';
 
 /** What {@link createServer} takes. Only `config` is required. */
 export interface PushyServerOptions {
@@ -47,6 +50,12 @@ export interface PushyServerOptions {
   replays?: SignatureReplayStore;
   /** Where the admin API finds this node's peers (default: none, this node alone). */
   nodes?: NodeRegistry;
+  /**
+   * The apps this server serves (default: built from `config.apps`, the config store or the
+   * PostgreSQL one as `apps.store.type` says, with the top-level `secretKey` as the default app).
+   * One given here is the embedder's: the server does not close its store.
+   */
+  apps?: AppDirectory;
 }
 
 /** A running (or ready to listen) Pushy server. */
@@ -62,6 +71,12 @@ export interface PushyServer {
   readonly sockjs: SockjsEndpoint;
   /** What loading `commandsDir` gave. */
   readonly commandsReport: LoadReport;
+  /**
+   * The apps: the default app (id `default`, the top-level `secretKey`) and those of the store.
+   * Every front end looks apps up here (by key for sockets, by id for HTTP requests) and
+   * watches its `onChange` to close a disabled app's sockets.
+   */
+  readonly apps: AppDirectory;
   /** Starts listening on the configured host and port; rejects with a {@link ListenError}. */
   listen(): Promise<AddressInfo>;
   /** `http(s)://host:port` once listening. */
@@ -98,9 +113,12 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const retention = new RetentionPolicy(config.history.rules, { size: config.history.size, ttl: config.history.ttl });
 
   const httpServer = createHttpServer(config);
+  // A store that cannot start (PostgreSQL unreachable) fails the start with a catalogue error.
+  const apps = options.apps ?? new AppDirectory({ store: await openAppStore(config.apps, logger), secretKey });
   const { limits } = config;
   const traffic = createTrafficCounters();
   const policy = createChannelPolicy({ maxNameLength: limits.maxChannelNameLength });
+  const appCounters = new AppCounters();
   const channels = new ChannelManager({
     broker,
     presence,
@@ -111,11 +129,14 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     maxPresenceMembers: limits.maxPresenceMembers,
     policy,
     traffic,
+    // An app's own limits override the global ones; its refusals are counted per app.
+    appLimits: (app) => apps.get(app)?.limits,
+    onLimitRefusal: (app, name) => appCounters.refusal(app, name),
   });
   // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
   const nodes = options.nodes ?? new MemoryNodeRegistry();
-  const ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes });
+  const ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes, apps, appCounters });
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
   const triggers = new DrainGate();
   // The one signature rule, for every place that checks one.
@@ -126,6 +147,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     channels,
     policy,
     traffic,
+    apps,
+    appCounters,
     signatures,
     history,
     retention,
@@ -152,6 +175,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     commands,
     sockjs: endpoint,
     commandsReport,
+    apps,
     listen: () =>
       new Promise<AddressInfo>((resolve, reject) => {
         const failed = (error: NodeJS.ErrnoException): void => reject(new ListenError(`${config.host}:${config.port}`, error));
@@ -200,6 +224,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     await history.close();
     await idempotency.close();
     await replays.close();
+    // The embedder's own directory is theirs to close.
+    if (!options.apps) await apps.store.close();
     logger.info('Pushy stopped');
   }
 }

@@ -160,7 +160,7 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
  * without a CORS preflight (which Pushy never grants), so a browser holding the admin
  * credential cannot be made to trigger events by another site.
  */
-async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new PushyError('UNSUPPORTED_MEDIA_TYPE', 'Send application/json');
   const raw = await readBody(req, limit);

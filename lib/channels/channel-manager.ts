@@ -31,6 +31,16 @@ export interface ChannelManagerDeps {
   maxPresenceMembers?: number;
   /** The channel-name rule a subscribe must pass (default: the protocol's own). */
   policy?: ChannelPolicy;
+  /** An app's own limits, where it overrides the two above (default: none; the global ones apply). */
+  appLimits?: (app: string) => AppChannelLimits | undefined;
+  /** Told of each refusal by one of the two limits, with the subscriber's app (per-app counts). */
+  onLimitRefusal?: (app: string, name: 'TOO_MANY_SUBSCRIPTIONS' | 'PRESENCE_CHANNEL_FULL') => void;
+}
+
+/** The per-app overrides of the channel limits (an app's `limits`). */
+export interface AppChannelLimits {
+  readonly maxChannelsPerConnection?: number;
+  readonly maxPresenceMembers?: number;
 }
 
 /** Options of {@link ChannelManager.subscribe}. */
@@ -103,7 +113,10 @@ export class ChannelManager {
     if (subscriber.subscriptions.has(channel)) {
       throw new PushyError('ALREADY_SUBSCRIBED');
     }
-    if (subscriber.subscriptions.size >= this.deps.maxChannelsPerConnection) {
+    const appLimits = this.deps.appLimits?.(subscriber.app);
+    const maxChannels = appLimits?.maxChannelsPerConnection ?? this.deps.maxChannelsPerConnection;
+    if (subscriber.subscriptions.size >= maxChannels) {
+      this.deps.onLimitRefusal?.(subscriber.app, 'TOO_MANY_SUBSCRIPTIONS');
       throw new PushyError('TOO_MANY_SUBSCRIPTIONS');
     }
     const name = this.policy.check(channel);
@@ -134,11 +147,13 @@ export class ChannelManager {
           throw error;
         }
         members = joined.members;
-        if (joined.first && joined.members.length > (this.deps.maxPresenceMembers ?? Number.POSITIVE_INFINITY)) {
+        const maxMembers = appLimits?.maxPresenceMembers ?? this.deps.maxPresenceMembers ?? Number.POSITIVE_INFINITY;
+        if (joined.first && joined.members.length > maxMembers) {
           // Joining first and checking after keeps the limit under concurrent joins: every join
           // that overshoots undoes itself (below) before anyone is told about it.
           await this.deps.presence.leave(key, memberKey, subscriber.id);
-          throw new PushyError('PRESENCE_CHANNEL_FULL', `Presence channel is full (${this.deps.maxPresenceMembers} members)`);
+          this.deps.onLimitRefusal?.(app, 'PRESENCE_CHANNEL_FULL');
+          throw new PushyError('PRESENCE_CHANNEL_FULL', `Presence channel is full (${maxMembers} members)`);
         }
         if (!stillSubscribed()) {
           // The subscriber went away (or unsubscribed) while we were joining: undo the join.

@@ -1,3 +1,4 @@
+import { appKeyFromSocketPath } from '../apps/socket-path.js';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PushyError, errorBody } from '../errors.js';
@@ -72,7 +73,8 @@ export function guardOrigins(httpServer: HttpServer, options: OriginGuardOptions
   const prefix = options.prefix.replace(/\/+$/, '');
   const refused = (req: IncomingMessage): boolean => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
-    if (path !== prefix && !path.startsWith(prefix + '/')) return false;
+    // The apps' socket endpoints (`/pushy/app/<key>/socket`) are checked like the default one.
+    if (path !== prefix && !path.startsWith(prefix + '/') && appKeyFromSocketPath(path) === undefined) return false;
     const origin = req.headers.origin;
     if (allowed(origin, options.ownOrigins())) return false;
     options.logger.warn('origin refused', { origin, path });

@@ -4,6 +4,7 @@ import type { ChannelManager } from '../channels/channel-manager.js';
 import type { OpenConnections } from '../stats/connections.js';
 import { processMetricsRegistry } from './process-metrics.js';
 import type { TrafficCounters } from '../stats/traffic.js';
+import type { AppCounters } from '../stats/app-counters.js';
 
 /** What the Prometheus metrics read from. */
 export interface PrometheusMetricsDeps {
@@ -14,6 +15,8 @@ export interface PrometheusMetricsDeps {
   broker: Broker;
   /** Also serve the process metrics (CPU, memory, event loop, GC). Default true. */
   processMetrics?: boolean;
+  /** Per-app counts (the `app` label): refusals of each app's limits. */
+  appCounters?: AppCounters;
 }
 
 /** One server's metrics. */
@@ -101,6 +104,28 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): Prometheus
       for (const [source, counts] of Object.entries(traffic.errors)) {
         for (const [code, count] of counts) this.inc({ source, code }, count);
       }
+    },
+  });
+  new Counter({
+    name: 'pushy_app_refusals_total',
+    help: "Refusals of an app's own limits (maxConnections, backend event rate...), by app and error name.",
+    labelNames: ['app', 'name'],
+    registers,
+    collect() {
+      this.reset();
+      for (const { app, name, count } of deps.appCounters?.refusals() ?? []) this.inc({ app, name }, count);
+    },
+  });
+  new Gauge({
+    name: 'pushy_app_connections',
+    help: 'Open connections on this node, by app.',
+    labelNames: ['app'],
+    registers,
+    collect() {
+      const counts = new Map<string, number>();
+      for (const connection of deps.connections()) counts.set(connection.app ?? 'default', (counts.get(connection.app ?? 'default') ?? 0) + 1);
+      this.reset();
+      for (const [app, count] of counts) this.set({ app }, count);
     },
   });
   const triggerDuration = new Histogram({

@@ -56,8 +56,13 @@ export interface CommandRegistryDeps {
   channels: ChannelManager;
   /** The channel-name rule a command's publish must pass. */
   policy: ChannelPolicy;
-  authorize(input: ChannelAuthInput): boolean;
+  /** Checks a channel `auth` for the connection that sent it (against its app's secrets). */
+  authorize(input: ChannelAuthInput, connection: Connection): boolean;
   maxFrameBytes: number;
+  /** A connection's app's own `maxFrameBytes`, when it has one (it can only lower the global one: the transports cut longer messages first). */
+  appFrameLimit?: (connection: Connection) => number | undefined;
+  /** Told of each frame refused by its app's own `maxFrameBytes` (per-app counts). */
+  onAppFrameRefusal?: (connection: Connection) => void;
   /** Largest presence data on a subscribe, in bytes (default: no limit). */
   maxPresenceDataBytes?: number;
   /** The SockJS server object, handed to v1 commands as their first argument. */
@@ -140,6 +145,11 @@ export class CommandRegistry {
     let command = '';
     try {
       if (exceedsBytes(text, this.deps.maxFrameBytes)) throw new PushyError('FRAME_TOO_LARGE');
+      const appLimit = this.deps.appFrameLimit?.(connection);
+      if (appLimit !== undefined && exceedsBytes(text, appLimit)) {
+        this.deps.onAppFrameRefusal?.(connection);
+        throw new PushyError('FRAME_TOO_LARGE');
+      }
       const frame = parseFrame(text);
       frameId = frame.id;
       // Whatever a command does with the data (publish it, reply with it) encodes it again.
@@ -171,8 +181,9 @@ export class CommandRegistry {
       logger,
       frameId,
       limits: this.limits,
-      authorize,
-      publish: (channel, event, data, options) => this.publish(channel, event, data, options?.excludeSelf ? connection.id : undefined),
+      authorize: (input) => authorize(input, connection),
+      // A command publishes in its connection's app: never into another app's channel of that name.
+      publish: (channel, event, data, options) => this.publish(connection.app, channel, event, data, options?.excludeSelf ? connection.id : undefined),
     };
   }
 
@@ -181,12 +192,12 @@ export class CommandRegistry {
    * rules: a command that relays client input must not let a client publish `pushy:` events (a
    * fake presence change) or on channels no trigger could use.
    */
-  private async publish(channel: unknown, event: unknown, data: unknown, excludeSocketId?: string): Promise<number> {
+  private async publish(app: string, channel: unknown, event: unknown, data: unknown, excludeSocketId?: string): Promise<number> {
     const name = this.deps.policy.check(channel);
     if (!name.ok) throw new PushyError('INVALID_CHANNEL', name.tooLong ? `Channel name ${name.reason}` : 'Invalid channel name');
     const eventName = eventNameSchema.safeParse(event);
     if (!eventName.success) throw new PushyError('INVALID_DATA', `Invalid event name: ${describeIssue(eventName.error)}`);
-    return this.deps.channels.publish({ type: 'event', channel: name.name, event: eventName.data, data, excludeSocketId });
+    return this.deps.channels.publish({ type: 'event', app, channel: name.name, event: eventName.data, data, excludeSocketId });
   }
 }
 

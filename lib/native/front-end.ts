@@ -19,6 +19,11 @@ import { CommandRegistry, type LoadReport } from './command-registry.js';
 import { historyRoute } from './history-route.js';
 import { attachSockjs, createSockjsServer, type SockjsEndpoint } from './sockjs-server.js';
 import { triggerRoute } from './trigger-route.js';
+import type { AppDirectory } from '../apps/app-directory.js';
+import { AppGate } from './app-gate.js';
+import { BackendRates } from './app-request.js';
+import { CLOSES } from '../errors.js';
+import type { AppCounters } from '../stats/app-counters.js';
 
 /** What the native front end needs from the server. */
 export interface NativeFrontEndDeps {
@@ -27,6 +32,13 @@ export interface NativeFrontEndDeps {
   channels: ChannelManager;
   policy: ChannelPolicy;
   traffic: TrafficCounters;
+  /**
+   * The apps this server serves: the default app (top-level `secretKey`) and the store's. A socket
+   * names its app by its URL, a trigger or history read by its path; each is signed with its app's secrets.
+   */
+  apps: AppDirectory;
+  /** Per-app counts: backend events published, refusals of each app's limits. */
+  appCounters?: AppCounters;
   /** Which signatures channel auth, triggers and history reads take (v3; v1/v2 while legacy is on). */
   signatures: SignaturePolicy;
   history: HistoryStore;
@@ -47,6 +59,8 @@ export interface NativeFrontEnd {
   readonly commands: CommandRegistry;
   /** What loading `commandsDir` gave. */
   readonly commandsReport: LoadReport;
+  /** Which app each new socket belongs to, and the open sockets per app on this node. */
+  readonly gate: AppGate;
   /**
    * Attaches the socket endpoint to the HTTP server. SockJS wraps the request listeners present
    * when it installs, so call it once the router is in place.
@@ -59,7 +73,7 @@ export interface NativeFrontEnd {
  * registry (v1 commands get that object), the built-in and custom commands, then the routes.
  */
 export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<NativeFrontEnd> {
-  const { config, logger, channels, policy, traffic, signatures } = deps;
+  const { config, logger, channels, policy, traffic, signatures, apps } = deps;
   const { limits } = config;
   const sockjsServer = createSockjsServer(config.sockjs, limits, logger);
   const commands = new CommandRegistry({
@@ -67,13 +81,20 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
     channels,
     policy,
     maxFrameBytes: limits.maxFrameBytes,
+    appFrameLimit: (connection) => apps.get(connection.app)?.limits.maxFrameBytes,
+    onAppFrameRefusal: (connection) => deps.appCounters?.refusal(connection.app, 'FRAME_TOO_LARGE'),
     maxPresenceDataBytes: limits.maxPresenceDataBytes,
-    authorize: (input) => signatures.verifyChannelAuth(input),
+    // An app removed while its socket was open has no secrets left: nothing it signs passes.
+    authorize: (input, connection) => {
+      const app = apps.get(connection.app);
+      return app !== undefined && signatures.verifyChannelAuth(input, apps.secretsFor(app));
+    },
     sockjsServer,
   });
   commands.register(subscribe);
   commands.register(unsubscribe);
   const commandsReport = config.commandsDir ? await commands.loadFolder(config.commandsDir) : { loaded: [], failed: [] };
+  const rates = new BackendRates();
   const routes: Route[] = [
     deps.instrumentTrigger(
       triggerRoute({
@@ -84,6 +105,9 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
         policy,
         gate: deps.triggers,
         idempotency: deps.idempotency,
+        apps,
+        counters: deps.appCounters,
+        rates,
       }),
     ),
     historyRoute({
@@ -93,16 +117,19 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
       signatures,
       maxLimit: config.history.maxReadLimit,
       policy,
+      apps,
     }),
     sockjsClientRoute(),
     browserClientRoute(),
   ];
+  const gate = new AppGate(apps);
   return {
     routes,
     commands,
     commandsReport,
-    attach: (httpServer) =>
-      attachSockjs({
+    gate,
+    attach: (httpServer) => {
+      const endpoint = attachSockjs({
         httpServer,
         server: sockjsServer,
         options: config.sockjs,
@@ -112,6 +139,20 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
         traffic,
         commands,
         accepting: deps.accepting,
-      }),
+        gate,
+        onAppRefusal: (app) => deps.appCounters?.refusal(app, 'APP_TOO_MANY_CONNECTIONS'),
+      });
+      // A disabled or removed app's sockets are closed on every node: each node hears the store's change.
+      const stopWatching = apps.onChange((change) => {
+        const close = change.type === 'removed' ? CLOSES.APP_NOT_FOUND : change.app.enabled ? undefined : CLOSES.APP_DISABLED;
+        if (close) void endpoint.closeApp(change.app.id, close.code, close.reason);
+        if (change.type === 'removed') {
+          rates.forget(change.app.id);
+          deps.appCounters?.forget(change.app.id);
+        }
+      });
+      httpServer.once('close', stopWatching);
+      return endpoint;
+    },
   };
 }

@@ -15,6 +15,8 @@ import { guarded } from './transports/guarded.js';
 import { maxClientMessageBytes } from './transports/message-limits.js';
 import { guardSockjsBodies } from './transports/sockjs-bodies.js';
 import { attachWsTransport, type SessionListeners } from './transports/ws-transport.js';
+import { socketPrefixPattern } from '../apps/socket-path.js';
+import type { AppGate } from './app-gate.js';
 
 /** The limits the SockJS endpoint enforces per connection and per node. */
 export type SockjsLimits = Pick<
@@ -44,6 +46,10 @@ export interface SockjsEndpointDeps {
   traffic?: TrafficCounters;
   /** While this says no (shutting down), new sockets are closed with this close. */
   accepting?: () => { code: number; reason: string } | undefined;
+  /** Which app a socket belongs to, by its URL, and each app's connection limit (default: every socket in the default app). */
+  gate?: AppGate;
+  /** Called with the app of each socket an app limit refused (per-app refusal counts). */
+  onAppRefusal?: (app: string, close: { code: number; reason: string }) => void;
 }
 
 /** The live SockJS endpoint. */
@@ -54,6 +60,8 @@ export interface SockjsEndpoint {
   readonly connections: ReadonlySet<Connection>;
   /** Closes every connection with a SockJS close frame and waits until they are gone. */
   closeAll(code: number, reason: string): Promise<void>;
+  /** Closes the connections of one app (disabled or removed) with a SockJS close frame. */
+  closeApp(appId: string, code: number, reason: string): Promise<void>;
 }
 
 /**
@@ -62,7 +70,8 @@ export interface SockjsEndpoint {
  */
 export function createSockjsServer(options: PushyConfig['sockjs'], limits: SockjsLimits, logger: Logger): sockjs.Server {
   return sockjs.createServer({
-    prefix: options.prefix,
+    // The default endpoint and every app's (`/pushy/app/<key>/socket`), as one pattern.
+    prefix: socketPrefixPattern(options.prefix),
     sockjs_url: options.clientUrl,
     heartbeat_delay: options.heartbeatDelay,
     disconnect_delay: options.disconnectDelay,
@@ -93,10 +102,18 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
   const maxMessageBytes = maxClientMessageBytes(limits);
 
   /** Turns an open socket of any transport into a Connection with limits and in-order dispatch. */
-  const accept = (socket: TransportSocket, listen: (listeners: SessionListeners) => void): void => {
+  const accept = (socket: TransportSocket, listen: (listeners: SessionListeners) => void, path: string): void => {
     const overall = deps.accepting?.() ?? (connections.size >= limits.maxConnections ? CLOSES.TOO_MANY_CONNECTIONS : undefined);
-    // Counted against its address only when let in; uncounted when it closes.
+    // Counted against its address (and its app) only when let in; uncounted when it closes.
     const release = overall ? undefined : perAddress.take(socket.remoteAddress);
+    const admitted = release && deps.gate ? deps.gate.admit(path) : undefined;
+    if (admitted && 'close' in admitted) {
+      release?.();
+      logger.debug('connection refused', { reason: admitted.close.reason, transport: socket.protocol, remote: socket.remoteAddress });
+      if (admitted.app !== undefined) deps.onAppRefusal?.(admitted.app, admitted.close);
+      socket.close(admitted.close.code, admitted.close.reason);
+      return;
+    }
     if (!release) {
       const refusal = overall ?? CLOSES.TOO_MANY_CONNECTIONS_FROM_ADDRESS;
       // A full node is the operator's concern; one address over its share is that client's.
@@ -105,7 +122,8 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
       socket.close(refusal.code, refusal.reason);
       return;
     }
-    const connection = new Connection(socket, { maxBufferedBytes: limits.maxBufferedBytes, logger, traffic: deps.traffic });
+    const app = admitted?.app.id;
+    const connection = new Connection(socket, { maxBufferedBytes: limits.maxBufferedBytes, logger, traffic: deps.traffic, app });
     connections.add(connection);
     if (deps.traffic) deps.traffic.connectionsOpened += 1;
     logger.debug('connection open', { connectionId: connection.id, transport: connection.protocol, remote: connection.socket.remoteAddress });
@@ -166,6 +184,7 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
       }),
       close: guarded(logger, 'connection close', () => {
         release();
+        admitted?.release();
         connection.markClosed();
         pending = after(pending, cleanUp);
       }),
@@ -177,46 +196,55 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
     guarded(logger, 'SockJS connection', (conn: sockjs.Connection | null) => {
       // sockjs emits null for a session whose request already went away.
       if (!conn) return;
-      accept(adaptSockjsConnection(conn), (listeners) => {
-        conn.on('data', (data: unknown) => listeners.data(data));
-        conn.once('close', () => {
-          conn.removeAllListeners('data');
-          listeners.close();
-        });
-      });
+      accept(
+        adaptSockjsConnection(conn),
+        (listeners) => {
+          conn.on('data', (data: unknown) => listeners.data(data));
+          conn.once('close', () => {
+            conn.removeAllListeners('data');
+            listeners.close();
+          });
+        },
+        conn.pathname ?? '',
+      );
     }),
   );
 
-  server.installHandlers(deps.httpServer, { prefix: options.prefix });
-  guardSockjsBodies(deps.httpServer, { prefix: options.prefix, maxBytes: maxMessageBytes, logger });
+  const prefix = socketPrefixPattern(options.prefix);
+  server.installHandlers(deps.httpServer, { prefix });
+  guardSockjsBodies(deps.httpServer, { prefix, maxBytes: maxMessageBytes, logger });
   // Installed after sockjs so that it sees the WebSocket session path first (see ws-transport).
   if (options.websocket) {
     attachWsTransport({
       httpServer: deps.httpServer,
       prefix: options.prefix,
+      pattern: prefix,
       heartbeatDelay: options.heartbeatDelay,
       maxPayload: maxMessageBytes,
       logger,
-      onSession: (session) => accept(session, (listeners) => session.listen(listeners)),
+      onSession: (session, path) => accept(session, (listeners) => session.listen(listeners), path),
     });
   }
 
   return {
     server,
     connections,
-    async closeAll(code, reason) {
-      const open = [...connections];
-      await Promise.all(
-        open.map(
-          (connection) =>
-            new Promise<void>((resolve) => {
-              connection.onClose(resolve);
-              connection.close(code, reason);
-            }),
-        ),
-      );
-    },
+    closeAll: (code, reason) => closeEach([...connections], code, reason),
+    closeApp: (appId, code, reason) => closeEach([...connections].filter((connection) => connection.app === appId), code, reason),
   };
+}
+
+/** Closes these connections with a SockJS close frame and waits until they are gone. */
+async function closeEach(open: Connection[], code: number, reason: string): Promise<void> {
+  await Promise.all(
+    open.map(
+      (connection) =>
+        new Promise<void>((resolve) => {
+          connection.onClose(resolve);
+          connection.close(code, reason);
+        }),
+    ),
+  );
 }
 
 /** Runs `task` once `previous` is done: the per-connection queue (neither ever rejects). */

@@ -16,6 +16,8 @@ import type { Route } from '../http/router.js';
 import type { Logger } from '../logger.js';
 import { createPrometheusMetrics } from '../metrics/prometheus.js';
 import type { TrafficCounters } from '../stats/traffic.js';
+import type { AppDirectory } from '../apps/app-directory.js';
+import type { AppCounters } from '../stats/app-counters.js';
 
 /** What the operations side reads from the server. */
 export interface OperationsDeps {
@@ -32,6 +34,10 @@ export interface OperationsDeps {
   secretKey: string;
   /** Where this node publishes its view and finds its peers' (the admin per-node view). */
   nodes: NodeRegistry;
+  /** The apps (admin API `/pushy/admin/api/apps`). */
+  apps?: AppDirectory;
+  /** Per-app counts (admin app list, metrics `app` label). */
+  appCounters?: AppCounters;
 }
 
 /** Probes, metrics and the admin side of one server. */
@@ -59,7 +65,7 @@ const HISTORY_SAMPLES = 300;
 export function createOperations(deps: OperationsDeps): Operations {
   const { config, broker, channels, policy, connections, traffic, logger, nodes } = deps;
   const credentials = adminCredentials(config);
-  const metrics = config.metrics.enabled ? createPrometheusMetrics({ traffic, channels, connections, broker }) : undefined;
+  const metrics = config.metrics.enabled ? createPrometheusMetrics({ traffic, channels, connections, broker, appCounters: deps.appCounters }) : undefined;
   let shuttingDown = false;
   const view = { broker, channels, connections, traffic, startedAt: Date.now() };
 
@@ -84,6 +90,7 @@ export function createOperations(deps: OperationsDeps): Operations {
       secretKey: deps.secretKey,
       sockjsPrefix: config.sockjs.prefix,
       maxBodyBytes: config.limits.maxTriggerBodyBytes,
+      appsApi: deps.apps && deps.appCounters ? { apps: deps.apps, counters: deps.appCounters, connections, maxBodyBytes: config.limits.maxTriggerBodyBytes } : undefined,
     });
     routes.push(...admin.map((route) => instrumentRoute(route, { traffic })));
   }

@@ -14,6 +14,8 @@ export interface WsTransportOptions {
   httpServer: HttpServer;
   /** SockJS prefix, e.g. `/pushy/socket`. */
   prefix: string;
+  /** The prefix as a regular expression source, when it covers more than one path (the app endpoints); default: `prefix` literally. */
+  pattern?: string;
   /** Milliseconds between heartbeats: `h` on idle sessions, and a ping that must be answered (0: none). */
   heartbeatDelay: number;
   /**
@@ -22,8 +24,8 @@ export interface WsTransportOptions {
    */
   maxPayload: number;
   logger: Logger;
-  /** Called once per open session, right after its `o` frame. */
-  onSession(session: WsSession): void;
+  /** Called once per open session, right after its `o` frame, with the path it was opened at. */
+  onSession(session: WsSession, path: string): void;
 }
 
 /** What the connection glue listens to on a session. */
@@ -56,7 +58,7 @@ export function attachWsTransport(options: WsTransportOptions): void {
   const sessions = new Set<WsSession>();
   const batcher = new FrameBatcher();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: options.maxPayload });
-  const path = new RegExp(`^${escapeRegExp(options.prefix)}/[^/.]+/[^/.]+/websocket/?$`);
+  const path = new RegExp(`^${options.pattern ?? escapeRegExp(options.prefix)}/[^/.]+/[^/.]+/websocket/?$`);
 
   const previous = httpServer.listeners('upgrade') as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
   httpServer.removeAllListeners('upgrade');
@@ -76,7 +78,7 @@ export function attachWsTransport(options: WsTransportOptions): void {
         const session = new WsSession(ws, socket as Socket, remoteAddress, headers, batcher, logger);
         sessions.add(session);
         session.onGone(() => sessions.delete(session));
-        options.onSession(session);
+        options.onSession(session, pathname);
       }),
     );
   };
