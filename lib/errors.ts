@@ -55,6 +55,7 @@ export const ERRORS = {
   APP_ID_TAKEN: { code: '409', status: 409, message: 'App id is already taken' },
   APP_KEY_TAKEN: { code: '409', status: 409, message: 'App key is already used by another app' },
   APP_TOO_MANY_KEYS: { code: '409', status: 409, message: 'App has too many live keys' },
+  PUSHER_UNAUTHORIZED: { code: '401', status: 401, message: 'Invalid Pusher request signature (auth_key, auth_timestamp within 600 s, auth_signature, body_md5)' },
   APPS_READ_ONLY: { code: '409', status: 409, message: 'Apps come from the config file here (apps.store.type "config"): edit apps.list and restart, or use the postgres store' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;
 

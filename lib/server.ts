@@ -26,6 +26,9 @@ import { createTrafficCounters } from './stats/traffic.js';
 import { createOperations } from './ops/operations.js';
 import { createNativeFrontEnd } from './native/front-end.js';
 import type { SockjsEndpoint } from './native/sockjs-server.js';
+import { AppDirectory } from './apps/app-directory.js';
+import { ConfigAppStore } from './apps/config-app-store.js';
+import { createPusherFrontEnd } from './pusher/front-end.js';
 
 /** What {@link createServer} takes. Only `config` is required. */
 export interface PushyServerOptions {
@@ -134,8 +137,12 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     instrumentTrigger: ops.instrumentTrigger,
     accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
   });
-  httpServer.on('request', createRouter([...native.routes, ...ops.routes], logger));
+  // Until the app store is wired here, the Pusher front end serves the apps of the config.
+  const apps = new AppDirectory({ store: new ConfigAppStore(config.apps.list), secretKey });
+  const pusher = createPusherFrontEnd({ apps, channels, broker, history, retention, logger, maxPresenceDataBytes: limits.maxPresenceDataBytes, maxPayload: limits.maxFrameBytes });
+  httpServer.on('request', createRouter([...native.routes, ...pusher.routes, ...ops.routes], logger));
   const endpoint = native.attach(httpServer);
+  pusher.attach(httpServer);
   // Known once listening (port 0 picks one); requests only come after that.
   let ownOrigins: string[] = [];
   httpServer.once('listening', () => (ownOrigins = listeningOrigins(server.url(), config.host)));
@@ -190,6 +197,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     // Still listening while the sockets close: a polling client needs one more request (a new
     // TCP connection, maybe) to collect its last events and the close frame.
     await within(endpoint.closeAll(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason), SHUTDOWN_GRACE_MS);
+    pusher.closeAll();
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeAllConnections();
     await stopped;
