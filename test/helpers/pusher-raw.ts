@@ -18,13 +18,13 @@ export class RawPusherClient {
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data: WebSocket.RawData) => {
       const frame = JSON.parse(data.toString()) as PusherWireFrame;
-      this.frames.push(frame);
-      for (const waiter of [...this.waiters]) {
-        if (waiter.match(frame)) {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          waiter.resolve(frame);
-        }
+      const waiter = this.waiters.find((candidate) => candidate.match(frame));
+      if (!waiter) {
+        this.frames.push(frame);
+        return;
       }
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve(frame);
     });
     ws.on('error', () => undefined);
     this.closed = new Promise((resolve) =>
