@@ -33,6 +33,8 @@ export interface PusherClientOptions {
   key?: string;
   /** Refuse every channel authorization (the callback gives an error). */
   refuse?: boolean;
+  /** Sign channel authorizations with a wrong secret (the server refuses them). */
+  badSecret?: boolean;
 }
 
 /**
@@ -42,6 +44,7 @@ export interface PusherClientOptions {
 export function pusherClient(server: TestServer, options: PusherClientOptions = {}): Pusher {
   const { port } = new URL(server.url);
   const sdk = pusherSdk(server);
+  const signer = options.badSecret ? new PusherServer({ appId: PUSHER_APP.id, key: PUSHER_APP.key, secret: 'not-the-secret', host: '127.0.0.1', port, useTLS: false }) : sdk;
   const transports = options.transports ?? ['ws'];
   return new PusherJs(options.key ?? PUSHER_APP.key, {
     cluster: 'mt1',
@@ -61,7 +64,7 @@ export function pusherClient(server: TestServer, options: PusherClientOptions = 
           callback(new Error('refused by the test'), null as never);
           return;
         }
-        const auth = channelName.startsWith('presence-') ? sdk.authorizeChannel(socketId, channelName, options.user ?? { user_id: 'u1' }) : sdk.authorizeChannel(socketId, channelName);
+        const auth = channelName.startsWith('presence-') ? signer.authorizeChannel(socketId, channelName, options.user ?? { user_id: 'u1' }) : signer.authorizeChannel(socketId, channelName);
         callback(null, auth as never);
       },
     },
