@@ -29,6 +29,7 @@ import type { SockjsEndpoint } from './native/sockjs-server.js';
 import { AppDirectory } from './apps/app-directory.js';
 import { ConfigAppStore } from './apps/config-app-store.js';
 import { createPusherFrontEnd } from './pusher/front-end.js';
+import { guardSockjsBodies } from './native/transports/sockjs-bodies.js';
 
 /** What {@link createServer} takes. Only `config` is required. */
 export interface PushyServerOptions {
@@ -143,6 +144,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   httpServer.on('request', createRouter([...native.routes, ...pusher.routes, ...ops.routes], logger));
   const endpoint = native.attach(httpServer);
   pusher.attach(httpServer);
+  // The Pusher HTTP fallbacks are SockJS too: their bodies are bounded the same way.
+  guardSockjsBodies(httpServer, { prefix: pusher.fallbackPrefix, maxBytes: limits.maxFrameBytes, logger });
   // Known once listening (port 0 picks one); requests only come after that.
   let ownOrigins: string[] = [];
   httpServer.once('listening', () => (ownOrigins = listeningOrigins(server.url(), config.host)));

@@ -2,7 +2,8 @@ import type { Server as HttpServer } from 'node:http';
 import type { Route } from '../http/router.js';
 import { PUSHER_CLOSES, PUSHER_PROTOCOL, type PusherClose } from './protocol.js';
 import { terminateConnectionsRoute } from './http-api/terminate-connections.js';
-import { PusherSession } from './session.js';
+import { PusherSession, type PusherTransport } from './session.js';
+import { attachPusherFallbacks, PUSHER_SOCKJS_PREFIX } from './sockjs-fallback.js';
 import type { PusherSessionDeps } from './session-deps.js';
 import { PusherSocketIds } from './socket-id.js';
 import { attachPusherWs, isOpen, messageText } from './ws-endpoint.js';
@@ -27,7 +28,12 @@ export interface PusherFrontEnd {
   readonly routes: Route[];
   /** Open sessions on this node. */
   readonly sessions: ReadonlySet<PusherSession>;
-  /** Takes the `/app/<key>` upgrades of the server; call after the native front end attached. */
+  /** SockJS prefix (a pattern) of the HTTP fallbacks, for the body guard the server puts in front of them. */
+  readonly fallbackPrefix: string;
+  /**
+   * Takes the `/app/<key>` upgrades and the `/pusher/app/<key>` fallbacks of the server; call
+   * after the native front end attached (SockJS wraps the request listeners present then).
+   */
   attach(httpServer: HttpServer): void;
   /** Closes every session (4200: pusher-js reconnects at once, to another node) and stops. */
   closeAll(): void;
@@ -50,7 +56,7 @@ export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
   let timer: NodeJS.Timeout | undefined;
 
   /** Opens a session for a socket of app key `key`, or says why not. */
-  const open = (key: string, query: URLSearchParams, transport: ConstructorParameters<typeof PusherSession>[2]): PusherSession | PusherClose => {
+  const open = (key: string, query: URLSearchParams, transport: PusherTransport): PusherSession | PusherClose => {
     const refusal = checkProtocol(query.get('protocol'));
     if (refusal) return refusal;
     const app = deps.apps.getByKey(key);
@@ -66,7 +72,9 @@ export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
   return {
     routes: [terminateConnectionsRoute({ apps: deps.apps, broker: deps.broker })],
     sessions,
+    fallbackPrefix: PUSHER_SOCKJS_PREFIX,
     attach(httpServer) {
+      attachPusherFallbacks({ httpServer, logger: deps.logger, open });
       detach = attachPusherWs({
         httpServer,
         maxPayload: deps.maxPayload,

@@ -81,3 +81,36 @@ describe('Pusher endpoint: connection', function () {
     await client.next('pusher:pong');
   });
 });
+
+describe('Pusher endpoint: HTTP fallbacks', function () {
+  this.timeout(20_000);
+  let server: TestServer;
+  const clients: Pusher[] = [];
+
+  before(async () => {
+    server = await startServer(pusherApps() as never);
+  });
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.disconnect();
+  });
+  after(() => server.close());
+
+  for (const transport of ['xhr_streaming', 'xhr_polling'] as const) {
+    it(`pusher-js over ${transport} subscribes, receives an event and a presence member`, async () => {
+      const client = pusherClient(server, { transports: [transport], user: { user_id: 'x1' } });
+      clients.push(client);
+      const socketId = await connected(client);
+      expect(socketId).to.match(/^\d+\.\d+$/);
+      const data = await new Promise<unknown>((resolve, reject) => {
+        const channel = client.subscribe('presence-fallback');
+        channel.bind('pusher:subscription_error', reject);
+        channel.bind('pusher:subscription_succeeded', () => {
+          channel.bind('news', resolve);
+          void server.server.channels.publish({ type: 'event', app: PUSHER_APP.id, channel: 'presence-fallback', event: 'news', data: '{"via":"http"}' });
+        });
+      });
+      expect(data).to.deep.equal({ via: 'http' });
+      expect((await server.server.channels.members('presence-fallback', PUSHER_APP.id)).map((member) => member.id)).to.deep.equal(['x1']);
+    });
+  }
+});
