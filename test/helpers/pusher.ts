@@ -18,7 +18,7 @@ export function pusherApps(settings: Record<string, unknown> = {}): { apps: unkn
 }
 
 /** The server SDK (`pusher` 5) pointed at a test server, for auth signatures and HTTP API calls. */
-export function pusherSdk(server: TestServer): PusherServer {
+export function pusherSdk(server: Pick<TestServer, 'url'>): PusherServer {
   const { port } = new URL(server.url);
   return new PusherServer({ appId: PUSHER_APP.id, key: PUSHER_APP.key, secret: PUSHER_APP.secret, host: '127.0.0.1', port, useTLS: false });
 }
@@ -41,7 +41,7 @@ export interface PusherClientOptions {
  * An unmodified pusher-js 8 client of a test server, whose channel authorizer and user
  * authenticator sign with the server SDK in process (a custom handler, as an app would write).
  */
-export function pusherClient(server: TestServer, options: PusherClientOptions = {}): Pusher {
+export function pusherClient(server: Pick<TestServer, 'url'>, options: PusherClientOptions = {}): Pusher {
   const { port } = new URL(server.url);
   const sdk = pusherSdk(server);
   const signer = options.badSecret ? new PusherServer({ appId: PUSHER_APP.id, key: PUSHER_APP.key, secret: 'not-the-secret', host: '127.0.0.1', port, useTLS: false }) : sdk;
