@@ -11,7 +11,7 @@ import { createChannelPolicy } from './channels/channel-policy.js';
 import { MemoryPresenceStore, type PresenceStore } from './presence/presence-store.js';
 import type { CommandRegistry, LoadReport } from './native/command-registry.js';
 import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
-import type { Connection } from './native/connection.js';
+import type { ConnectionInfo } from './stats/connections.js';
 import type { HistoryStore } from './history/history-store.js';
 import type { IdempotencyStore } from './history/idempotency-store.js';
 import { RetentionPolicy } from './history/retention.js';
@@ -116,8 +116,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     policy,
     traffic,
   });
-  // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
-  const connections = (): ReadonlySet<Connection> => endpoint.connections;
+  // Health, metrics and admin; they read the SockJS and Pusher connections (attached below) when asked.
+  const connections = (): ReadonlySet<ConnectionInfo> => (pusher.sessions.size === 0 ? endpoint.connections : new Set<ConnectionInfo>([...endpoint.connections, ...pusher.sessions]));
   const nodes = options.nodes ?? new MemoryNodeRegistry();
   const ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes });
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.

@@ -81,6 +81,7 @@ export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
         logger: deps.logger,
         onSocket: (ws, key, query) => {
           const opened = open(key, query, {
+            name: 'websocket',
             send: (text) => {
               if (isOpen(ws)) ws.send(text);
             },

@@ -23,6 +23,8 @@ import { authKeyOf, channelStringToSign, signinStringToSign, verifyPusherAuth } 
 
 /** What a session writes to: a WebSocket, or a SockJS connection of the HTTP fallbacks. */
 export interface PusherTransport {
+  /** Transport name, e.g. `websocket`, `xhr-streaming` (metrics and the dashboard count by it, prefixed `pusher-`). */
+  readonly name: string;
   send(text: string): void;
   close(code: number, reason: string): void;
   /** A transport-level ping (WebSocket), sent beside `pusher:ping`. */
@@ -65,6 +67,11 @@ export class PusherSession implements Subscriber<PusherFrame> {
     private readonly transport: PusherTransport,
     private readonly deps: PusherSessionDeps,
   ) {}
+
+  /** What metrics and the dashboard count it as: `pusher-<transport>`. */
+  get protocol(): string {
+    return `pusher-${this.transport.name}`;
+  }
 
   /** The app id: the channel namespace, shared with the app's native clients. */
   get app(): string {

@@ -46,6 +46,7 @@ export function attachPusherFallbacks(options: PusherFallbackOptions): sockjs.Se
         key = '';
       }
       const opened = options.open(key, new URLSearchParams(mark === -1 ? '' : target.slice(mark + 1)), {
+        name: conn.protocol,
         send: (text) => conn.write(text),
         close: (code, reason) => conn.close(String(code), reason),
       });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { connected, type Pusher, pusherApps, pusherClient, PUSHER_APP } from '../helpers/pusher.js';
 import { RawPusherClient } from '../helpers/pusher-raw.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { metric, scrape } from '../helpers/metrics.js';
 
 describe('Pusher endpoint: connection', function () {
   this.timeout(15_000);
@@ -27,6 +28,14 @@ describe('Pusher endpoint: connection', function () {
     raws.push(raw);
     const frame = await raw.next('pusher:connection_established');
     expect(JSON.parse(frame.data as string)).to.include({ activity_timeout: 120 });
+  });
+
+  it('counts Pusher connections in the metrics beside native ones, by transport', async () => {
+    const client = pusherClient(server);
+    clients.push(client);
+    await connected(client);
+    const samples = await scrape(`${server.url}/metrics`);
+    expect(metric(samples, 'pushy_connections', { transport: 'pusher-websocket' })).to.be.at.least(1);
   });
 
   it('answers pusher:ping with pusher:pong (an object)', async () => {
