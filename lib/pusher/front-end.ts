@@ -6,6 +6,7 @@ import { PusherSession, type PusherTransport } from './session.js';
 import { attachPusherFallbacks, PUSHER_SOCKJS_PREFIX } from './sockjs-fallback.js';
 import type { PusherSessionDeps } from './session-deps.js';
 import { PusherSocketIds } from './socket-id.js';
+import { SubscriptionCounts } from './subscription-counts.js';
 import { attachPusherWs, isOpen, messageText } from './ws-endpoint.js';
 
 /** Seconds of silence after which a client pings (sent in the handshake; Pusher recommends 120). */
@@ -50,6 +51,7 @@ function checkProtocol(value: string | null): PusherClose | undefined {
 /** Builds the Pusher front end on the channel core. */
 export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
   const sessions = new Set<PusherSession>();
+  const sessionDeps: PusherSessionDeps = { ...deps, counts: deps.counts ?? new SubscriptionCounts(deps.channels) };
   const ids = new PusherSocketIds();
   const activityTimeout = deps.activityTimeout ?? DEFAULT_ACTIVITY_TIMEOUT;
   let detach: (() => void) | undefined;
@@ -62,7 +64,7 @@ export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
     const app = deps.apps.getByKey(key);
     if (!app || !deps.apps.findSecret(key)) return PUSHER_CLOSES.APP_NOT_FOUND;
     if (!app.enabled) return PUSHER_CLOSES.APP_DISABLED;
-    const session = new PusherSession(ids.next(), app, transport, deps);
+    const session = new PusherSession(ids.next(), app, transport, sessionDeps);
     sessions.add(session);
     session.onClose(() => sessions.delete(session));
     session.start(activityTimeout);

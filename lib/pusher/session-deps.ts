@@ -6,6 +6,7 @@ import type { HistoryStore } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
 import type { WebhookEvent } from '../webhooks/webhook-event.js';
+import type { SubscriptionCounts } from './subscription-counts.js';
 
 /** What the Pusher front end needs of the apps: lookups by key, with rotation (an `AppDirectory` is one). */
 export interface PusherApps {
@@ -35,4 +36,6 @@ export interface PusherSessionDeps {
   /** Largest `channel_data` of a presence subscribe, in bytes. */
   maxPresenceDataBytes: number;
   webhooks?: PusherWebhooks;
+  /** Subscription counts of the apps that opt in (absent: none are sent). */
+  counts?: SubscriptionCounts;
 }

@@ -57,6 +57,8 @@ export class PusherSession implements Subscriber<PusherFrame> {
   private readonly clientEvents = new TokenBucket(CLIENT_EVENTS_PER_SECOND, CLIENT_EVENTS_PER_SECOND);
   /** Channels whose subscription the client did not ask for (the signed-in user's own): no success frame. */
   private readonly silent = new Set<string>();
+  /** Channels whose subscription counts this session takes part in. */
+  private readonly counted = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
   private readonly closeListeners: Array<() => void> = [];
@@ -146,7 +148,10 @@ export class PusherSession implements Subscriber<PusherFrame> {
   gone(): void {
     if (!this.isOpen) return;
     this.isOpen = false;
-    void this.deps.channels.removeSubscriber(this);
+    const counted = [...this.counted];
+    void this.deps.channels.removeSubscriber(this).then(() => {
+      for (const channel of counted) this.deps.counts?.left(this, channel);
+    });
     for (const listener of this.closeListeners) listener();
   }
 
@@ -166,7 +171,7 @@ export class PusherSession implements Subscriber<PusherFrame> {
     this.send(encodeStringDataFrame('pusher_internal:subscription_succeeded', {}, channel));
   }
 
-  deliver(frame: PusherFrame): void {
+  deliver(frame: PusherFrame | string): void {
     if (frame === TERMINATE_FRAME) {
       this.closeWith(PUSHER_CLOSES.UNAUTHORIZED);
       return;
@@ -260,7 +265,12 @@ export class PusherSession implements Subscriber<PusherFrame> {
       this.send(encodeSubscriptionError(channel, error.message, status));
       return;
     }
-    if (kind.cache && this.subscriptions.has(channel)) await this.sendCached(channel);
+    if (!this.subscriptions.has(channel)) return;
+    if (kind.cache) await this.sendCached(channel);
+    if (kind.access !== 'presence' && this.deps.counts && this.current.enableSubscriptionCount) {
+      this.counted.add(channel);
+      this.deps.counts.joined(this, channel);
+    }
   }
 
   /** The presence data of a verified presence subscribe; undefined (and the error sent) otherwise. */
@@ -322,6 +332,7 @@ export class PusherSession implements Subscriber<PusherFrame> {
     // The user's own channel stays: it carries terminations.
     if (pusherChannelKind(channel).access === 'user' || !this.subscriptions.has(channel)) return;
     await this.deps.channels.unsubscribe(this, channel).catch(() => undefined);
+    if (this.counted.delete(channel)) this.deps.counts?.left(this, channel);
   }
 
   private async signin(data: unknown): Promise<void> {

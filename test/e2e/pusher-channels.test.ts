@@ -25,7 +25,7 @@ describe('Pusher endpoint: channels, client events, users', function () {
   };
 
   before(async () => {
-    server = await startServer(pusherApps({ enableClientEvents: true }) as never);
+    server = await startServer(pusherApps({ enableClientEvents: true, enableSubscriptionCount: true }) as never);
   });
   afterEach(() => {
     for (const made of clients.splice(0)) made.disconnect();
@@ -82,6 +82,21 @@ describe('Pusher endpoint: channels, client events, users', function () {
     first.disconnect();
     expect((await removed).data).to.deep.equal({ id: '7', info: { name: 'Seven' } });
     expect(await server.server.channels.members('presence-room', PUSHER_APP.id)).to.have.length(1);
+  });
+
+  it('sends pusher_internal:subscription_count on subscribe and unsubscribe (this node\'s count)', async () => {
+    const a = client();
+    a.subscribe('counted');
+    const first = nextEvent(a, 'counted', 'pusher:subscription_count');
+    await subscribed(a, 'counted');
+    expect((await first).data).to.deep.equal({ subscription_count: 1 });
+    const second = nextEvent(a, 'counted', 'pusher:subscription_count');
+    const b = client();
+    await subscribed(b, 'counted');
+    expect((await second).data).to.deep.equal({ subscription_count: 2 });
+    const third = nextEvent(a, 'counted', 'pusher:subscription_count');
+    b.unsubscribe('counted');
+    expect((await third).data).to.deep.equal({ subscription_count: 1 });
   });
 
   it('sends a cache channel its last triggered event, or pusher:cache_miss', async () => {
