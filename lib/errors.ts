@@ -57,6 +57,7 @@ export const ERRORS = {
   APP_TOO_MANY_KEYS: { code: '409', status: 409, message: 'App has too many live keys' },
   APP_TOO_MANY_CONNECTIONS: { code: '429', status: 429, message: 'The app has reached its connection limit (maxConnections) on this server' },
   APP_RATE_LIMITED: { code: '429', status: 429, message: "Too many events from this app's backends (limits.backendEventsPerSecond)" },
+  PUSHER_UNAUTHORIZED: { code: '401', status: 401, message: 'Invalid Pusher request signature (auth_key, auth_timestamp within 600 s, auth_signature, body_md5)' },
   APPS_READ_ONLY: { code: '409', status: 409, message: 'Apps come from the config file here (apps.store.type "config"): edit apps.list and restart, or use the postgres store' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;
 

@@ -11,7 +11,7 @@ import { createChannelPolicy } from './channels/channel-policy.js';
 import { MemoryPresenceStore, type PresenceStore } from './presence/presence-store.js';
 import type { CommandRegistry, LoadReport } from './native/command-registry.js';
 import { ConfigError, generateSecretKey, type PushyConfig } from './config.js';
-import type { Connection } from './native/connection.js';
+import type { ConnectionInfo } from './stats/connections.js';
 import type { HistoryStore } from './history/history-store.js';
 import type { IdempotencyStore } from './history/idempotency-store.js';
 import { RetentionPolicy } from './history/retention.js';
@@ -29,6 +29,8 @@ import type { SockjsEndpoint } from './native/sockjs-server.js';
 import { AppDirectory } from './apps/app-directory.js';
 import { openAppStore } from './apps/open-app-store.js';
 import { AppCounters } from './stats/app-counters.js';
+import { createPusherFrontEnd } from './pusher/front-end.js';
+import { guardSockjsBodies } from './native/transports/sockjs-bodies.js';
 
 /** What {@link createServer} takes. Only `config` is required. */
 export interface PushyServerOptions {
@@ -133,8 +135,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     appLimits: (app) => apps.get(app)?.limits,
     onLimitRefusal: (app, name) => appCounters.refusal(app, name),
   });
-  // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
-  const connections = (): ReadonlySet<Connection> => endpoint.connections;
+  // Health, metrics and admin; they read the SockJS and Pusher connections (attached below) when asked.
+  const connections = (): ReadonlySet<ConnectionInfo> => (pusher.sessions.size === 0 ? endpoint.connections : new Set<ConnectionInfo>([...endpoint.connections, ...pusher.sessions]));
   const nodes = options.nodes ?? new MemoryNodeRegistry();
   const ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes, apps, appCounters });
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
@@ -157,8 +159,12 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     instrumentTrigger: ops.instrumentTrigger,
     accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
   });
-  httpServer.on('request', createRouter([...native.routes, ...ops.routes], logger));
+  const pusher = createPusherFrontEnd({ apps, channels, broker, history, retention, logger, maxPresenceDataBytes: limits.maxPresenceDataBytes, maxPayload: limits.maxFrameBytes });
+  httpServer.on('request', createRouter([...native.routes, ...pusher.routes, ...ops.routes], logger));
   const endpoint = native.attach(httpServer);
+  pusher.attach(httpServer);
+  // The Pusher HTTP fallbacks are SockJS too: their bodies are bounded the same way.
+  guardSockjsBodies(httpServer, { prefix: pusher.fallbackPrefix, maxBytes: limits.maxFrameBytes, logger });
   // Known once listening (port 0 picks one); requests only come after that.
   let ownOrigins: string[] = [];
   httpServer.once('listening', () => (ownOrigins = listeningOrigins(server.url(), config.host)));
@@ -214,6 +220,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     // Still listening while the sockets close: a polling client needs one more request (a new
     // TCP connection, maybe) to collect its last events and the close frame.
     await within(endpoint.closeAll(SHUTDOWN_CLOSE.code, SHUTDOWN_CLOSE.reason), SHUTDOWN_GRACE_MS);
+    pusher.closeAll();
     const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeAllConnections();
     await stopped;

@@ -126,6 +126,8 @@ const settingsShape = {
   enabled: z.boolean().optional(),
   enableClientEvents: z.boolean().optional(),
   enableUserAuthentication: z.boolean().optional(),
+  /** Pusher clients get `pusher_internal:subscription_count` on their non-presence channels (this node's count). */
+  enableSubscriptionCount: z.boolean().optional(),
   /** Most open connections of this app on one node; absent: only the node's `limits.maxConnections`. */
   maxConnections: count.optional(),
   limits: appLimitsSchema.optional(),
@@ -190,6 +192,8 @@ export interface App {
   readonly enabled: boolean;
   readonly enableClientEvents: boolean;
   readonly enableUserAuthentication: boolean;
+  /** Pusher subscription counts are sent (absent: not). */
+  readonly enableSubscriptionCount?: boolean;
   /** Most open connections of this app on one node; absent: only the node's limit. */
   readonly maxConnections?: number;
   readonly limits: Readonly<AppLimits>;
@@ -211,6 +215,7 @@ export function toApp(input: {
   enabled?: boolean;
   enableClientEvents?: boolean;
   enableUserAuthentication?: boolean;
+  enableSubscriptionCount?: boolean;
   maxConnections?: number | null;
   limits?: Readonly<AppLimits>;
   webhooks?: readonly AppWebhook[];
@@ -227,6 +232,8 @@ export function toApp(input: {
     keys: keys.map((pair) => (pair.expiresAt === undefined ? { key: pair.key, secret: pair.secret } : { key: pair.key, secret: pair.secret, expiresAt: pair.expiresAt })),
   };
   if (input.maxConnections !== undefined && input.maxConnections !== null) app.maxConnections = input.maxConnections;
+  // Only when on, so that apps without it look as they did.
+  if (input.enableSubscriptionCount === true) app.enableSubscriptionCount = true;
   return app;
 }
 

@@ -16,6 +16,8 @@ export interface ChannelEventMessage {
   data: unknown;
   /** Connection that must not receive it (the trigger's `socket_id`). */
   excludeSocketId?: string;
+  /** The signed-in user who sent it, on a client event of a presence channel (Pusher's `user_id`). */
+  userId?: string;
   /** Position in the channel's history, assigned once on the publishing node (none on `pushy:` events). */
   offset?: number;
   /** Epoch of the channel's history that `offset` belongs to. */

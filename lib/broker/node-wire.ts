@@ -25,6 +25,7 @@ const wireSchema = z.object({
   /** `data` was written as a RawJson's text, to be taken back from the payload as is (see {@link RAW_DATA}). */
   raw: z.literal(true).optional(),
   excludeSocketId: z.string().optional(),
+  userId: z.string().optional(),
   offset: z.number().int().nonnegative().optional(),
   epoch: z.string().optional(),
 });

@@ -47,6 +47,8 @@ export interface AppChannelLimits {
 export interface SubscribeOptions {
   /** Where the client left off: the events after it are replayed when history still has them all. */
   since?: StreamPosition;
+  /** The channel-name rule of the subscriber's front end, when it is not the native one (Pusher's is case-sensitive and takes `#server-to-user-…`). */
+  policy?: ChannelPolicy;
 }
 
 /** Counts for leak checks and metrics. */
@@ -119,7 +121,7 @@ export class ChannelManager {
       this.deps.onLimitRefusal?.(subscriber.app, 'TOO_MANY_SUBSCRIPTIONS');
       throw new PushyError('TOO_MANY_SUBSCRIPTIONS');
     }
-    const name = this.policy.check(channel);
+    const name = (options.policy ?? this.policy).check(channel);
     if (!name.ok) throw new PushyError('INVALID_CHANNEL', name.tooLong ? `Channel name ${name.reason}` : undefined);
     const { app } = subscriber;
     const key = channelKey(app, channel);
