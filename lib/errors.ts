@@ -56,6 +56,9 @@ export const ERRORS = {
   APP_KEY_TAKEN: { code: '409', status: 409, message: 'App key is already used by another app' },
   APP_TOO_MANY_KEYS: { code: '409', status: 409, message: 'App has too many live keys' },
   APPS_READ_ONLY: { code: '409', status: 409, message: 'Apps come from the config file here (apps.store.type "config"): edit apps.list and restart, or use the postgres store' },
+  API_UNAUTHORIZED: { code: '401', status: 401, message: 'Invalid request signature' },
+  API_RATE_LIMITED: { code: '429', status: 429, message: 'Too many API requests for this app; slow down' },
+  EVENT_DATA_TOO_LARGE: { code: '413', status: 413, message: 'Event data too large' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;
 
 /** A key of the catalogue, e.g. `'INVALID_CHANNEL'`. */

@@ -25,6 +25,9 @@ import { ListenError } from './errors.js';
 import { createTrafficCounters } from './stats/traffic.js';
 import { createOperations } from './ops/operations.js';
 import { createNativeFrontEnd } from './native/front-end.js';
+import { createPusherHttpApi } from './pusher/http-api/index.js';
+import { AppDirectory } from './apps/app-directory.js';
+import { ConfigAppStore } from './apps/config-app-store.js';
 import type { SockjsEndpoint } from './native/sockjs-server.js';
 
 /** What {@link createServer} takes. Only `config` is required. */
@@ -134,7 +137,10 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     instrumentTrigger: ops.instrumentTrigger,
     accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
   });
-  httpServer.on('request', createRouter([...native.routes, ...ops.routes], logger));
+  // Until the app directory is wired into the server (issue #13), the Pusher API reads the configured apps.
+  const apps = new AppDirectory({ store: new ConfigAppStore(config.apps.list), secretKey });
+  const pusherApi = createPusherHttpApi({ apps, channels, nodes, presence, replays, logger, gate: triggers });
+  httpServer.on('request', createRouter([...native.routes, ...pusherApi, ...ops.routes], logger));
   const endpoint = native.attach(httpServer);
   // Known once listening (port 0 picks one); requests only come after that.
   let ownOrigins: string[] = [];
