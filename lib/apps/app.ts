@@ -97,7 +97,7 @@ export const appLimitsSchema = z.strictObject({
   maxBatchEvents: count.optional(),
   /** Pusher HTTP API: longest event name, in characters (default 200). */
   maxEventNameLength: count.optional(),
-  /** Pusher HTTP API: requests per second this app's backends may make, on each node (default 1000). */
+  /** Pusher HTTP API: requests per second this app's backends may make, on each node (default 10000). */
   apiRequestsPerSecond: count.optional(),
 });
 export type AppLimits = z.infer<typeof appLimitsSchema>;

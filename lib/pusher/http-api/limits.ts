@@ -16,13 +16,16 @@ export interface ApiLimits {
   apiRequestsPerSecond: number;
 }
 
-/** Pusher's own limits (../shared/PUSHER.md B), and a request rate generous for one backend. */
+/**
+ * Pusher's own limits (../shared/PUSHER.md B), and a request rate above what one node serves, so
+ * that only an app given its own rate is slowed down.
+ */
 export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = {
   maxEventDataBytes: 10 * 1024,
   maxEventChannels: 100,
   maxBatchEvents: 10,
   maxEventNameLength: 200,
-  apiRequestsPerSecond: 1000,
+  apiRequestsPerSecond: 10_000,
 };
 
 /** The API limits of an app. */
