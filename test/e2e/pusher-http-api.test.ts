@@ -222,8 +222,11 @@ describe('e2e: Pusher HTTP API', function () {
         expect(await sdkStatus(sdk.trigger('c', 'e', '1'))).to.equal(200);
         expect(await sdkStatus(sdk.trigger('c', 'e', '2'))).to.equal(200);
         expect(await sdkStatus(sdk.trigger('c', 'e', '3'))).to.equal(429);
-        // Another app is not slowed down by this one.
+        // Another app is not slowed down by this one, nor this one's budget used by unsigned requests.
         expect(await sdkStatus(pusherSdk(srv.url, SHOP).trigger('c', 'e', '4'))).to.equal(200);
+        clock.tick(1000);
+        for (let i = 0; i < 3; i += 1) expect(await sdkStatus(pusherSdk(srv.url, { ...SLOW, secret: 'guessed' }).trigger('c', 'e', 'x'))).to.equal(401);
+        expect(await sdkStatus(sdk.trigger('c', 'e', '4b'))).to.equal(200);
         clock.tick(1000);
         expect(await sdkStatus(sdk.trigger('c', 'e', '5'))).to.equal(200);
       } finally {

@@ -52,7 +52,6 @@ export function pusherApiRoutes(deps: PusherApiDeps): Route[] {
   async function accept(ctx: RouteContext, maxBody: (limits: ApiLimits) => number): Promise<{ app: App; limits: ApiLimits; body: string; verified: VerifiedRequest }> {
     const app = findApiApp(deps.apps, ctx.params.app ?? '');
     const limits = apiLimitsOf(app);
-    rates.take(app, limits.apiRequestsPerSecond);
     const body = await readBody(ctx.req, maxBody(limits));
     const method = ctx.req.method ?? 'GET';
     // The path as sent, not as URL parsing would rewrite it: that is what the SDKs sign.
@@ -60,6 +59,8 @@ export function pusherApiRoutes(deps: PusherApiDeps): Route[] {
     const mark = target.indexOf('?');
     const path = mark === -1 ? target : target.slice(0, mark);
     const verified = verifyApiRequest(app, { method, path, query: new URLSearchParams(ctx.search), body }, now());
+    // Counted once signed: requests nobody signed cannot use up the app's budget and lock its backend out.
+    rates.take(app, limits.apiRequestsPerSecond);
     return { app, limits, body, verified };
   }
 
