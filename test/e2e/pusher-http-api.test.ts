@@ -116,6 +116,10 @@ describe('e2e: Pusher HTTP API', function () {
       expect(await withInfo.json()).to.deep.equal({ batch: [{ subscription_count: 1 }, {}] });
     });
 
+    it("takes the SDK's sendToUser (an event to #server-to-user-<id>)", async () => {
+      expect(await sdkStatus(pusherSdk(srv.url, SHOP).sendToUser('42', 'note', { text: 'hi' }))).to.equal(200);
+    });
+
     it('keeps apps apart: an event of another app does not reach the default app', async () => {
       const client = await connect('shared-name');
       await pusherSdk(srv.url, SHOP).trigger('shared-name', 'shop-event', 'x');
@@ -232,6 +236,23 @@ describe('e2e: Pusher HTTP API', function () {
       } finally {
         clock.restore();
       }
+    });
+
+    it('answers hostile requests with clear errors and keeps serving', async () => {
+      const base = `${srv.url}/apps/3/events`;
+      const cases: Array<[string, RequestInit, number]> = [
+        [`${base}`, { method: 'POST', body: '{}' }, 401],
+        [`${base}?auth_key=shop-key&auth_timestamp=1&auth_version=1.0&auth_signature=zz`, { method: 'POST', body: '{}' }, 400],
+        [`${base}?auth_key=shop-key&auth_key=shop-key&auth_timestamp=1&auth_version=1.0&auth_signature=${'a'.repeat(64)}`, { method: 'POST' }, 400],
+        [`${base}?auth_key=shop-key`, { method: 'POST', body: 'x'.repeat(200 * 1024) }, 413],
+        [`${srv.url}/apps/${'9'.repeat(65)}/events`, { method: 'POST' }, 404],
+        [`${srv.url}/apps/3/events`, { method: 'GET' }, 405],
+      ];
+      for (const [url, init, status] of cases) expect((await fetch(url, init)).status, url.slice(0, 120)).to.equal(status);
+      const deep = JSON.stringify({ name: 'e', channel: 'c', data: 'x', extra: JSON.parse('['.repeat(100) + ']'.repeat(100)) });
+      expect((await signedApiRequest(srv.url, SHOP, { method: 'POST', path: '/apps/3/events', body: deep })).status).to.equal(400);
+      expect((await signedApiRequest(srv.url, SHOP, { method: 'GET', path: '/apps/3/channels/%E0%A4%A' })).status).to.equal(400);
+      expect(await sdkStatus(pusherSdk(srv.url, SHOP).trigger('c', 'e', 'still here'))).to.equal(200);
     });
 
     it('answers 400 for a body that is not JSON, and keeps serving', async () => {
