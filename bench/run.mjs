@@ -172,14 +172,16 @@ async function triggerRun(name) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   log(`${name}: trigger throughput on ${port}`);
-  const server = name === 'pushy' ? await startPushy(port) : await startBaseline('bare-http.mjs', port);
+  const server = name === 'bare' ? await startBaseline('bare-http.mjs', port) : await startPushy(port);
+  // `pusher`: the same server, its Pusher HTTP API events endpoint instead of the native trigger.
+  const mode = name === 'pusher' ? 'pusher' : 'native';
   try {
     await sleep(300);
     const cpu0 = cpuUs(server.pid);
     // Two client processes, so that the HTTP client is less of the bottleneck than the server.
     const loads = await Promise.all(
       [0, 1].map(async () => {
-        const client = spawnNode([path.join(here, 'lib', 'trigger-load.mjs'), base, SECRET, P.triggerRequests / 2, P.triggerConcurrency / 2]);
+        const client = spawnNode([path.join(here, 'lib', 'trigger-load.mjs'), base, SECRET, P.triggerRequests / 2, P.triggerConcurrency / 2, mode]);
         let out = '';
         client.stdout.on('data', (chunk) => (out += chunk));
         client.stderr.on('data', (chunk) => process.stderr.write(chunk));
@@ -223,9 +225,9 @@ try {
     if (only && !only.includes(name)) continue;
     results.fanout[name] = await fanoutRun(name);
   }
-  for (const name of ['pushy', 'bare']) {
-    // `--only triggers` runs this pair alone (scenario 4).
-    if (only && !only.includes(name) && !only.includes('triggers') && !(name === 'bare' && only.includes('pushy'))) continue;
+  for (const name of ['pushy', 'pusher', 'bare']) {
+    // `--only triggers` runs these alone (scenario 4); `pusher` is Pushy's Pusher HTTP API.
+    if (only && !only.includes(name) && !only.includes('triggers') && !((name === 'bare' || name === 'pusher') && only.includes('pushy'))) continue;
     results.triggers[name] = await triggerRun(name);
   }
 } finally {

@@ -59,6 +59,9 @@ export const ERRORS = {
   APP_RATE_LIMITED: { code: '429', status: 429, message: "Too many events from this app's backends (limits.backendEventsPerSecond)" },
   PUSHER_UNAUTHORIZED: { code: '401', status: 401, message: 'Invalid Pusher request signature (auth_key, auth_timestamp within 600 s, auth_signature, body_md5)' },
   APPS_READ_ONLY: { code: '409', status: 409, message: 'Apps come from the config file here (apps.store.type "config"): edit apps.list and restart, or use the postgres store' },
+  API_UNAUTHORIZED: { code: '401', status: 401, message: 'Invalid request signature' },
+  API_RATE_LIMITED: { code: '429', status: 429, message: 'Too many API requests for this app; slow down' },
+  EVENT_DATA_TOO_LARGE: { code: '413', status: 413, message: 'Event data too large' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;
 
 /** A key of the catalogue, e.g. `'INVALID_CHANNEL'`. */

@@ -25,6 +25,7 @@ import { ListenError } from './errors.js';
 import { createTrafficCounters } from './stats/traffic.js';
 import { createOperations } from './ops/operations.js';
 import { createNativeFrontEnd } from './native/front-end.js';
+import { createPusherHttpApi } from './pusher/http-api/index.js';
 import type { SockjsEndpoint } from './native/sockjs-server.js';
 import { AppDirectory } from './apps/app-directory.js';
 import { openAppStore } from './apps/open-app-store.js';
@@ -160,7 +161,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
   });
   const pusher = createPusherFrontEnd({ apps, channels, broker, history, retention, logger, maxPresenceDataBytes: limits.maxPresenceDataBytes, maxPayload: limits.maxFrameBytes });
-  httpServer.on('request', createRouter([...native.routes, ...pusher.routes, ...ops.routes], logger));
+  const pusherApi = createPusherHttpApi({ apps, channels, nodes, presence, replays, logger, gate: triggers });
+  httpServer.on('request', createRouter([...native.routes, ...pusher.routes, ...pusherApi, ...ops.routes], logger));
   const endpoint = native.attach(httpServer);
   pusher.attach(httpServer);
   // The Pusher HTTP fallbacks are SockJS too: their bodies are bounded the same way.

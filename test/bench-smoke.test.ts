@@ -35,6 +35,7 @@ describe('bench harness (quick smoke run)', function () {
     }
     for (const name of ['pushy', 'sockjs']) expect(results.fanout[name].xhr.timedOut, `${name} xhr`).to.equal(false);
     expect(results.triggers.pushy.statuses).to.deep.equal({ 200: results.meta.params.triggerRequests });
+    expect(results.triggers.pusher.statuses, 'Pusher HTTP API events').to.deep.equal({ 200: results.meta.params.triggerRequests });
     for (const row of results.rows) expect(row.pushy, row.metric).to.be.a('number');
     expect(readFileSync(path.join(out, 'latest.svg'), 'utf8')).to.match(/^<svg[\s\S]*<\/svg>\n$/);
   });

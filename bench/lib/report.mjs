@@ -50,6 +50,11 @@ export function buildRows(results) {
     }),
     finish({ metric: 'Server CPU per trigger', unit: 'us', better: 'lower', pushy: t.pushy?.cpuUsPerRequest, baselines: t.bare ? { bare: t.bare.cpuUsPerRequest } : {} }),
   );
+  if (t.pusher) {
+    // Issue #15's target is the native trigger's CPU (the row above), not a baseline's.
+    rows.push(finish({ metric: 'Server CPU per Pusher API event', unit: 'us', better: 'lower', pushy: t.pusher.cpuUsPerRequest, baselines: t.bare ? { bare: t.bare.cpuUsPerRequest } : {} }));
+    if (t.pushy) rows.at(-1).vsNativeTrigger = t.pusher.cpuUsPerRequest / t.pushy.cpuUsPerRequest;
+  }
   return rows;
 }
 

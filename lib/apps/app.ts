@@ -89,6 +89,16 @@ export const appLimitsSchema = z.strictObject({
   backendEventsPerSecond: count.optional(),
   /** Client events per second one connection of this app may send. */
   clientEventsPerSecond: count.optional(),
+  /** Pusher HTTP API: largest event `data`, in bytes (default 10240, Pusher's). */
+  maxEventDataBytes: count.optional(),
+  /** Pusher HTTP API: most channels one event goes to (default 100). */
+  maxEventChannels: count.optional(),
+  /** Pusher HTTP API: most events in one `batch_events` request (default 10). */
+  maxBatchEvents: count.optional(),
+  /** Pusher HTTP API: longest event name, in characters (default 200). */
+  maxEventNameLength: count.optional(),
+  /** Pusher HTTP API: requests per second this app's backends may make, on each node (default 10000). */
+  apiRequestsPerSecond: count.optional(),
 });
 export type AppLimits = z.infer<typeof appLimitsSchema>;
 

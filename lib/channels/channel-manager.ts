@@ -307,6 +307,16 @@ export class ChannelManager {
     return counts;
   }
 
+  /**
+   * Local subscribers per channel of every app, by channel key (`channelKey(app, channel)`): what
+   * this node publishes to the node registry, so that any node can count an app's channels.
+   */
+  localSubscriberCountsByKey(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [key, channel] of this.channels) if (channel.subscribers.size > 0) counts.set(key, channel.subscribers.size);
+    return counts;
+  }
+
   /** Names of an app's channels with local subscribers. */
   channelNames(app = DEFAULT_APP): string[] {
     const names: string[] = [];

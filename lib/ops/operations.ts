@@ -102,7 +102,8 @@ export function createOperations(deps: OperationsDeps): Operations {
       history?.start();
       nodes.start(
         () => nodeView(view),
-        () => channels.localSubscriberCounts(),
+        // Every app's channels, by channel key: the Pusher HTTP API counts any app's cluster-wide.
+        () => channels.localSubscriberCountsByKey(),
       );
     },
     async drain() {
