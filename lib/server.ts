@@ -26,6 +26,12 @@ import { createTrafficCounters } from './stats/traffic.js';
 import { createOperations } from './ops/operations.js';
 import { createNativeFrontEnd } from './native/front-end.js';
 import type { SockjsEndpoint } from './native/sockjs-server.js';
+import { AppDirectory } from './apps/app-directory.js';
+import { ConfigAppStore } from './apps/config-app-store.js';
+import { MemoryOccupancyStore, type OccupancyStore } from './occupancy/occupancy-store.js';
+import type { RedisConnection } from './redis/redis-connection.js';
+import { createServerWebhooks } from './webhooks/server-webhooks.js';
+import type { Webhooks } from './webhooks/webhooks.js';
 
 /** What {@link createServer} takes. Only `config` is required. */
 export interface PushyServerOptions {
@@ -47,6 +53,12 @@ export interface PushyServerOptions {
   replays?: SignatureReplayStore;
   /** Where the admin API finds this node's peers (default: none, this node alone). */
   nodes?: NodeRegistry;
+  /** Which channels have subscribers anywhere, for webhooks (default: in memory, this node alone). */
+  occupancy?: OccupancyStore;
+  /** The Redis adapter's connection: webhooks then queue in Redis, shared by the cluster. */
+  redis?: RedisConnection;
+  /** The apps (default: the default app and `apps.list`, with `webhooks.defaultApp`). */
+  apps?: AppDirectory;
 }
 
 /** A running (or ready to listen) Pushy server. */
@@ -62,6 +74,8 @@ export interface PushyServer {
   readonly sockjs: SockjsEndpoint;
   /** What loading `commandsDir` gave. */
   readonly commandsReport: LoadReport;
+  /** Every app's webhooks: front ends emit `client_event` and `cache_miss` here. */
+  readonly webhooks: Webhooks;
   /** Starts listening on the configured host and port; rejects with a {@link ListenError}. */
   listen(): Promise<AddressInfo>;
   /** `http(s)://host:port` once listening. */
@@ -101,6 +115,9 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const { limits } = config;
   const traffic = createTrafficCounters();
   const policy = createChannelPolicy({ maxNameLength: limits.maxChannelNameLength });
+  const apps = options.apps ?? new AppDirectory({ store: new ConfigAppStore(config.apps.list), secretKey, defaultAppWebhooks: config.webhooks.defaultApp });
+  const occupancy = options.occupancy ?? new MemoryOccupancyStore();
+  const webhooks = createServerWebhooks({ config, apps, logger, occupancy, redis: options.redis && { connection: options.redis, nodeId: broker.nodeId } });
   const channels = new ChannelManager({
     broker,
     presence,
@@ -111,6 +128,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     maxPresenceMembers: limits.maxPresenceMembers,
     policy,
     traffic,
+    hooks: webhooks.sources,
   });
   // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
@@ -152,6 +170,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     commands,
     sockjs: endpoint,
     commandsReport,
+    webhooks: webhooks.webhooks,
     listen: () =>
       new Promise<AddressInfo>((resolve, reject) => {
         const failed = (error: NodeJS.ErrnoException): void => reject(new ListenError(`${config.host}:${config.port}`, error));
@@ -196,6 +215,9 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     await ops.close();
     // Presence first: a shared store announces this node's leaving members through the broker.
     await presence.close();
+    // Removals still waiting are settled and queued, and the queue handed over, while Redis is up.
+    await webhooks.close();
+    await occupancy.close();
     await broker.close();
     await history.close();
     await idempotency.close();

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { JoinResult, Member, PresenceStore } from '../presence/presence-store.js';
 import type { TrafficCounters } from '../stats/traffic.js';
 import { DEFAULT_CHANNEL_POLICY, RESERVED_EVENT_PREFIX, channelKind, type ChannelKind, type ChannelPolicy } from './channel-policy.js';
+import type { ChannelHooks } from './channel-hooks.js';
 import { FrameCache } from './frame-cache.js';
 import type { SubscribeOutcome, Subscriber } from './subscriber.js';
 
@@ -31,6 +32,8 @@ export interface ChannelManagerDeps {
   maxPresenceMembers?: number;
   /** The channel-name rule a subscribe must pass (default: the protocol's own). */
   policy?: ChannelPolicy;
+  /** Who follows channels opening and closing on this node and members coming and going (webhooks). */
+  hooks?: ChannelHooks;
 }
 
 /** Options of {@link ChannelManager.subscribe}. */
@@ -89,6 +92,8 @@ export class ChannelManager {
     deps.presence.onChange?.((change) => {
       const { app, channel } = parseChannelKey(change.channel);
       const event = change.kind === 'add' ? 'member-added' : 'member-removed';
+      if (change.kind === 'add') this.deps.hooks?.memberAdded?.(app, channel, change.member);
+      else this.deps.hooks?.memberRemoved?.(app, channel, change.member);
       void this.announce({ type: 'presence', app, channel, event, member: change.member }, 'could not publish a presence change');
     });
   }
@@ -140,6 +145,7 @@ export class ChannelManager {
           await this.deps.presence.leave(key, memberKey, subscriber.id);
           throw new PushyError('PRESENCE_CHANNEL_FULL', `Presence channel is full (${this.deps.maxPresenceMembers} members)`);
         }
+        if (joined.first) this.deps.hooks?.memberAdded?.(app, channel, member);
         if (!stillSubscribed()) {
           // The subscriber went away (or unsubscribed) while we were joining: undo the join.
           await this.leavePresence(app, channel, memberKey, subscriber.id);
@@ -381,6 +387,7 @@ export class ChannelManager {
     if (!channel) {
       channel = { app, name, kind: channelKind(name), subscribers: new Map(), brokerReady: this.deps.broker.subscribe(key) };
       this.channels.set(key, channel);
+      this.deps.hooks?.channelOpened?.(app, name);
     }
     channel.subscribers.set(local.subscriber.id, local);
     // Every subscriber waits for the broker subscription, not only the first: its history read
@@ -394,12 +401,14 @@ export class ChannelManager {
     channel.subscribers.delete(subscriber.id);
     if (channel.subscribers.size > 0) return;
     this.channels.delete(key);
+    this.deps.hooks?.channelClosed?.(channel.app, channel.name);
     await this.deps.broker.unsubscribe(key);
   }
 
   private async leavePresence(app: string, channel: string, memberKey: string, subscriberId: string): Promise<void> {
     const left = await this.deps.presence.leave(channelKey(app, channel), memberKey, subscriberId);
     if (left.last && left.member) {
+      this.deps.hooks?.memberRemoved?.(app, channel, left.member);
       await this.deps.broker.publish({ type: 'presence', app, channel, event: 'member-removed', member: left.member });
     }
   }
