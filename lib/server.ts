@@ -32,6 +32,7 @@ import { MemoryOccupancyStore, type OccupancyStore } from './occupancy/occupancy
 import type { RedisConnection } from './redis/redis-connection.js';
 import { createServerWebhooks } from './webhooks/server-webhooks.js';
 import type { Webhooks } from './webhooks/webhooks.js';
+import { frontEndWebhooks, type FrontEndWebhooks } from './webhooks/front-end-webhooks.js';
 
 /** What {@link createServer} takes. Only `config` is required. */
 export interface PushyServerOptions {
@@ -74,8 +75,10 @@ export interface PushyServer {
   readonly sockjs: SockjsEndpoint;
   /** What loading `commandsDir` gave. */
   readonly commandsReport: LoadReport;
-  /** Every app's webhooks: front ends emit `client_event` and `cache_miss` here. */
+  /** Every app's webhooks (and their `stats`): embedders emit anything here. */
   readonly webhooks: Webhooks;
+  /** What front ends tell the webhooks: `client_event`, `cache_miss` (the Pusher front end takes it). */
+  readonly frontEndWebhooks: FrontEndWebhooks;
   /** Starts listening on the configured host and port; rejects with a {@link ListenError}. */
   listen(): Promise<AddressInfo>;
   /** `http(s)://host:port` once listening. */
@@ -171,6 +174,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     sockjs: endpoint,
     commandsReport,
     webhooks: webhooks.webhooks,
+    frontEndWebhooks: frontEndWebhooks(webhooks.webhooks),
     listen: () =>
       new Promise<AddressInfo>((resolve, reject) => {
         const failed = (error: NodeJS.ErrnoException): void => reject(new ListenError(`${config.host}:${config.port}`, error));

@@ -131,4 +131,19 @@ describe('e2e: webhook events from the channel core (one node)', function () {
     expect(receiver.requests.map((request) => request.status)).to.deep.equal([500, 500, 200]);
     expect(delivered()).to.deep.equal(['channel_occupied room-1']);
   });
+
+  it('sends what a front end reports: client_event (data as JSON text) and cache_miss', async () => {
+    await start({ defaultApp: [{ url: receiver.url(), events: ['client_event', 'cache_miss'] }] });
+    const { frontEndWebhooks } = srv.server;
+    frontEndWebhooks.clientEvent('default', { channel: 'private-chat', event: 'client-typing', data: { typing: true }, socketId: '123.456' });
+    frontEndWebhooks.clientEvent('default', { channel: 'presence-room', event: 'client-hi', data: '{"raw":1}', socketId: '123.457', userId: 'ann' });
+    frontEndWebhooks.cacheMiss('default', 'cache-prices');
+    await receiver.waitForEvents(3);
+    expect(receiver.delivered()).to.deep.equal([
+      { name: 'client_event', channel: 'private-chat', event: 'client-typing', data: '{"typing":true}', socket_id: '123.456' },
+      { name: 'client_event', channel: 'presence-room', event: 'client-hi', data: '{"raw":1}', socket_id: '123.457', user_id: 'ann' },
+      { name: 'cache_miss', channel: 'cache-prices' },
+    ]);
+    for (const request of receiver.requests) expect(pusherAccepts(request, DEFAULT_APP)).to.equal(true);
+  });
 });
