@@ -128,6 +128,7 @@ export class WebhookSources implements ChannelHooks {
       if (!oldest.done) this.settle(oldest.value);
     }
     const timer = setTimeout(() => this.settle(marker), this.deps.delayMs);
+    timer.unref();
     this.pending.set(marker, { appId, event, token, timer });
   }
 
