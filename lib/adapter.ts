@@ -11,6 +11,8 @@ import { RedisIdempotencyStore } from './history/redis-idempotency-store.js';
 import type { Logger } from './logger.js';
 import { RedisNodeLiveness } from './nodes/node-liveness.js';
 import { MemoryNodeRegistry, type NodeRegistry } from './nodes/node-registry.js';
+import { MemoryOccupancyStore, type OccupancyStore } from './occupancy/occupancy-store.js';
+import { RedisOccupancyStore } from './occupancy/redis-occupancy-store.js';
 import { RedisNodeRegistry } from './nodes/redis-node-registry.js';
 import { MemoryPresenceStore, type PresenceStore } from './presence/presence-store.js';
 import { RedisPresenceStore } from './presence/redis-presence-store.js';
@@ -33,6 +35,8 @@ export interface Adapter {
   idempotency: IdempotencyStore;
   /** v3 signatures already used (refused when sent again), cluster-wide on Redis. */
   replays: SignatureReplayStore;
+  /** Which channels have subscribers anywhere, and pending webhook removals (cluster-wide on Redis). */
+  occupancy: OccupancyStore;
   /** The Redis clients every Redis part shares (absent in memory), for tools and tests that look inside. */
   redis?: RedisConnection;
   /** Releases what the adapter itself holds (the heartbeat, the Redis clients); call after the server closed. */
@@ -59,6 +63,7 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
       history: memoryHistory(config),
       idempotency: memoryIdempotency(config),
       replays: memoryReplays(config),
+      occupancy: new MemoryOccupancyStore(),
       close: async () => {},
     };
   }
@@ -74,6 +79,7 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
   const liveness = new RedisNodeLiveness({ connection: redis, nodeId, logger, ...timing });
   const shared = { connection: redis, nodeId, logger, liveness, ...timing };
   const presence = new RedisPresenceStore(shared);
+  const occupancy = new RedisOccupancyStore(shared);
   const parts: Adapter = {
     broker: new RedisBroker({ connection: redis, logger, nodeId }),
     presence,
@@ -81,6 +87,7 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
     history: new RedisHistoryStore({ connection: redis, logger, metaTtl: config.history.metaTtl }),
     idempotency: new RedisIdempotencyStore({ connection: redis }),
     replays: new RedisReplayStore({ connection: redis }),
+    occupancy,
     redis,
     close: async () => {
       await liveness.close();
@@ -88,6 +95,7 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
     },
   };
   presence.start();
+  occupancy.start();
   liveness.start();
   logger.info('redis adapter', { nodeId, redis: redis.address, keyPrefix: adapter.keyPrefix });
   if (!(await redis.waitUntilReady(STARTUP_WAIT_MS))) {

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import convict from 'convict';
 import { MAX_ROTATION_GRACE } from './apps/app-keys.js';
 import type { AppStoreType, AppsConfig } from './apps/app-store.js';
-import { appInputSchema, describeIssue, type App } from './apps/app.js';
+import { appInputSchema, appWebhookSchema, describeIssue, MAX_WEBHOOKS_PER_APP, type App, type AppWebhook } from './apps/app.js';
 import { readEnvApp } from './apps/env-app.js';
 import { channelRulesSchema, type ChannelRule } from './channel-rules/channel-rule.js';
 import { FEED_CHANNEL_PATTERN } from './feed/feed-event.js';
@@ -50,6 +50,18 @@ convict.addFormat({
   name: 'apps-list',
   validate(value: unknown) {
     if (!Array.isArray(value)) throw new Error('must be an array of apps [{"id", "key", "secret", ...}]');
+  },
+  coerce: parseJsonText,
+});
+
+/**
+ * `webhooks.defaultApp`: the native default app's webhooks; from the environment, as JSON text.
+ * Each is parsed with the app schema's webhook rule after convict (see `checkWebhooks`).
+ */
+convict.addFormat({
+  name: 'webhooks-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be an array of webhooks [{"url", "events", ...}]');
   },
   coerce: parseJsonText,
 });
@@ -412,6 +424,13 @@ const schema = {
       default: 3000,
       env: 'PUSHY_WEBHOOKS_REMOVAL_DELAY',
     },
+    defaultApp: {
+      doc: 'Webhooks of the native default app (the one secretKey signs for): [{"url", "events", "headers", "filter"}], as in an app\'s "webhooks"; signed with secretKey under the key "default".',
+      format: 'webhooks-list',
+      default: [] as unknown[],
+      env: 'PUSHY_WEBHOOKS_DEFAULT_APP',
+      sensitive: true,
+    },
   },
   adapter: {
     type: {
@@ -535,6 +554,8 @@ export interface WebhooksConfig {
   maxQueued: number;
   concurrency: number;
   removalDelay: number;
+  /** The native default app's webhooks. */
+  defaultApp: AppWebhook[];
 }
 
 /** The `signing` options: which signature forms the server takes. */
@@ -595,19 +616,21 @@ export function loadConfig(options: LoadConfigOptions = {}): PushyConfig {
   const config = convict(schema, { env, args: [] });
   let apps: AppsConfig;
   let channels: ChannelRule[];
+  let defaultAppWebhooks: AppWebhook[];
   try {
     if (options.file) config.load(readConfigFile(options.file));
     if (options.overrides) applyOverrides((key, value) => config.set(key as never, value as never), withAppsShorthand(options.overrides as Record<string, unknown>));
     config.validate({ allowed: 'strict' });
     checkAdapter(config.get('adapter') as AdapterConfig);
     checkCommandsDir(config.get('commandsDir') as string);
-    checkWebhooks(config.get('webhooks') as WebhooksConfig);
+    defaultAppWebhooks = checkWebhooks(config.get('webhooks') as WebhooksConfig);
     apps = checkApps(config.get('apps') as { store: AppsConfig['store']; list: unknown[]; rotationGrace: number }, env);
     channels = checkChannelRules(config.get('channels') as unknown[]);
   } catch (error) {
     throw new ConfigError(`Invalid ${source}: ${describeConvictError(error, env)}`);
   }
-  return { ...(config.getProperties() as PushyConfig), apps, channels };
+  const properties = config.getProperties() as PushyConfig;
+  return { ...properties, webhooks: { ...properties.webhooks, defaultApp: defaultAppWebhooks }, apps, channels };
 }
 
 /**
@@ -723,11 +746,14 @@ function checkCommandsDir(folder: string): void {
   if (!isFolder) throw new Error(`commandsDir: not a folder: value was ${JSON.stringify(folder)}`);
 }
 
-/** Webhook options that must be at least 1 to make sense. */
-function checkWebhooks(webhooks: WebhooksConfig): void {
+/** Webhook options that must be at least 1 to make sense, and the default app's webhooks (returned parsed). */
+function checkWebhooks(webhooks: WebhooksConfig): AppWebhook[] {
   for (const key of ['batchSize', 'timeout', 'maxQueued', 'concurrency'] as const) {
     if (webhooks[key] < 1) throw new Error(`webhooks.${key}: must be at least 1`);
   }
+  const parsed = appWebhookSchema.array().max(MAX_WEBHOOKS_PER_APP, `must have at most ${MAX_WEBHOOKS_PER_APP} webhooks`).safeParse(webhooks.defaultApp);
+  if (!parsed.success) throw new Error(describeIssue(parsed.error, 'webhooks.defaultApp'));
+  return parsed.data;
 }
 
 function describeConvictError(error: unknown, env: NodeJS.ProcessEnv): string {

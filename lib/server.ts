@@ -32,6 +32,11 @@ import { openAppStore } from './apps/open-app-store.js';
 import { AppCounters } from './stats/app-counters.js';
 import { createPusherFrontEnd } from './pusher/front-end.js';
 import { guardSockjsBodies } from './native/transports/sockjs-bodies.js';
+import { MemoryOccupancyStore, type OccupancyStore } from './occupancy/occupancy-store.js';
+import type { RedisConnection } from './redis/redis-connection.js';
+import { createServerWebhooks } from './webhooks/server-webhooks.js';
+import type { Webhooks } from './webhooks/webhooks.js';
+import { frontEndWebhooks, type FrontEndWebhooks } from './webhooks/front-end-webhooks.js';
 
 /** What {@link createServer} takes. Only `config` is required. */
 export interface PushyServerOptions {
@@ -53,6 +58,10 @@ export interface PushyServerOptions {
   replays?: SignatureReplayStore;
   /** Where the admin API finds this node's peers (default: none, this node alone). */
   nodes?: NodeRegistry;
+  /** Which channels have subscribers anywhere, for webhooks (default: in memory, this node alone). */
+  occupancy?: OccupancyStore;
+  /** The Redis adapter's connection: webhooks then queue in Redis, shared by the cluster. */
+  redis?: RedisConnection;
   /**
    * The apps this server serves (default: built from `config.apps`, the config store or the
    * PostgreSQL one as `apps.store.type` says, with the top-level `secretKey` as the default app).
@@ -80,6 +89,10 @@ export interface PushyServer {
    * watches its `onChange` to close a disabled app's sockets.
    */
   readonly apps: AppDirectory;
+  /** Every app's webhooks (and their `stats`): embedders emit anything here. */
+  readonly webhooks: Webhooks;
+  /** What front ends tell the webhooks: `client_event`, `cache_miss` (the Pusher front end takes it). */
+  readonly frontEndWebhooks: FrontEndWebhooks;
   /** Starts listening on the configured host and port; rejects with a {@link ListenError}. */
   listen(): Promise<AddressInfo>;
   /** `http(s)://host:port` once listening. */
@@ -117,11 +130,13 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
 
   const httpServer = createHttpServer(config);
   // A store that cannot start (PostgreSQL unreachable) fails the start with a catalogue error.
-  const apps = options.apps ?? new AppDirectory({ store: await openAppStore(config.apps, logger), secretKey });
+  const apps = options.apps ?? new AppDirectory({ store: await openAppStore(config.apps, logger), secretKey, defaultAppWebhooks: config.webhooks.defaultApp });
   const { limits } = config;
   const traffic = createTrafficCounters();
   const policy = createChannelPolicy({ maxNameLength: limits.maxChannelNameLength });
   const appCounters = new AppCounters();
+  const occupancy = options.occupancy ?? new MemoryOccupancyStore();
+  const webhooks = createServerWebhooks({ config, apps, logger, occupancy, redis: options.redis && { connection: options.redis, nodeId: broker.nodeId } });
   const channels = new ChannelManager({
     broker,
     presence,
@@ -135,6 +150,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     // An app's own limits override the global ones; its refusals are counted per app.
     appLimits: (app) => apps.get(app)?.limits,
     onLimitRefusal: (app, name) => appCounters.refusal(app, name),
+    hooks: webhooks.sources,
   });
   // Health, metrics and admin; they read the SockJS and Pusher connections (attached below) when asked.
   const connections = (): ReadonlySet<ConnectionInfo> => (pusher.sessions.size === 0 ? endpoint.connections : new Set<ConnectionInfo>([...endpoint.connections, ...pusher.sessions]));
@@ -160,7 +176,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     instrumentTrigger: ops.instrumentTrigger,
     accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
   });
-  const pusher = createPusherFrontEnd({ apps, channels, broker, history, retention, logger, maxPresenceDataBytes: limits.maxPresenceDataBytes, maxPayload: limits.maxFrameBytes });
+  const pusher = createPusherFrontEnd({ apps, channels, broker, history, retention, logger, maxPresenceDataBytes: limits.maxPresenceDataBytes, maxPayload: limits.maxFrameBytes, webhooks: webhooks.webhooks });
   const pusherApi = createPusherHttpApi({ apps, channels, nodes, presence, replays, logger, gate: triggers });
   httpServer.on('request', createRouter([...native.routes, ...pusher.routes, ...pusherApi, ...ops.routes], logger));
   const endpoint = native.attach(httpServer);
@@ -184,6 +200,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     sockjs: endpoint,
     commandsReport,
     apps,
+    webhooks: webhooks.webhooks,
+    frontEndWebhooks: frontEndWebhooks(webhooks.webhooks),
     listen: () =>
       new Promise<AddressInfo>((resolve, reject) => {
         const failed = (error: NodeJS.ErrnoException): void => reject(new ListenError(`${config.host}:${config.port}`, error));
@@ -229,6 +247,9 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     await ops.close();
     // Presence first: a shared store announces this node's leaving members through the broker.
     await presence.close();
+    // Removals still waiting are settled and queued, and the queue handed over, while Redis is up.
+    await webhooks.close();
+    await occupancy.close();
     await broker.close();
     await history.close();
     await idempotency.close();

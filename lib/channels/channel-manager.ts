@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { JoinResult, Member, PresenceStore } from '../presence/presence-store.js';
 import type { TrafficCounters } from '../stats/traffic.js';
 import { DEFAULT_CHANNEL_POLICY, RESERVED_EVENT_PREFIX, channelKind, type ChannelKind, type ChannelPolicy } from './channel-policy.js';
+import type { ChannelHooks } from './channel-hooks.js';
 import { FrameCache } from './frame-cache.js';
 import type { SubscribeOutcome, Subscriber } from './subscriber.js';
 
@@ -35,6 +36,8 @@ export interface ChannelManagerDeps {
   appLimits?: (app: string) => AppChannelLimits | undefined;
   /** Told of each refusal by one of the two limits, with the subscriber's app (per-app counts). */
   onLimitRefusal?: (app: string, name: 'TOO_MANY_SUBSCRIPTIONS' | 'PRESENCE_CHANNEL_FULL') => void;
+  /** Who follows channels opening and closing on this node and members coming and going (webhooks). */
+  hooks?: ChannelHooks;
 }
 
 /** The per-app overrides of the channel limits (an app's `limits`). */
@@ -101,6 +104,8 @@ export class ChannelManager {
     deps.presence.onChange?.((change) => {
       const { app, channel } = parseChannelKey(change.channel);
       const event = change.kind === 'add' ? 'member-added' : 'member-removed';
+      if (change.kind === 'add') this.deps.hooks?.memberAdded?.(app, channel, change.member);
+      else this.deps.hooks?.memberRemoved?.(app, channel, change.member);
       void this.announce({ type: 'presence', app, channel, event, member: change.member }, 'could not publish a presence change');
     });
   }
@@ -157,6 +162,7 @@ export class ChannelManager {
           this.deps.onLimitRefusal?.(app, 'PRESENCE_CHANNEL_FULL');
           throw new PushyError('PRESENCE_CHANNEL_FULL', `Presence channel is full (${maxMembers} members)`);
         }
+        if (joined.first) this.deps.hooks?.memberAdded?.(app, channel, member);
         if (!stillSubscribed()) {
           // The subscriber went away (or unsubscribed) while we were joining: undo the join.
           await this.leavePresence(app, channel, memberKey, subscriber.id);
@@ -408,6 +414,7 @@ export class ChannelManager {
     if (!channel) {
       channel = { app, name, kind: channelKind(name), subscribers: new Map(), brokerReady: this.deps.broker.subscribe(key) };
       this.channels.set(key, channel);
+      this.deps.hooks?.channelOpened?.(app, name);
     }
     channel.subscribers.set(local.subscriber.id, local);
     // Every subscriber waits for the broker subscription, not only the first: its history read
@@ -421,12 +428,14 @@ export class ChannelManager {
     channel.subscribers.delete(subscriber.id);
     if (channel.subscribers.size > 0) return;
     this.channels.delete(key);
+    this.deps.hooks?.channelClosed?.(channel.app, channel.name);
     await this.deps.broker.unsubscribe(key);
   }
 
   private async leavePresence(app: string, channel: string, memberKey: string, subscriberId: string): Promise<void> {
     const left = await this.deps.presence.leave(channelKey(app, channel), memberKey, subscriberId);
     if (left.last && left.member) {
+      this.deps.hooks?.memberRemoved?.(app, channel, left.member);
       await this.deps.broker.publish({ type: 'presence', app, channel, event: 'member-removed', member: left.member });
     }
   }

@@ -70,10 +70,10 @@ export const serveCommand: CliCommand = {
     const logger = createLogger(config.logLevel, undefined, config.log.format);
     installProcessPolicy({ logger, commandsDir: config.commandsDir });
     const adapter = await createAdapter(config, logger);
-    const { broker, presence, nodes, history, idempotency, replays } = adapter;
+    const { broker, presence, nodes, history, idempotency, replays, occupancy, redis } = adapter;
     let server: PushyServer;
     try {
-      server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays });
+      server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays, occupancy, redis });
       for (const failure of server.commandsReport.failed) {
         logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
       }
