@@ -24,6 +24,7 @@ export {
   type HistoryV3Input,
   type NonceOption,
 } from './signing/v3.js';
+export { signEventsV3, eventsUrlV3, EVENTS_PATH, BATCH_EVENTS_PATH, type EventsV3Input } from './signing/events-v3.js';
 export {
   signRequest,
   verifyRequest,

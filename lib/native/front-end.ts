@@ -19,6 +19,8 @@ import { CommandRegistry, type LoadReport } from './command-registry.js';
 import { historyRoute } from './history-route.js';
 import { attachSockjs, createSockjsServer, type SockjsEndpoint } from './sockjs-server.js';
 import { triggerRoute } from './trigger-route.js';
+import { eventsRoutes } from './events-routes.js';
+import { createTrustedTriggers } from '../network/trusted-triggers.js';
 
 /** What the native front end needs from the server. */
 export interface NativeFrontEndDeps {
@@ -74,6 +76,8 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
   commands.register(subscribe);
   commands.register(unsubscribe);
   const commandsReport = config.commandsDir ? await commands.loadFolder(config.commandsDir) : { loaded: [], failed: [] };
+  // Unsigned triggers from trusted networks (off unless trigger.trustedNetworks is set).
+  const trusted = createTrustedTriggers({ trustedNetworks: config.trigger.trustedNetworks, trustProxy: config.trustProxy });
   const routes: Route[] = [
     deps.instrumentTrigger(
       triggerRoute({
@@ -84,8 +88,19 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
         policy,
         gate: deps.triggers,
         idempotency: deps.idempotency,
+        trusted,
       }),
     ),
+    ...eventsRoutes({
+      channels,
+      logger,
+      signatures,
+      maxBodyBytes: limits.maxTriggerBodyBytes,
+      limits: { maxChannels: limits.maxTriggerChannels, maxBatchEvents: limits.maxBatchEvents, maxChannelNameLength: limits.maxChannelNameLength },
+      idempotency: deps.idempotency,
+      trusted,
+      gate: deps.triggers,
+    }).map((route) => deps.instrumentTrigger(route)),
     historyRoute({
       history: deps.history,
       retention: deps.retention,

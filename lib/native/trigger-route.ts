@@ -11,7 +11,8 @@ import { sendOk } from '../http/respond.js';
 import type { DrainGate } from '../http/drain-gate.js';
 import type { Route, RouteContext } from '../http/router.js';
 import { RawJson } from '../raw-json.js';
-import { SignaturePolicy, type RequestCredentials } from '../signing/signature-policy.js';
+import { SignaturePolicy, TRUSTED, type RequestCredentials } from '../signing/signature-policy.js';
+import type { TrustedTriggers } from '../network/trusted-triggers.js';
 import { socketIdSchema } from './protocol.js';
 
 /** What the trigger endpoint needs. */
@@ -27,6 +28,8 @@ export interface TriggerRouteDeps {
   policy: ChannelPolicy;
   /** Admits triggers until shutdown; refused ones get 503. */
   gate?: DrainGate;
+  /** Unsigned triggers from trusted networks (`trigger.trustedNetworks`). */
+  trusted?: TrustedTriggers;
 }
 
 /** What a trigger's query says besides its signature. */
@@ -58,6 +61,7 @@ export function signedQuery<F extends z.ZodRawShape>(fields: F): (search: URLSea
 }
 
 const readTriggerQuery = signedQuery(triggerFields);
+const readUnsignedQuery = z.object(triggerFields);
 
 /**
  * `POST /pushy/channel/<channel>/trigger`: a backend publishes an event, signed with the
@@ -97,10 +101,12 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
 
   async function handleTrigger({ req, res, search, params }: RouteContext): Promise<void> {
     const channel = channelFromPath(params.channel, deps.policy);
-    const { query, credentials } = readTriggerQuery(new URLSearchParams(search));
+    const searchParams = new URLSearchParams(search);
+    const trusted = deps.trusted?.admits(req, searchParams) ?? false;
+    const { query, credentials } = trusted ? { query: parseQuery(readUnsignedQuery, searchParams), credentials: undefined } : readTriggerQuery(searchParams);
     const raw = await readBody(req, deps.maxBodyBytes);
     const body = parseEventBody(raw, req.headers['content-type']);
-    const signed = deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: body.value });
+    const signed = credentials === undefined ? TRUSTED : deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: body.value });
     // What was signed is delivered: the JSON text as sent when that was signed, else (v1 signed
     // JSON.stringify of the parsed body, a form is no JSON) the parsed value.
     const data = signed.rawBody && body.json !== undefined ? new RawJson(body.json) : body.value;

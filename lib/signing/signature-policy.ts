@@ -48,6 +48,12 @@ export interface SignedRequest {
   signature?: string;
 }
 
+/**
+ * An unsigned request let in by its address (`trigger.trustedNetworks`): no signature to
+ * remember, its body delivered as sent.
+ */
+export const TRUSTED: SignedRequest = Object.freeze({ form: 'legacy', rawBody: true, timestamp: 0 });
+
 /** What a trigger offers to be checked. */
 export interface TriggerCheck {
   /** Lowercased, valid channel name. */
@@ -65,6 +71,8 @@ export const LEGACY_HISTORY_EVENT = 'pushy:history';
 
 const LEGACY_OFF =
   'Invalid credentials: v1/v2 signatures (auth_key) are turned off on this server (signing.legacy is false); sign with v3 (auth_signature)';
+
+const V3_ONLY = 'Invalid credentials: this route takes only v3 signatures (auth_signature, auth_timestamp, auth_version=3)';
 
 const FORGOTTEN =
   'Timestamp out of bounds: too old to be checked for replays on this node (its replay memory, signing.maxReplayKeys, is full); sign again with the current time';
@@ -118,6 +126,16 @@ export class SignaturePolicy {
     const input = { channel, event: LEGACY_HISTORY_EVENT, timestamp, authKey, rawBody: '', parsedBody: {} };
     verifyLegacyTrigger(this.options.secretKey, this.options.timestampTolerance, input, this.now());
     return { form: 'legacy', rawBody: true, timestamp: Number(timestamp) };
+  }
+
+  /**
+   * Checks a request to a route that only takes v3 signatures (`POST /pushy/events`,
+   * `POST /pushy/batch_events`: v1/v2 signed one channel and event, which these bodies do not
+   * have); throws the catalogue error otherwise. `path` is the route's canonical path.
+   */
+  verifyV3Only(method: string, path: string, query: URLSearchParams, rawBody: string): SignedRequest {
+    if (!SignaturePolicy.isV3(query)) throw new PushyError('INVALID_CREDENTIALS', V3_ONLY);
+    return this.verifyV3(method, path, query, rawBody);
   }
 
   /**
