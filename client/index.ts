@@ -3,7 +3,7 @@
  * the same {@link Pushy} class as the global `Pushy`.
  */
 export { Pushy, type PushyOptions, type ConnectInfo } from './pushy.js';
-export { Channel, type ChannelPosition, type ChannelState } from './channel.js';
+export { Channel, type ChannelPosition, type ChannelState, type SubscribeOptions } from './channel.js';
 export { PushyCommandError } from './commands.js';
 export { AuthError, type Authorizer, type AuthTransport, type ChannelAuth } from './auth.js';
 export type { ConnectionState, StateChange } from './connection.js';

@@ -82,6 +82,7 @@ export class Pushy {
     this.subscriptions = new Subscriptions({
       connectedSocketId: () => (this.connection.state === 'connected' ? this.connection.socketId : undefined),
       execNow: (command, data) => this.commands.execNow(command, data),
+      exec: (command, data) => this.commands.exec(command, data),
       authorize: (channel, socketId) => this.authorize(options, channel, socketId),
     });
     if (options.autoConnect !== false) this.connect();

@@ -9,6 +9,8 @@ export interface SubscriptionDeps {
   connectedSocketId(): string | undefined;
   /** Sends a command now, or returns undefined when not connected. */
   execNow(command: string, data: Record<string, unknown>): Promise<unknown> | undefined;
+  /** Sends a command now or once connected (see `Pushy.exec`). */
+  exec?(command: string, data: Record<string, unknown>): Promise<unknown>;
   /** Asks the app's auth endpoint to sign `channel` for `socketId`. */
   authorize(channel: string, socketId: string): Promise<ChannelAuth>;
 }
@@ -101,6 +103,12 @@ export class Subscriptions implements ChannelOwner {
     }
   }
 
+  /** Publishes an event on a channel subscribed with a token that allows it (`publish-event`). */
+  publish(channel: Channel, event: string, data: unknown): Promise<unknown> {
+    if (!this.deps.exec) return Promise.reject(new Error('Pushy: publishing is not available'));
+    return this.deps.exec('publish-event', { channel: channel.name, event, data });
+  }
+
   /** A new socket is up: subscribe every wanted channel again. */
   connected(socketId: string): void {
     for (const channel of this.channels.values()) if (channel.wanted) this.start(channel, socketId);
@@ -157,7 +165,9 @@ export class Subscriptions implements ChannelOwner {
     const attempt: Attempt = { socketId, authRequested: false, since: channel.position };
     this.attempts.set(channel, attempt);
     channel.setState('subscribing');
-    this.send(channel, withSince({ channel: channel.name }, attempt));
+    // A channel token is the authorisation: no needauth round trip (resent on every reconnect).
+    const data: Record<string, unknown> = channel.token === undefined ? { channel: channel.name } : { channel: channel.name, token: channel.token };
+    this.send(channel, withSince(data, attempt));
   }
 
   private send(channel: Channel, data: Record<string, unknown>): void {

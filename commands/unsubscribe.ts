@@ -10,6 +10,7 @@ const unsubscribe: CommandHandler<typeof schema> = {
   schema,
   async handle(ctx, { channel }) {
     await ctx.channels.unsubscribe(ctx.connection, channel);
+    ctx.grants?.set(ctx.connection, channel, undefined);
     ctx.connection.send(EVENTS.subscriptionEnd, undefined, { channel });
     return { channel };
   },

@@ -30,6 +30,7 @@ export const ERRORS = {
   TOKEN_EXPIRED: { code: '441', status: 401, message: 'Channel token has expired' },
   TOKEN_WRONG_CHANNEL: { code: '442', status: 403, message: 'Channel token is for another channel' },
   TOKEN_UNKNOWN_KEY: { code: '443', status: 401, message: 'Channel token names an unknown key (kid)' },
+  PUBLISH_NOT_ALLOWED: { code: '445', status: 403, message: 'Publishing on this channel needs a subscription made with a channel token that has "pub": true' },
   TOKEN_ALGORITHM: { code: '444', status: 401, message: 'Channel token algorithm refused: only HS256 is accepted' },
 
   BAD_REQUEST: { code: '400', status: 400, message: 'Missing or malformed parameters' },

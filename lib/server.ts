@@ -127,6 +127,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     policy,
     traffic,
     signatures,
+    secretKey,
     history,
     retention,
     idempotency,

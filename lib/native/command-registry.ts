@@ -12,6 +12,8 @@ import { wrapLegacy, type LegacyCommand } from './legacy-command.js';
 import { EVENTS, clientFrameSchema, type FrameId } from './protocol.js';
 import type { ChannelAuthInput } from '../signing/legacy-auth.js';
 import { checkJsonDepth } from '../util/json-depth.js';
+import type { ChannelGrant } from '../tokens/verify-channel-token.js';
+import type { ChannelGrants } from './channel-grants.js';
 
 /** What a command handler may use. Everything is passed in; nothing is global. */
 export interface CommandContext {
@@ -30,6 +32,13 @@ export interface CommandContext {
    * of nodes that had subscribers.
    */
   publish(channel: string, event: string, data: unknown, options?: { excludeSelf?: boolean }): Promise<number>;
+  /**
+   * Verifies a channel token for `target` (a normalised channel name) with the app's keys;
+   * rejects with a `TOKEN_*` error. Absent when the server takes no tokens.
+   */
+  verifyToken?(token: string, target: string): Promise<ChannelGrant>;
+  /** What tokens granted per subscription (the `publish` command reads it). */
+  grants?: ChannelGrants;
 }
 
 /**
@@ -62,6 +71,10 @@ export interface CommandRegistryDeps {
   maxPresenceDataBytes?: number;
   /** The SockJS server object, handed to v1 commands as their first argument. */
   sockjsServer?: unknown;
+  /** Verifies channel tokens (see {@link CommandContext.verifyToken}). */
+  verifyToken?(token: string, target: string): Promise<ChannelGrant>;
+  /** What tokens granted per subscription. */
+  grants?: ChannelGrants;
 }
 
 /** Outcome of loading a commands folder. */
@@ -164,7 +177,7 @@ export class CommandRegistry {
   }
 
   private context(connection: Connection, frameId: FrameId | undefined): CommandContext {
-    const { channels, logger, authorize } = this.deps;
+    const { channels, logger, authorize, verifyToken, grants } = this.deps;
     return {
       connection,
       channels,
@@ -172,6 +185,8 @@ export class CommandRegistry {
       frameId,
       limits: this.limits,
       authorize,
+      verifyToken,
+      grants,
       publish: (channel, event, data, options) => this.publish(channel, event, data, options?.excludeSelf ? connection.id : undefined),
     };
   }

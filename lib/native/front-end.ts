@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import subscribe from '../../commands/subscribe.js';
 import unsubscribe from '../../commands/unsubscribe.js';
+import publishEvent from '../../commands/publish-event.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import type { ChannelPolicy } from '../channels/channel-policy.js';
 import type { PushyConfig } from '../config.js';
@@ -19,6 +20,9 @@ import { CommandRegistry, type LoadReport } from './command-registry.js';
 import { historyRoute } from './history-route.js';
 import { attachSockjs, createSockjsServer, type SockjsEndpoint } from './sockjs-server.js';
 import { triggerRoute } from './trigger-route.js';
+import { ChannelGrants } from './channel-grants.js';
+import { ChannelTokenVerifier } from '../tokens/verify-channel-token.js';
+import { DEFAULT_APP_KEY } from '../apps/app.js';
 import { eventsRoutes } from './events-routes.js';
 import { createTrustedTriggers } from '../network/trusted-triggers.js';
 
@@ -31,6 +35,8 @@ export interface NativeFrontEndDeps {
   traffic: TrafficCounters;
   /** Which signatures channel auth, triggers and history reads take (v3; v1/v2 while legacy is on). */
   signatures: SignaturePolicy;
+  /** The default app's secret (configured or generated): it verifies channel tokens of kid "default". */
+  secretKey: string;
   history: HistoryStore;
   retention: RetentionPolicy;
   idempotency: IdempotencyStore;
@@ -64,6 +70,11 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
   const { config, logger, channels, policy, traffic, signatures } = deps;
   const { limits } = config;
   const sockjsServer = createSockjsServer(config.sockjs, limits, logger);
+  // Channel tokens of the default app: `kid` "default" names its key, the top-level secretKey.
+  const tokens = new ChannelTokenVerifier({
+    secretForKid: (kid) => (kid === DEFAULT_APP_KEY ? deps.secretKey : undefined),
+    maxChannelNameLength: limits.maxChannelNameLength,
+  });
   const commands = new CommandRegistry({
     logger,
     channels,
@@ -71,10 +82,13 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
     maxFrameBytes: limits.maxFrameBytes,
     maxPresenceDataBytes: limits.maxPresenceDataBytes,
     authorize: (input) => signatures.verifyChannelAuth(input),
+    verifyToken: (token, target) => tokens.verify(token, target),
+    grants: new ChannelGrants(),
     sockjsServer,
   });
   commands.register(subscribe);
   commands.register(unsubscribe);
+  commands.register(publishEvent);
   const commandsReport = config.commandsDir ? await commands.loadFolder(config.commandsDir) : { loaded: [], failed: [] };
   // Unsigned triggers from trusted networks (off unless trigger.trustedNetworks is set).
   const trusted = createTrustedTriggers({ trustedNetworks: config.trigger.trustedNetworks, trustProxy: config.trustProxy });
