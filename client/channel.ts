@@ -1,5 +1,5 @@
 import { Emitter, type Listener } from './emitter.js';
-import type { Member } from './frames.js';
+import type { EventInfo, Member } from './frames.js';
 
 /** Where a channel's subscription stands. */
 export type ChannelState = 'unsubscribed' | 'subscribing' | 'subscribed' | 'failed';
@@ -133,8 +133,8 @@ export class Channel {
   }
 
   /** @internal */
-  emit(event: string, data?: unknown): void {
-    this.emitter.emit(event, data);
+  emit(event: string, data?: unknown, info?: EventInfo): void {
+    this.emitter.emit(event, data, info);
   }
 
   /**

@@ -9,6 +9,6 @@ export { AuthError, type Authorizer, type AuthTransport, type ChannelAuth } from
 export type { ConnectionState, StateChange } from './connection.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export type { SocketLike, SocketFactory } from './socket.js';
-export type { Member, ServerFrame } from './frames.js';
+export type { EventInfo, Member, ServerFrame } from './frames.js';
 export type { ResubscribedInfo, SubscriptionError } from './subscriptions.js';
 export type { Listener } from './emitter.js';

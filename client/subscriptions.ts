@@ -1,7 +1,7 @@
 import { AuthError, type ChannelAuth } from './auth.js';
 import { Channel, type ChannelOwner, type ChannelPosition } from './channel.js';
 import type { PushyCommandError } from './commands.js';
-import type { Member, ServerFrame } from './frames.js';
+import type { EventInfo, Member, ServerFrame } from './frames.js';
 
 /** What the subscription flow needs from the client. */
 export interface SubscriptionDeps {
@@ -156,7 +156,10 @@ export class Subscriptions implements ChannelOwner {
     const channel = frame.channel === undefined ? undefined : this.channels.get(frame.channel);
     if (!channel) return false;
     if (typeof frame.offset === 'number' && channel.wanted) channel.advance(frame.offset);
-    channel.emit(frame.event, frame.data);
+    const info: EventInfo = { channel: channel.name };
+    if (typeof frame.offset === 'number') info.offset = frame.offset;
+    if (typeof frame.memberId === 'string') info.memberId = frame.memberId;
+    channel.emit(frame.event, frame.data, info);
     return true;
   }
 

@@ -20,6 +20,8 @@ export interface ChannelEventMessage {
   offset?: number;
   /** Epoch of the channel's history that `offset` belongs to. */
   epoch?: string;
+  /** A client event on a presence channel: the sender's member id (live delivery only, not in history). */
+  memberId?: string;
 }
 
 /** A presence change on a channel: a member's first connection joined, or its last one left. */

@@ -14,6 +14,7 @@ import type { ChannelAuthInput } from '../signing/legacy-auth.js';
 import { checkJsonDepth } from '../util/json-depth.js';
 import type { ChannelGrant } from '../tokens/verify-channel-token.js';
 import type { ChannelGrants } from './channel-grants.js';
+import type { ClientEventGate } from './client-events.js';
 
 /** What a command handler may use. Everything is passed in; nothing is global. */
 export interface CommandContext {
@@ -37,8 +38,10 @@ export interface CommandContext {
    * rejects with a `TOKEN_*` error. Absent when the server takes no tokens.
    */
   verifyToken?(token: string, target: string): Promise<ChannelGrant>;
-  /** What tokens granted per subscription (the `publish` command reads it). */
+  /** What tokens granted per subscription (the `publish-event` command reads it). */
   grants?: ChannelGrants;
+  /** The rule of client events (`clientEvents.*`); absent: refused. */
+  clientEvents?: ClientEventGate;
 }
 
 /**
@@ -75,6 +78,8 @@ export interface CommandRegistryDeps {
   verifyToken?(token: string, target: string): Promise<ChannelGrant>;
   /** What tokens granted per subscription. */
   grants?: ChannelGrants;
+  /** The rule of client events. */
+  clientEvents?: ClientEventGate;
 }
 
 /** Outcome of loading a commands folder. */
@@ -177,7 +182,7 @@ export class CommandRegistry {
   }
 
   private context(connection: Connection, frameId: FrameId | undefined): CommandContext {
-    const { channels, logger, authorize, verifyToken, grants } = this.deps;
+    const { channels, logger, authorize, verifyToken, grants, clientEvents } = this.deps;
     return {
       connection,
       channels,
@@ -187,6 +192,7 @@ export class CommandRegistry {
       authorize,
       verifyToken,
       grants,
+      clientEvents,
       publish: (channel, event, data, options) => this.publish(channel, event, data, options?.excludeSelf ? connection.id : undefined),
     };
   }

@@ -21,6 +21,7 @@ import { historyRoute } from './history-route.js';
 import { attachSockjs, createSockjsServer, type SockjsEndpoint } from './sockjs-server.js';
 import { triggerRoute } from './trigger-route.js';
 import { ChannelGrants } from './channel-grants.js';
+import { ClientEventGate } from './client-events.js';
 import { ChannelTokenVerifier } from '../tokens/verify-channel-token.js';
 import { DEFAULT_APP_KEY } from '../apps/app.js';
 import { eventsRoutes } from './events-routes.js';
@@ -84,6 +85,7 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
     authorize: (input) => signatures.verifyChannelAuth(input),
     verifyToken: (token, target) => tokens.verify(token, target),
     grants: new ChannelGrants(),
+    clientEvents: new ClientEventGate(config.clientEvents),
     sockjsServer,
   });
   commands.register(subscribe);
