@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory-broker.js';
 import { RedisBroker } from './broker/redis-broker.js';
+import { withFeed } from './broker/feed-broker.js';
 import type { PushyConfig } from './config.js';
 import type { HistoryStore } from './history/history-store.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './history/idempotency-store.js';
@@ -74,8 +75,10 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
   const liveness = new RedisNodeLiveness({ connection: redis, nodeId, logger, ...timing });
   const shared = { connection: redis, nodeId, logger, liveness, ...timing };
   const presence = new RedisPresenceStore(shared);
+  // The events feed (feed.enabled) rides on the broker: every event this node publishes.
+  const feedOrNot = (broker: Broker): Broker => (config.feed.enabled ? withFeed(broker, { connection: redis, channel: config.feed.channel, logger }) : broker);
   const parts: Adapter = {
-    broker: new RedisBroker({ connection: redis, logger, nodeId }),
+    broker: feedOrNot(new RedisBroker({ connection: redis, logger, nodeId })),
     presence,
     nodes: new RedisNodeRegistry(shared),
     history: new RedisHistoryStore({ connection: redis, logger, metaTtl: config.history.metaTtl }),
