@@ -95,7 +95,16 @@ const subscribe: CommandHandler<typeof schema> = {
 
     // The channel core sends the success frame (through the connection), then the missed events
     // (with `since`), then the live ones.
-    const outcome = await ctx.channels.subscribe(connection, channel, presence, { since: data.since });
+    // A place on an exclusive channel first: a full one refuses here, before anything is joined.
+    const full = await ctx.exclusive?.claim(connection, channel);
+    if (full) return fail(full);
+    let outcome: Awaited<ReturnType<typeof ctx.channels.subscribe>>;
+    try {
+      outcome = await ctx.channels.subscribe(connection, channel, presence, { since: data.since });
+    } catch (error) {
+      await ctx.exclusive?.release(connection, channel);
+      throw error;
+    }
     ctx.grants?.set(connection, channel, grant);
     const result: SubscribeResult = { channel, subscribed: true, memberId: outcome.memberId };
     // No position while the history store is away: the client then has nothing to resume from.

@@ -11,6 +11,7 @@ const unsubscribe: CommandHandler<typeof schema> = {
   async handle(ctx, { channel }) {
     await ctx.channels.unsubscribe(ctx.connection, channel);
     ctx.grants?.set(ctx.connection, channel, undefined);
+    await ctx.exclusive?.release(ctx.connection, channel);
     ctx.connection.send(EVENTS.subscriptionEnd, undefined, { channel });
     return { channel };
   },

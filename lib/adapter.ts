@@ -17,6 +17,9 @@ import { MemoryPresenceStore, type PresenceStore } from './presence/presence-sto
 import { RedisPresenceStore } from './presence/redis-presence-store.js';
 import { RedisConnection } from './redis/redis-connection.js';
 import { RedisReplayStore } from './signing/redis-replay-store.js';
+import type { ExclusiveChannelStore } from './channel-rules/exclusive-channel-store.js';
+import { MemoryExclusiveChannelStore } from './channel-rules/memory-exclusive-channel-store.js';
+import { RedisExclusiveChannelStore } from './channel-rules/redis-exclusive-channel-store.js';
 import { MemoryReplayStore, type SignatureReplayStore } from './signing/replay-store.js';
 
 /**
@@ -34,6 +37,8 @@ export interface Adapter {
   idempotency: IdempotencyStore;
   /** v3 signatures already used (refused when sent again), cluster-wide on Redis. */
   replays: SignatureReplayStore;
+  /** Places on exclusive channels (`channels` rules), cluster-wide on Redis. */
+  exclusive: ExclusiveChannelStore;
   /** The Redis clients every Redis part shares (absent in memory), for tools and tests that look inside. */
   redis?: RedisConnection;
   /** Releases what the adapter itself holds (the heartbeat, the Redis clients); call after the server closed. */
@@ -53,8 +58,10 @@ const STARTUP_WAIT_MS = 5000;
 export async function createAdapter(config: PushyConfig, logger: Logger): Promise<Adapter> {
   const { adapter } = config;
   if (adapter.type === 'memory') {
+    const broker = new MemoryBroker();
     return {
-      broker: new MemoryBroker(),
+      broker,
+      exclusive: new MemoryExclusiveChannelStore(broker.nodeId),
       presence: new MemoryPresenceStore(),
       nodes: new MemoryNodeRegistry(),
       history: memoryHistory(config),
@@ -75,6 +82,11 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
   const liveness = new RedisNodeLiveness({ connection: redis, nodeId, logger, ...timing });
   const shared = { connection: redis, nodeId, logger, liveness, ...timing };
   const presence = new RedisPresenceStore(shared);
+  const exclusive = new RedisExclusiveChannelStore({ connection: redis, nodeId });
+  // The places of a node found dead go back, as its presence members do.
+  liveness.onBeat(async (beat) => {
+    for (const dead of beat.dead) await exclusive.releaseNode(dead);
+  });
   // The events feed (feed.enabled) rides on the broker: every event this node publishes.
   const feedOrNot = (broker: Broker): Broker => (config.feed.enabled ? withFeed(broker, { connection: redis, channel: config.feed.channel, logger }) : broker);
   const parts: Adapter = {
@@ -84,6 +96,7 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
     history: new RedisHistoryStore({ connection: redis, logger, metaTtl: config.history.metaTtl }),
     idempotency: new RedisIdempotencyStore({ connection: redis }),
     replays: new RedisReplayStore({ connection: redis }),
+    exclusive,
     redis,
     close: async () => {
       await liveness.close();

@@ -22,6 +22,8 @@ import { createLogger, type Logger } from './logger.js';
 import type { SignatureReplayStore } from './signing/replay-store.js';
 import { SignaturePolicy } from './signing/signature-policy.js';
 import { ListenError } from './errors.js';
+import type { ExclusiveChannelStore } from './channel-rules/exclusive-channel-store.js';
+import { MemoryExclusiveChannelStore } from './channel-rules/memory-exclusive-channel-store.js';
 import { createTrafficCounters } from './stats/traffic.js';
 import { createOperations } from './ops/operations.js';
 import { createNativeFrontEnd } from './native/front-end.js';
@@ -47,6 +49,8 @@ export interface PushyServerOptions {
   replays?: SignatureReplayStore;
   /** Where the admin API finds this node's peers (default: none, this node alone). */
   nodes?: NodeRegistry;
+  /** Places on exclusive channels (`channels` rules) (default: in memory, this node alone). */
+  exclusive?: ExclusiveChannelStore;
 }
 
 /** A running (or ready to listen) Pushy server. */
@@ -95,6 +99,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const history = options.history ?? memoryHistory(config);
   const idempotency = options.idempotency ?? memoryIdempotency(config);
   const replays = options.replays ?? memoryReplays(config);
+  const exclusive = options.exclusive ?? new MemoryExclusiveChannelStore(broker.nodeId);
   const retention = new RetentionPolicy(config.history.rules, { size: config.history.size, ttl: config.history.ttl });
 
   const httpServer = createHttpServer(config);
@@ -128,6 +133,8 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     traffic,
     signatures,
     secretKey,
+    broker,
+    exclusiveStore: exclusive,
     history,
     retention,
     idempotency,
@@ -201,6 +208,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     await history.close();
     await idempotency.close();
     await replays.close();
+    await exclusive.close();
     logger.info('Pushy stopped');
   }
 }

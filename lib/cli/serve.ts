@@ -73,10 +73,10 @@ export const serveCommand: CliCommand = {
     // Valid but risky settings (unsigned triggers from trusted networks...): said once, at start.
     for (const warning of warnings(config)) logger.warn(warning);
     const adapter = await createAdapter(config, logger);
-    const { broker, presence, nodes, history, idempotency, replays } = adapter;
+    const { broker, presence, nodes, history, idempotency, replays, exclusive } = adapter;
     let server: PushyServer;
     try {
-      server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays });
+      server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays, exclusive });
       for (const failure of server.commandsReport.failed) {
         logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
       }

@@ -15,6 +15,7 @@ import { checkJsonDepth } from '../util/json-depth.js';
 import type { ChannelGrant } from '../tokens/verify-channel-token.js';
 import type { ChannelGrants } from './channel-grants.js';
 import type { ClientEventGate } from './client-events.js';
+import type { ExclusiveChannels } from './exclusive-channels.js';
 
 /** What a command handler may use. Everything is passed in; nothing is global. */
 export interface CommandContext {
@@ -42,6 +43,8 @@ export interface CommandContext {
   grants?: ChannelGrants;
   /** The rule of client events (`clientEvents.*`); absent: refused. */
   clientEvents?: ClientEventGate;
+  /** Places on exclusive channels (`channels` rules); absent: no limits. */
+  exclusive?: ExclusiveChannels;
 }
 
 /**
@@ -80,6 +83,8 @@ export interface CommandRegistryDeps {
   grants?: ChannelGrants;
   /** The rule of client events. */
   clientEvents?: ClientEventGate;
+  /** Places on exclusive channels. */
+  exclusive?: ExclusiveChannels;
 }
 
 /** Outcome of loading a commands folder. */
@@ -182,7 +187,7 @@ export class CommandRegistry {
   }
 
   private context(connection: Connection, frameId: FrameId | undefined): CommandContext {
-    const { channels, logger, authorize, verifyToken, grants, clientEvents } = this.deps;
+    const { channels, logger, authorize, verifyToken, grants, clientEvents, exclusive } = this.deps;
     return {
       connection,
       channels,
@@ -193,6 +198,7 @@ export class CommandRegistry {
       verifyToken,
       grants,
       clientEvents,
+      exclusive,
       publish: (channel, event, data, options) => this.publish(channel, event, data, options?.excludeSelf ? connection.id : undefined),
     };
   }

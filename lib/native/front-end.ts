@@ -22,6 +22,10 @@ import { attachSockjs, createSockjsServer, type SockjsEndpoint } from './sockjs-
 import { triggerRoute } from './trigger-route.js';
 import { ChannelGrants } from './channel-grants.js';
 import { ClientEventGate } from './client-events.js';
+import { ExclusiveChannels } from './exclusive-channels.js';
+import { ChannelRules } from '../channel-rules/channel-rules.js';
+import type { ExclusiveChannelStore } from '../channel-rules/exclusive-channel-store.js';
+import type { Broker } from '../broker/broker.js';
 import { ChannelTokenVerifier } from '../tokens/verify-channel-token.js';
 import { DEFAULT_APP_KEY } from '../apps/app.js';
 import { eventsRoutes } from './events-routes.js';
@@ -38,6 +42,10 @@ export interface NativeFrontEndDeps {
   signatures: SignaturePolicy;
   /** The default app's secret (configured or generated): it verifies channel tokens of kid "default". */
   secretKey: string;
+  /** Carries eviction notices of exclusive channels between nodes. */
+  broker: Broker;
+  /** Places on exclusive channels (`channels` rules), per node or cluster-wide. */
+  exclusiveStore: ExclusiveChannelStore;
   history: HistoryStore;
   retention: RetentionPolicy;
   idempotency: IdempotencyStore;
@@ -76,6 +84,16 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
     secretForKid: (kid) => (kid === DEFAULT_APP_KEY ? deps.secretKey : undefined),
     maxChannelNameLength: limits.maxChannelNameLength,
   });
+  const grants = new ChannelGrants();
+  const exclusive = new ExclusiveChannels({
+    rules: new ChannelRules(config.channels),
+    store: deps.exclusiveStore,
+    broker: deps.broker,
+    channels,
+    logger,
+    onEvicted: (connection, channel) => grants.set(connection, channel, undefined),
+  });
+  await exclusive.start();
   const commands = new CommandRegistry({
     logger,
     channels,
@@ -84,7 +102,8 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
     maxPresenceDataBytes: limits.maxPresenceDataBytes,
     authorize: (input) => signatures.verifyChannelAuth(input),
     verifyToken: (token, target) => tokens.verify(token, target),
-    grants: new ChannelGrants(),
+    grants,
+    exclusive,
     clientEvents: new ClientEventGate(config.clientEvents),
     sockjsServer,
   });
