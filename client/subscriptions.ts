@@ -2,6 +2,7 @@ import { AuthError, type ChannelAuth } from './auth.js';
 import { Channel, type ChannelOwner, type ChannelPosition } from './channel.js';
 import type { PushyCommandError } from './commands.js';
 import type { EventInfo, Member, ServerFrame } from './frames.js';
+import { isPattern, patternMatches } from './patterns.js';
 
 /** What the subscription flow needs from the client. */
 export interface SubscriptionDeps {
@@ -61,6 +62,8 @@ interface SuccessData {
  */
 export class Subscriptions implements ChannelOwner {
   private readonly channels = new Map<string, Channel>();
+  /** The wildcard channels among them (`orders.*`). */
+  private readonly patterns = new Set<Channel>();
   private readonly attempts = new Map<Channel, Attempt>();
   private readonly everSubscribed = new WeakSet<Channel>();
 
@@ -72,6 +75,7 @@ export class Subscriptions implements ChannelOwner {
     if (!channel) {
       channel = new Channel(name, this);
       this.channels.set(name, channel);
+      if (isPattern(name)) this.patterns.add(channel);
     }
     return channel;
   }
@@ -153,12 +157,20 @@ export class Subscriptions implements ChannelOwner {
 
   /** Delivers a triggered event to its channel; false when the client has no such channel. */
   deliver(frame: ServerFrame): boolean {
-    const channel = frame.channel === undefined ? undefined : this.channels.get(frame.channel);
-    if (!channel) return false;
-    if (typeof frame.offset === 'number' && channel.wanted) channel.advance(frame.offset);
-    const info: EventInfo = { channel: channel.name };
+    if (frame.channel === undefined) return false;
+    const channel = this.channels.get(frame.channel);
+    const info: EventInfo = { channel: frame.channel };
     if (typeof frame.offset === 'number') info.offset = frame.offset;
     if (typeof frame.memberId === 'string') info.memberId = frame.memberId;
+    // The server sends an event once; every wildcard channel that matches gets it too.
+    let delivered = false;
+    for (const pattern of this.patterns) {
+      if (!pattern.subscribed || !patternMatches(pattern.name, frame.channel)) continue;
+      pattern.emit(frame.event, frame.data, info);
+      delivered = true;
+    }
+    if (!channel) return delivered;
+    if (typeof frame.offset === 'number' && channel.wanted) channel.advance(frame.offset);
     channel.emit(frame.event, frame.data, info);
     return true;
   }

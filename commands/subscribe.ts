@@ -5,9 +5,12 @@ import { DEFAULT_MAX_TOKEN_LENGTH, type ChannelGrant } from '../lib/tokens/verif
 import { channelKind } from '../lib/channels/channel-policy.js';
 import { EVENTS, channelNameSchema } from '../lib/native/protocol.js';
 import { checkJsonDepth } from '../lib/util/json-depth.js';
+import { isWildcardPattern } from '../lib/wildcards/pattern.js';
+import { patternTextSchema, subscribePattern } from './subscribe-pattern.js';
 
 const schema = z.object({
-  channel: channelNameSchema,
+  // A channel name (lowercased), or a wildcard pattern (see ./subscribe-pattern.ts).
+  channel: z.union([patternTextSchema, channelNameSchema]),
   auth: z.string().max(512).optional(),
   // A channel token (a JWT the backend signed): replaces `auth`, and `data` on presence.
   token: z.string().max(DEFAULT_MAX_TOKEN_LENGTH).optional(),
@@ -46,6 +49,7 @@ const subscribe: CommandHandler<typeof schema> = {
   name: 'subscribe',
   schema,
   async handle(ctx: CommandContext, frameData: SubscribeData): Promise<SubscribeResult> {
+    if (isWildcardPattern(frameData.channel)) return subscribePattern(ctx, frameData);
     const { connection } = ctx;
     let data = frameData;
     const { channel } = data;

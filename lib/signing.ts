@@ -13,6 +13,7 @@ export {
   CHANNEL_AUTH_V3_PREFIX,
   channelAuthTextV3,
   signChannelV3,
+  signPatternV3,
   signTriggerV3,
   triggerUrlV3,
   signHistoryV3,

@@ -42,6 +42,8 @@ export function withFeed(broker: Broker, deps: FeedDeps): Broker {
       return nodes;
     },
     subscribe: (key) => broker.subscribe(key),
+    subscribePrefix: broker.subscribePrefix && ((prefix) => broker.subscribePrefix!(prefix)),
+    unsubscribePrefix: broker.unsubscribePrefix && ((prefix) => broker.unsubscribePrefix!(prefix)),
     unsubscribe: (key) => broker.unsubscribe(key),
     onMessage: (handler) => broker.onMessage(handler),
     close: () => broker.close(),

@@ -13,6 +13,8 @@ import { EVENTS, clientFrameSchema, type FrameId } from './protocol.js';
 import type { ChannelAuthInput } from '../signing/legacy-auth.js';
 import { checkJsonDepth } from '../util/json-depth.js';
 import type { ChannelGrant } from '../tokens/verify-channel-token.js';
+import type { TokenTarget } from '../tokens/channel-token-scope.js';
+import type { WildcardSubscriptions } from '../channels/wildcard-subscriptions.js';
 import type { ChannelGrants } from './channel-grants.js';
 import type { ClientEventGate } from './client-events.js';
 import type { ExclusiveChannels } from './exclusive-channels.js';
@@ -38,7 +40,9 @@ export interface CommandContext {
    * Verifies a channel token for `target` (a normalised channel name) with the app's keys;
    * rejects with a `TOKEN_*` error. Absent when the server takes no tokens.
    */
-  verifyToken?(token: string, target: string): Promise<ChannelGrant>;
+  verifyToken?(token: string, target: TokenTarget): Promise<ChannelGrant>;
+  /** Wildcard subscriptions (`orders.*`); absent: patterns are refused. */
+  wildcards?: WildcardSubscriptions;
   /** What tokens granted per subscription (the `publish-event` command reads it). */
   grants?: ChannelGrants;
   /** The rule of client events (`clientEvents.*`); absent: refused. */
@@ -78,7 +82,9 @@ export interface CommandRegistryDeps {
   /** The SockJS server object, handed to v1 commands as their first argument. */
   sockjsServer?: unknown;
   /** Verifies channel tokens (see {@link CommandContext.verifyToken}). */
-  verifyToken?(token: string, target: string): Promise<ChannelGrant>;
+  verifyToken?(token: string, target: TokenTarget): Promise<ChannelGrant>;
+  /** Wildcard subscriptions. */
+  wildcards?: WildcardSubscriptions;
   /** What tokens granted per subscription. */
   grants?: ChannelGrants;
   /** The rule of client events. */
@@ -187,7 +193,7 @@ export class CommandRegistry {
   }
 
   private context(connection: Connection, frameId: FrameId | undefined): CommandContext {
-    const { channels, logger, authorize, verifyToken, grants, clientEvents, exclusive } = this.deps;
+    const { channels, logger, authorize, verifyToken, grants, clientEvents, exclusive, wildcards } = this.deps;
     return {
       connection,
       channels,
@@ -199,6 +205,7 @@ export class CommandRegistry {
       grants,
       clientEvents,
       exclusive,
+      wildcards,
       publish: (channel, event, data, options) => this.publish(channel, event, data, options?.excludeSelf ? connection.id : undefined),
     };
   }

@@ -23,6 +23,7 @@ import { triggerRoute } from './trigger-route.js';
 import { ChannelGrants } from './channel-grants.js';
 import { ClientEventGate } from './client-events.js';
 import { ExclusiveChannels } from './exclusive-channels.js';
+import { WildcardSubscriptions } from '../channels/wildcard-subscriptions.js';
 import { ChannelRules } from '../channel-rules/channel-rules.js';
 import type { ExclusiveChannelStore } from '../channel-rules/exclusive-channel-store.js';
 import type { Broker } from '../broker/broker.js';
@@ -105,6 +106,7 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
     grants,
     exclusive,
     clientEvents: new ClientEventGate(config.clientEvents),
+    wildcards: new WildcardSubscriptions({ broker: deps.broker, logger, maxPerConnection: limits.maxChannelsPerConnection, traffic }),
     sockjsServer,
   });
   commands.register(subscribe);

@@ -5,7 +5,7 @@ import { isSocketId } from '../util/socket-id.js';
 import { verifyRequest } from './http-request-signature.js';
 import type { SignatureReplayStore } from './replay-store.js';
 import { safeEqual } from './safe-equal.js';
-import { AUTH_VERSION_V3, CHANNEL_AUTH_V3_PREFIX, historyPath, signChannelV3, triggerPath } from './v3.js';
+import { AUTH_VERSION_V3, CHANNEL_AUTH_V3_PREFIX, historyPath, signChannelV3, signPatternV3, triggerPath } from './v3.js';
 
 /**
  * The one signature rule of a server, built once from config and handed to every place that
@@ -98,7 +98,10 @@ export class SignaturePolicy {
     if (!isSocketId(input.socketId)) return false;
     if (input.auth.startsWith(CHANNEL_AUTH_V3_PREFIX)) {
       const { socketId, channel, presenceData } = input;
-      return safeEqual(input.auth, signChannelV3({ socketId, channel, presenceData, secretKey: this.options.secretKey }));
+      const { secretKey } = this.options;
+      // A wildcard pattern (parsed by the caller) is signed with the pattern in the channel's place.
+      const expected = channel.includes('*') ? signPatternV3({ socketId, pattern: channel, secretKey }) : signChannelV3({ socketId, channel, presenceData, secretKey });
+      return safeEqual(input.auth, expected);
     }
     return this.options.legacy && verifyLegacyChannelAuth(this.options.secretKey, input);
   }
