@@ -138,6 +138,15 @@ export class Subscriptions implements ChannelOwner {
         return true;
       case 'pushy:subscription-end': {
         const channel = this.byData(frame);
+        if (channel && channel.wanted && frame.data?.reason === 'replaced') {
+          // The server ended it (its place on an exclusive channel went to a newer subscriber):
+          // not resubscribed on reconnect, or the two would take the place back and forth.
+          channel.wanted = false;
+          this.attempts.delete(channel);
+          channel.setState('unsubscribed');
+          channel.clearMembers();
+          this.forgetPosition(channel);
+        }
         if (channel && !channel.wanted) channel.emit('pushy:subscription-end', frame.data);
         return true;
       }

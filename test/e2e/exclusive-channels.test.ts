@@ -96,3 +96,24 @@ describe('e2e: exclusive channels (channels rules)', () => {
     behaves(() => [nodes[0]!, nodes[1]!], 'redis');
   });
 });
+
+describe('e2e: exclusive channels in the browser client (pushy-server/client)', () => {
+  it('a replaced channel ends as unsubscribed, with pushy:subscription-end {reason: "replaced"}', async () => {
+    const { Pushy } = await import('pushy-server/client');
+    const srv = await startServer(RULES);
+    const first = new Pushy(srv.url, { transports: ['websocket'] });
+    const second = new Pushy(srv.url, { transports: ['websocket'] });
+    try {
+      const seat = first.channel('seat-js');
+      await new Promise((resolve) => seat.bind('pushy:subscription-success', resolve).subscribe());
+      const ended = new Promise<any>((resolve) => seat.bind('pushy:subscription-end', resolve));
+      second.channel('seat-js').subscribe();
+      expect(await ended).to.deep.equal({ channel: 'seat-js', reason: 'replaced' });
+      expect(seat.state).to.equal('unsubscribed');
+    } finally {
+      first.disconnect();
+      second.disconnect();
+      await srv.close();
+    }
+  });
+});
