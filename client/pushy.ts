@@ -1,3 +1,4 @@
+import { PATTERN_NAME } from './patterns.js';
 import { requestChannelAuth, runAuthorizer, type Authorizer, type AuthTransport, type ChannelAuth } from './auth.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Channel } from './channel.js';
@@ -88,6 +89,7 @@ export class Pushy {
     this.subscriptions = new Subscriptions({
       connectedSocketId: () => (this.connection.state === 'connected' ? this.connection.socketId : undefined),
       execNow: (command, data) => this.commands.execNow(command, data),
+      exec: (command, data) => this.commands.exec(command, data),
       authorize: (channel, socketId) => this.authorize(options, channel, socketId),
     });
     if (options.autoConnect !== false) this.connect();
@@ -129,7 +131,7 @@ export class Pushy {
 
   /** The channel with this name (case-insensitive), created on first use; not yet subscribed. */
   channel(name: string): Channel {
-    if (typeof name !== 'string' || !CHANNEL_NAME.test(name)) throw new TypeError(`Pushy: invalid channel name ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || !(CHANNEL_NAME.test(name) || PATTERN_NAME.test(name))) throw new TypeError(`Pushy: invalid channel name ${JSON.stringify(name)}`);
     return this.subscriptions.get(name.toLowerCase());
   }
 

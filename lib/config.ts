@@ -457,6 +457,20 @@ const schema = {
       env: 'PUSHY_REDIS_NODE_TIMEOUT',
     },
   },
+  clientEvents: {
+    enabled: {
+      doc: 'Let clients send client-* events (the publish-event command) to the other subscribers of a private or presence channel they are subscribed to; off: refused with 446.',
+      format: 'flag',
+      default: false,
+      env: 'PUSHY_CLIENT_EVENTS_ENABLED',
+    },
+    perSecond: {
+      doc: 'Client events a connection may send per second on average (burst: the same number); over it: pushy:error 429, the event is dropped.',
+      format: integerFrom(1, 1000),
+      default: 10,
+      env: 'PUSHY_CLIENT_EVENTS_PER_SECOND',
+    },
+  },
   feed: {
     enabled: {
       doc: 'With the Redis adapter, publish every event as JSON {app, channel, event, data, offset} on the Redis channel feed.channel, for other programs to subscribe to.',
@@ -537,6 +551,7 @@ export type PushyConfig = {
   webhooks: WebhooksConfig;
   adapter: AdapterConfig;
   feed: { enabled: boolean; channel: string };
+  clientEvents: { enabled: boolean; perSecond: number };
 };
 
 /**

@@ -30,6 +30,9 @@ export const ERRORS = {
   TOKEN_EXPIRED: { code: '441', status: 401, message: 'Channel token has expired' },
   TOKEN_WRONG_CHANNEL: { code: '442', status: 403, message: 'Channel token is for another channel' },
   TOKEN_UNKNOWN_KEY: { code: '443', status: 401, message: 'Channel token names an unknown key (kid)' },
+  CLIENT_EVENTS_DISABLED: { code: '446', status: 403, message: 'Client events are turned off on this server (clientEvents.enabled)' },
+  CLIENT_EVENTS_RATE_LIMITED: { code: '429', status: 429, message: 'Too many client events: the event was dropped (clientEvents.perSecond)' },
+  PUBLISH_NOT_ALLOWED: { code: '445', status: 403, message: 'Publishing on this channel needs a subscription made with a channel token that has "pub": true' },
   TOKEN_ALGORITHM: { code: '444', status: 401, message: 'Channel token algorithm refused: only HS256 is accepted' },
 
   BAD_REQUEST: { code: '400', status: 400, message: 'Missing or malformed parameters' },

@@ -22,6 +22,8 @@ import { createLogger, type Logger } from './logger.js';
 import type { SignatureReplayStore } from './signing/replay-store.js';
 import { SignaturePolicy } from './signing/signature-policy.js';
 import { ListenError } from './errors.js';
+import type { ExclusiveChannelStore } from './channel-rules/exclusive-channel-store.js';
+import { MemoryExclusiveChannelStore } from './channel-rules/memory-exclusive-channel-store.js';
 import { createTrafficCounters } from './stats/traffic.js';
 import { createOperations } from './ops/operations.js';
 import { createNativeFrontEnd } from './native/front-end.js';
@@ -68,6 +70,8 @@ export interface PushyServerOptions {
    * One given here is the embedder's: the server does not close its store.
    */
   apps?: AppDirectory;
+  /** Places on exclusive channels (`channels` rules) (default: in memory, this node alone). */
+  exclusive?: ExclusiveChannelStore;
 }
 
 /** A running (or ready to listen) Pushy server. */
@@ -126,6 +130,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const history = options.history ?? memoryHistory(config);
   const idempotency = options.idempotency ?? memoryIdempotency(config);
   const replays = options.replays ?? memoryReplays(config);
+  const exclusive = options.exclusive ?? new MemoryExclusiveChannelStore(broker.nodeId);
   const retention = new RetentionPolicy(config.history.rules, { size: config.history.size, ttl: config.history.ttl });
 
   const httpServer = createHttpServer(config);
@@ -169,6 +174,9 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     apps,
     appCounters,
     signatures,
+    secretKey,
+    broker,
+    exclusiveStore: exclusive,
     history,
     retention,
     idempotency,
@@ -256,6 +264,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     await replays.close();
     // The embedder's own directory is theirs to close.
     if (!options.apps) await apps.store.close();
+    await exclusive.close();
     logger.info('Pushy stopped');
   }
 }

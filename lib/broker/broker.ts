@@ -22,6 +22,8 @@ export interface ChannelEventMessage {
   offset?: number;
   /** Epoch of the channel's history that `offset` belongs to. */
   epoch?: string;
+  /** A client event on a presence channel: the sender's member id (live delivery only, not in history). */
+  memberId?: string;
 }
 
 /** A presence change on a channel: a member's first connection joined, or its last one left. */
@@ -57,6 +59,14 @@ export interface Broker {
   /** This node has no local subscribers for the channel of this key any more. */
   unsubscribe(channelKey: string): Promise<void>;
   onMessage(handler: BrokerMessageHandler): void;
+  /**
+   * (Wildcard subscriptions) This node also wants the messages of every channel whose key starts
+   * with `prefix` (ending with `.`, e.g. `orders.`); counted, so call {@link unsubscribePrefix}
+   * once per call. A message is handed over once however many prefixes and channels match.
+   */
+  subscribePrefix?(prefix: string): Promise<void>;
+  /** Drops one {@link subscribePrefix} of `prefix`. */
+  unsubscribePrefix?(prefix: string): Promise<void>;
   close(): Promise<void>;
   /**
    * True while this broker can carry messages to every node (a Redis broker: both clients

@@ -250,8 +250,8 @@ export class ChannelManager {
       throw failure;
     }
     // Spelled out: an object spread here cost more than the rest of the publish.
-    const { type, app, channel, event, data, excludeSocketId } = message;
-    return this.deps.broker.publish({ type, app, channel, event, data, excludeSocketId, offset: position.offset, epoch: position.epoch });
+    const { type, app, channel, event, data, excludeSocketId, memberId } = message;
+    return this.deps.broker.publish({ type, app, channel, event, data, excludeSocketId, offset: position.offset, epoch: position.epoch, memberId });
   }
 
   /** Sends a presence change to every node; a failure (the broker away) is logged, not thrown. */

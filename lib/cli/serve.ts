@@ -3,6 +3,7 @@ import { installProcessPolicy } from '../process-policy.js';
 import { loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { warnings } from '../config-warnings.js';
 import { createServer, type PushyServer } from '../server.js';
 import { COMMON_OPTIONS, configFileArg, parseCommandLine } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
@@ -69,11 +70,13 @@ export const serveCommand: CliCommand = {
     const config = loadConfig({ file, env: io.env, overrides: values.port === undefined ? undefined : { port: parsePort(values.port) } });
     const logger = createLogger(config.logLevel, undefined, config.log.format);
     installProcessPolicy({ logger, commandsDir: config.commandsDir });
+    // Valid but risky settings (unsigned triggers from trusted networks...): said once, at start.
+    for (const warning of warnings(config)) logger.warn(warning);
     const adapter = await createAdapter(config, logger);
-    const { broker, presence, nodes, history, idempotency, replays, occupancy, redis } = adapter;
+    const { broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive } = adapter;
     let server: PushyServer;
     try {
-      server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays, occupancy, redis });
+      server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive });
       for (const failure of server.commandsReport.failed) {
         logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
       }

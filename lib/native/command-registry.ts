@@ -12,6 +12,12 @@ import { wrapLegacy, type LegacyCommand } from './legacy-command.js';
 import { EVENTS, clientFrameSchema, type FrameId } from './protocol.js';
 import type { ChannelAuthInput } from '../signing/legacy-auth.js';
 import { checkJsonDepth } from '../util/json-depth.js';
+import type { ChannelGrant } from '../tokens/verify-channel-token.js';
+import type { TokenTarget } from '../tokens/channel-token-scope.js';
+import type { WildcardSubscriptions } from '../channels/wildcard-subscriptions.js';
+import type { ChannelGrants } from './channel-grants.js';
+import type { ClientEventGate } from './client-events.js';
+import type { ExclusiveChannels } from './exclusive-channels.js';
 
 /** What a command handler may use. Everything is passed in; nothing is global. */
 export interface CommandContext {
@@ -30,6 +36,19 @@ export interface CommandContext {
    * of nodes that had subscribers.
    */
   publish(channel: string, event: string, data: unknown, options?: { excludeSelf?: boolean }): Promise<number>;
+  /**
+   * Verifies a channel token for `target` (a normalised channel name) with the app's keys;
+   * rejects with a `TOKEN_*` error. Absent when the server takes no tokens.
+   */
+  verifyToken?(token: string, target: TokenTarget): Promise<ChannelGrant>;
+  /** Wildcard subscriptions (`orders.*`); absent: patterns are refused. */
+  wildcards?: WildcardSubscriptions;
+  /** What tokens granted per subscription (the `publish-event` command reads it). */
+  grants?: ChannelGrants;
+  /** The rule of client events (`clientEvents.*`); absent: refused. */
+  clientEvents?: ClientEventGate;
+  /** Places on exclusive channels (`channels` rules); absent: no limits. */
+  exclusive?: ExclusiveChannels;
 }
 
 /**
@@ -67,6 +86,16 @@ export interface CommandRegistryDeps {
   maxPresenceDataBytes?: number;
   /** The SockJS server object, handed to v1 commands as their first argument. */
   sockjsServer?: unknown;
+  /** Verifies channel tokens (see {@link CommandContext.verifyToken}). */
+  verifyToken?(token: string, target: TokenTarget): Promise<ChannelGrant>;
+  /** Wildcard subscriptions. */
+  wildcards?: WildcardSubscriptions;
+  /** What tokens granted per subscription. */
+  grants?: ChannelGrants;
+  /** The rule of client events. */
+  clientEvents?: ClientEventGate;
+  /** Places on exclusive channels. */
+  exclusive?: ExclusiveChannels;
 }
 
 /** Outcome of loading a commands folder. */
@@ -174,7 +203,7 @@ export class CommandRegistry {
   }
 
   private context(connection: Connection, frameId: FrameId | undefined): CommandContext {
-    const { channels, logger, authorize } = this.deps;
+    const { channels, logger, authorize, verifyToken, grants, clientEvents, exclusive, wildcards } = this.deps;
     return {
       connection,
       channels,
@@ -182,6 +211,11 @@ export class CommandRegistry {
       frameId,
       limits: this.limits,
       authorize: (input) => authorize(input, connection),
+      verifyToken,
+      grants,
+      clientEvents,
+      exclusive,
+      wildcards,
       // A command publishes in its connection's app: never into another app's channel of that name.
       publish: (channel, event, data, options) => this.publish(connection.app, channel, event, data, options?.excludeSelf ? connection.id : undefined),
     };

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import subscribe from '../../commands/subscribe.js';
 import unsubscribe from '../../commands/unsubscribe.js';
+import publishEvent from '../../commands/publish-event.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import type { ChannelPolicy } from '../channels/channel-policy.js';
 import type { PushyConfig } from '../config.js';
@@ -24,6 +25,17 @@ import { AppGate } from './app-gate.js';
 import { BackendRates } from './app-request.js';
 import { CLOSES } from '../errors.js';
 import type { AppCounters } from '../stats/app-counters.js';
+import { ChannelGrants } from './channel-grants.js';
+import { ClientEventGate } from './client-events.js';
+import { ExclusiveChannels } from './exclusive-channels.js';
+import { WildcardSubscriptions } from '../channels/wildcard-subscriptions.js';
+import { ChannelRules } from '../channel-rules/channel-rules.js';
+import type { ExclusiveChannelStore } from '../channel-rules/exclusive-channel-store.js';
+import type { Broker } from '../broker/broker.js';
+import { ChannelTokenVerifier } from '../tokens/verify-channel-token.js';
+import { DEFAULT_APP_KEY } from '../apps/app.js';
+import { eventsRoutes } from './events-routes.js';
+import { createTrustedTriggers } from '../network/trusted-triggers.js';
 
 /** What the native front end needs from the server. */
 export interface NativeFrontEndDeps {
@@ -41,6 +53,12 @@ export interface NativeFrontEndDeps {
   appCounters?: AppCounters;
   /** Which signatures channel auth, triggers and history reads take (v3; v1/v2 while legacy is on). */
   signatures: SignaturePolicy;
+  /** The default app's secret (configured or generated): it verifies channel tokens of kid "default". */
+  secretKey: string;
+  /** Carries eviction notices of exclusive channels between nodes. */
+  broker: Broker;
+  /** Places on exclusive channels (`channels` rules), per node or cluster-wide. */
+  exclusiveStore: ExclusiveChannelStore;
   history: HistoryStore;
   retention: RetentionPolicy;
   idempotency: IdempotencyStore;
@@ -76,6 +94,21 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
   const { config, logger, channels, policy, traffic, signatures, apps } = deps;
   const { limits } = config;
   const sockjsServer = createSockjsServer(config.sockjs, limits, logger);
+  // Channel tokens of the default app: `kid` "default" names its key, the top-level secretKey.
+  const tokens = new ChannelTokenVerifier({
+    secretForKid: (kid) => (kid === DEFAULT_APP_KEY ? deps.secretKey : undefined),
+    maxChannelNameLength: limits.maxChannelNameLength,
+  });
+  const grants = new ChannelGrants();
+  const exclusive = new ExclusiveChannels({
+    rules: new ChannelRules(config.channels),
+    store: deps.exclusiveStore,
+    broker: deps.broker,
+    channels,
+    logger,
+    onEvicted: (connection, channel) => grants.set(connection, channel, undefined),
+  });
+  await exclusive.start();
   const commands = new CommandRegistry({
     logger,
     channels,
@@ -89,12 +122,20 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
       const app = apps.get(connection.app);
       return app !== undefined && signatures.verifyChannelAuth(input, apps.secretsFor(app));
     },
+    verifyToken: (token, target) => tokens.verify(token, target),
+    grants,
+    exclusive,
+    clientEvents: new ClientEventGate(config.clientEvents),
+    wildcards: new WildcardSubscriptions({ broker: deps.broker, logger, maxPerConnection: limits.maxChannelsPerConnection, traffic }),
     sockjsServer,
   });
   commands.register(subscribe);
   commands.register(unsubscribe);
+  commands.register(publishEvent);
   const commandsReport = config.commandsDir ? await commands.loadFolder(config.commandsDir) : { loaded: [], failed: [] };
   const rates = new BackendRates();
+  // Unsigned triggers from trusted networks (off unless trigger.trustedNetworks is set).
+  const trusted = createTrustedTriggers({ trustedNetworks: config.trigger.trustedNetworks, trustProxy: config.trustProxy });
   const routes: Route[] = [
     deps.instrumentTrigger(
       triggerRoute({
@@ -108,8 +149,19 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
         apps,
         counters: deps.appCounters,
         rates,
+        trusted,
       }),
     ),
+    ...eventsRoutes({
+      channels,
+      logger,
+      signatures,
+      maxBodyBytes: limits.maxTriggerBodyBytes,
+      limits: { maxChannels: limits.maxTriggerChannels, maxBatchEvents: limits.maxBatchEvents, maxChannelNameLength: limits.maxChannelNameLength },
+      idempotency: deps.idempotency,
+      trusted,
+      gate: deps.triggers,
+    }).map((route) => deps.instrumentTrigger(route)),
     historyRoute({
       history: deps.history,
       retention: deps.retention,

@@ -12,7 +12,8 @@ import { sendOk } from '../http/respond.js';
 import type { DrainGate } from '../http/drain-gate.js';
 import type { Route, RouteContext } from '../http/router.js';
 import { RawJson } from '../raw-json.js';
-import { SignaturePolicy, type RequestCredentials } from '../signing/signature-policy.js';
+import { SignaturePolicy, TRUSTED, type RequestCredentials } from '../signing/signature-policy.js';
+import type { TrustedTriggers } from '../network/trusted-triggers.js';
 import { socketIdSchema } from './protocol.js';
 import { BackendRates, appOfRequest } from './app-request.js';
 import type { AppCounters } from '../stats/app-counters.js';
@@ -36,6 +37,8 @@ export interface TriggerRouteDeps {
   rates?: BackendRates;
   /** Per-app counts: events published, refusals of the app's rate. */
   counters?: AppCounters;
+  /** Unsigned triggers from trusted networks (`trigger.trustedNetworks`). */
+  trusted?: TrustedTriggers;
 }
 
 /** What a trigger's query says besides its signature. */
@@ -67,6 +70,7 @@ export function signedQuery<F extends z.ZodRawShape>(fields: F): (search: URLSea
 }
 
 const readTriggerQuery = signedQuery(triggerFields);
+const readUnsignedQuery = z.object(triggerFields);
 
 /**
  * `POST /pushy/channel/<channel>/trigger` (the default app, signed with the secret key) and
@@ -111,10 +115,13 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
   async function handleTrigger({ req, res, search, params }: RouteContext): Promise<void> {
     const { app, scope: signingScope } = appOfRequest(deps.apps, params.app);
     const channel = channelFromPath(params.channel, deps.policy);
-    const { query, credentials } = readTriggerQuery(new URLSearchParams(search));
+    const searchParams = new URLSearchParams(search);
+    const trusted = deps.trusted?.admits(req, searchParams) ?? false;
+    const { query, credentials } = trusted ? { query: parseQuery(readUnsignedQuery, searchParams), credentials: undefined } : readTriggerQuery(searchParams);
     const raw = await readBody(req, app.limits.maxTriggerBodyBytes ?? deps.maxBodyBytes);
     const body = parseEventBody(raw, req.headers['content-type']);
-    const signed = deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: body.value, scope: signingScope });
+    const signed =
+      credentials === undefined ? TRUSTED : deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: body.value, scope: signingScope });
     // After the signature: only the app's own backends use up its allowance.
     try {
       rates.take(app);

@@ -4,6 +4,7 @@ import { TrafficHistory } from '../admin/traffic-samples.js';
 import { LoginThrottle } from '../admin/login-throttle.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import { nodeView } from '../admin/snapshot.js';
+import { startMetaStats, type MetaPublisher } from '../meta/meta-publisher.js';
 import type { Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import type { ChannelPolicy } from '../channels/channel-policy.js';
@@ -95,11 +96,15 @@ export function createOperations(deps: OperationsDeps): Operations {
     routes.push(...admin.map((route) => instrumentRoute(route, { traffic })));
   }
 
+  // The default app's private-meta-stats channel (issue #17): started with the node list.
+  let meta: MetaPublisher | undefined;
+
   return {
     routes,
     instrumentTrigger: (route) => instrumentRoute(route, { traffic, observe: metrics?.observeTrigger }),
     start() {
       history?.start();
+      meta = startMetaStats({ broker, logger, nodes: async () => (await nodes.list(nodeView(view))).nodes });
       nodes.start(
         () => nodeView(view),
         // Every app's channels, by channel key: the Pusher HTTP API counts any app's cluster-wide.
@@ -109,6 +114,7 @@ export function createOperations(deps: OperationsDeps): Operations {
     async drain() {
       shuttingDown = true;
       history?.stop();
+      meta?.stop();
       if (config.health.drainDelay > 0) {
         logger.info('draining before close', { drainDelay: config.health.drainDelay });
         await new Promise((resolve) => setTimeout(resolve, config.health.drainDelay));

@@ -5,7 +5,7 @@ import { isSocketId } from '../util/socket-id.js';
 import { verifyRequest } from './http-request-signature.js';
 import type { SignatureReplayStore } from './replay-store.js';
 import { safeEqual } from './safe-equal.js';
-import { AUTH_VERSION_V3, CHANNEL_AUTH_V3_PREFIX, historyPath, signChannelV3, triggerPath } from './v3.js';
+import { AUTH_VERSION_V3, CHANNEL_AUTH_V3_PREFIX, historyPath, signChannelV3, signPatternV3, triggerPath } from './v3.js';
 
 /**
  * The one signature rule of a server, built once from config and handed to every place that
@@ -59,6 +59,12 @@ export interface SigningScope {
   app?: string;
 }
 
+/**
+ * An unsigned request let in by its address (`trigger.trustedNetworks`): no signature to
+ * remember, its body delivered as sent.
+ */
+export const TRUSTED: SignedRequest = Object.freeze({ form: 'legacy', rawBody: true, timestamp: 0 });
+
 /** What a trigger offers to be checked. */
 export interface TriggerCheck {
   /** Lowercased, valid channel name. */
@@ -78,6 +84,8 @@ export const LEGACY_HISTORY_EVENT = 'pushy:history';
 
 const LEGACY_OFF =
   'Invalid credentials: v1/v2 signatures (auth_key) are turned off on this server (signing.legacy is false); sign with v3 (auth_signature)';
+
+const V3_ONLY = 'Invalid credentials: this route takes only v3 signatures (auth_signature, auth_timestamp, auth_version=3)';
 
 const FORGOTTEN =
   'Timestamp out of bounds: too old to be checked for replays on this node (its replay memory, signing.maxReplayKeys, is full); sign again with the current time';
@@ -103,7 +111,10 @@ export class SignaturePolicy {
     if (!isSocketId(input.socketId)) return false;
     if (input.auth.startsWith(CHANNEL_AUTH_V3_PREFIX)) {
       const { socketId, channel, presenceData } = input;
-      return secrets.some((secretKey) => safeEqual(input.auth, signChannelV3({ socketId, channel, presenceData, secretKey })));
+      // A wildcard pattern (parsed by the caller) is signed with the pattern in the channel's place.
+      return secrets.some((secretKey) =>
+        safeEqual(input.auth, channel.includes('*') ? signPatternV3({ socketId, pattern: channel, secretKey }) : signChannelV3({ socketId, channel, presenceData, secretKey })),
+      );
     }
     return this.options.legacy && secrets.some((secretKey) => verifyLegacyChannelAuth(secretKey, input));
   }
@@ -133,6 +144,16 @@ export class SignaturePolicy {
     const input = { channel, event: LEGACY_HISTORY_EVENT, timestamp, authKey, rawBody: '', parsedBody: {} };
     withAnySecret(secrets, (secretKey) => verifyLegacyTrigger(secretKey, this.options.timestampTolerance, input, this.now()));
     return { form: 'legacy', rawBody: true, timestamp: Number(timestamp) };
+  }
+
+  /**
+   * Checks a request to a route that only takes v3 signatures (`POST /pushy/events`,
+   * `POST /pushy/batch_events`: v1/v2 signed one channel and event, which these bodies do not
+   * have); throws the catalogue error otherwise. `path` is the route's canonical path.
+   */
+  verifyV3Only(method: string, path: string, query: URLSearchParams, rawBody: string): SignedRequest {
+    if (!SignaturePolicy.isV3(query)) throw new PushyError('INVALID_CREDENTIALS', V3_ONLY);
+    return this.verifyV3(method, path, query, rawBody, this.secretsOf(undefined));
   }
 
   /**

@@ -68,6 +68,22 @@ export function signChannelV3(input: ChannelAuthV3Input & { secretKey: string })
   return CHANNEL_AUTH_V3_PREFIX + hmacSha256Hex(input.secretKey, channelAuthTextV3(input));
 }
 
+/** A wildcard pattern's text, loosely (the server parses it strictly before checking an auth). */
+const PATTERN_TEXT = /^[A-Za-z0-9_\-=@,.;:]+\.\*\*?$/;
+
+/**
+ * `auth` for subscribing one socket to a `private-` wildcard pattern (`private-orders.*`):
+ * `v3:<hex>`, the channel auth text with the pattern (lowercased) in the channel's place.
+ */
+export function signPatternV3(input: { socketId: string; pattern: string; secretKey: string }): string {
+  requireSecret(input.secretKey);
+  requireSocketId(input.socketId);
+  if (typeof input.pattern !== 'string' || input.pattern.length > 200 || !PATTERN_TEXT.test(input.pattern)) {
+    throw new TypeError('pattern must be a wildcard pattern such as "private-orders.*" or "private-orders.**"');
+  }
+  return CHANNEL_AUTH_V3_PREFIX + hmacSha256Hex(input.secretKey, channelAuthTextV3({ socketId: input.socketId, channel: input.pattern }));
+}
+
 /** What a v3 trigger covers. */
 export interface TriggerV3Input {
   channel: string;
