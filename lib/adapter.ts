@@ -67,6 +67,8 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
     keyPrefix: adapter.keyPrefix,
     commandTimeout: adapter.commandTimeout,
     maxReconnectDelay: adapter.maxReconnectDelay,
+    sentinels: adapter.redis.sentinels,
+    sentinelName: adapter.redis.name,
     logger,
   });
   const nodeId = randomUUID();

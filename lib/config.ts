@@ -8,6 +8,7 @@ import { channelRulesSchema, type ChannelRule } from './channel-rules/channel-ru
 import { FEED_CHANNEL_PATTERN } from './feed/feed-event.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import { NetworkList } from './network/ip-networks.js';
+import { redisEndpointsFormat, type RedisEndpoint } from './redis/redis-endpoints.js';
 import { MAX_BATCH_EVENTS, MAX_CHANNEL_NAME_LENGTH, MAX_TRIGGER_CHANNELS } from './util/limits.js';
 
 export { MAX_CHANNEL_NAME_LENGTH } from './util/limits.js';
@@ -106,6 +107,9 @@ convict.addFormat({
   },
   coerce: parseJsonText,
 });
+
+/** `adapter.redis.sentinels`: `[{host, port}]`; from the environment, `host:port,host:port`. */
+convict.addFormat(redisEndpointsFormat);
 
 /** A list given as JSON text (`["a", "b"]`) or as a comma-separated one (`a, b`); empty text is an empty list. */
 function parseListText(value: unknown): unknown {
@@ -437,6 +441,15 @@ const schema = {
       default: 20000,
       env: 'PUSHY_REDIS_NODE_TIMEOUT',
     },
+    redis: {
+      sentinels: {
+        doc: 'Redis Sentinels to ask where the primary named adapter.redis.name is, as [{host, port}] (env: "host:port,host:port"); when set, the host and port of adapter.url are not used (its password, database and TLS are) and a failover is followed without a restart. Empty: no Sentinel.',
+        format: redisEndpointsFormat.name,
+        default: [] as RedisEndpoint[],
+        env: 'PUSHY_REDIS_SENTINELS',
+      },
+      name: { doc: 'Name of the primary the Sentinels watch (their "sentinel monitor <name>"); used with adapter.redis.sentinels.', format: String, default: 'mymaster', env: 'PUSHY_REDIS_SENTINEL_NAME' },
+    },
   },
   feed: {
     enabled: {
@@ -565,6 +578,8 @@ export type AdapterConfig = {
   maxReconnectDelay: number;
   heartbeatInterval: number;
   nodeTimeout: number;
+  /** Sentinel: where to find the primary (see lib/redis/redis-endpoints.ts). */
+  redis: { sentinels: RedisEndpoint[]; name: string };
 };
 
 /** Nested partial, for overriding some options (tests, embedding). */

@@ -22,7 +22,7 @@ export const LAYERS = [
   { name: 'stores and broker', paths: ['lib/broker/', 'lib/history/', 'lib/presence/', 'lib/nodes/', 'lib/redis/', 'lib/signing.ts', 'lib/signing/'] },
   { name: 'config', paths: ['lib/config.ts', 'lib/config-warnings.ts'] },
   { name: 'apps', paths: ['lib/apps/'] },
-  { name: 'base', paths: ['lib/errors.ts', 'lib/logger.ts', 'lib/token-bucket.ts', 'lib/raw-json.ts', 'lib/stats/', 'lib/util/', 'lib/network/', 'lib/feed/', 'lib/channel-rules/channel-rule.ts', 'client/backoff.ts'] },
+  { name: 'base', paths: ['lib/errors.ts', 'lib/logger.ts', 'lib/token-bucket.ts', 'lib/raw-json.ts', 'lib/stats/', 'lib/util/', 'lib/network/', 'lib/feed/', 'lib/channel-rules/channel-rule.ts', 'lib/redis/redis-endpoints.ts', 'client/backoff.ts'] },
 ];
 
 /** The front ends: each a group of folders that imports no other group. */

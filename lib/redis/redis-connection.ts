@@ -1,6 +1,7 @@
 import { Redis, ReplyError } from 'ioredis';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { RedisEndpoint } from './redis-endpoints.js';
 
 /** What a {@link RedisConnection} needs. */
 export interface RedisConnectionOptions {
@@ -12,6 +13,14 @@ export interface RedisConnectionOptions {
   commandTimeout: number;
   /** Longest wait between reconnection attempts, in milliseconds. */
   maxReconnectDelay: number;
+  /**
+   * Sentinels that name the primary (`sentinelName`); when given, `url`'s host and port are not
+   * used (its password, database and TLS are) and a failover is followed by reconnecting to the
+   * promoted replica.
+   */
+  sentinels?: RedisEndpoint[];
+  /** The primary's name at the sentinels. */
+  sentinelName?: string;
   logger: Logger;
 }
 
@@ -39,8 +48,10 @@ export class RedisConnection {
   constructor(options: RedisConnectionOptions) {
     this.logger = options.logger;
     this.prefix = options.keyPrefix;
-    this.address = describeAddress(options.url);
+    const sentinels = options.sentinels ?? [];
+    this.address = sentinels.length > 0 ? `sentinel ${options.sentinelName ?? ''}` : describeAddress(options.url);
     const clientOptions = {
+      ...(sentinels.length > 0 ? sentinelOptions(sentinels, options.sentinelName ?? '', options.maxReconnectDelay) : {}),
       enableOfflineQueue: false,
       commandTimeout: options.commandTimeout,
       maxRetriesPerRequest: 0,
@@ -169,6 +180,20 @@ export class RedisConnection {
 
 function unavailable(what: string): PushyError {
   return new PushyError('UNAVAILABLE', `Redis is unavailable (${what}); try again later`);
+}
+
+/**
+ * ioredis options for a primary found through Sentinel. `failoverDetector` listens to the
+ * sentinels' +switch-master, so the clients leave a demoted or dead primary at once instead of
+ * waiting for a command to time out.
+ */
+function sentinelOptions(sentinels: RedisEndpoint[], name: string, maxReconnectDelay: number) {
+  return {
+    sentinels,
+    name,
+    failoverDetector: true,
+    sentinelRetryStrategy: (attempt: number) => Math.min(100 * 2 ** Math.min(attempt - 1, 10), maxReconnectDelay),
+  };
 }
 
 function describeAddress(url: string): string {

@@ -19,6 +19,7 @@ describe('adapter configuration', () => {
       maxReconnectDelay: 5000,
       heartbeatInterval: 5000,
       nodeTimeout: 20000,
+      redis: { sentinels: [], name: 'mymaster' },
     });
     // The documented bound on reaping a dead node's members.
     expect(config.adapter.nodeTimeout + config.adapter.heartbeatInterval).to.be.at.most(30000);
@@ -43,6 +44,25 @@ describe('adapter configuration', () => {
       },
     });
     expect(config.adapter).to.include({ type: 'redis', url: 'redis://:pw@redis.internal:6380/2', keyPrefix: 'app1:', heartbeatInterval: 1000, nodeTimeout: 3000 });
+  });
+
+  it('reads Sentinel addresses as host:port text from the environment and as {host, port} from a file', () => {
+    const fromEnv = loadConfig({ env: { PUSHY_REDIS_SENTINELS: 's1.internal:26379, 10.0.0.2:26380', PUSHY_REDIS_SENTINEL_NAME: 'pushy' } });
+    expect(fromEnv.adapter.redis).to.deep.equal({
+      sentinels: [
+        { host: 's1.internal', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+      ],
+      name: 'pushy',
+    });
+    const fromOverrides = loadConfig({ env: {}, overrides: { adapter: { redis: { sentinels: [{ host: 's1', port: 26379 }] } } } });
+    expect(fromOverrides.adapter.redis.sentinels).to.deep.equal([{ host: 's1', port: 26379 }]);
+  });
+
+  it('refuses Sentinel addresses without a valid port, naming the key', () => {
+    expect(() => loadConfig({ env: { PUSHY_REDIS_SENTINELS: 's1.internal' } })).to.throw(ConfigError, /adapter\.redis\.sentinels.*host, port/);
+    expect(() => loadConfig({ env: { PUSHY_REDIS_SENTINELS: 's1:99999' } })).to.throw(ConfigError, /adapter\.redis\.sentinels/);
+    expect(() => loadConfig({ env: {}, overrides: { adapter: { redis: { sentinels: [{ host: 's1', port: 1, extra: 1 } as never] } } } })).to.throw(ConfigError, /adapter\.redis\.sentinels/);
   });
 
   it('refuses an unknown adapter type and a node timeout not longer than the heartbeat', () => {
