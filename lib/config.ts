@@ -8,7 +8,7 @@ import { channelRulesSchema, type ChannelRule } from './channel-rules/channel-ru
 import { FEED_CHANNEL_PATTERN } from './feed/feed-event.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import { NetworkList } from './network/ip-networks.js';
-import { redisEndpointsFormat, type RedisEndpoint } from './redis/redis-endpoints.js';
+import { redisEndpointsFormat, redisUrlsFormat, type RedisEndpoint } from './redis/redis-endpoints.js';
 import { MAX_BATCH_EVENTS, MAX_CHANNEL_NAME_LENGTH, MAX_TRIGGER_CHANNELS } from './util/limits.js';
 
 export { MAX_CHANNEL_NAME_LENGTH } from './util/limits.js';
@@ -110,6 +110,9 @@ convict.addFormat({
 
 /** `adapter.redis.sentinels`: `[{host, port}]`; from the environment, `host:port,host:port`. */
 convict.addFormat(redisEndpointsFormat);
+
+/** `adapter.redis.shards`: Redis URLs; from the environment, comma-separated. */
+convict.addFormat(redisUrlsFormat);
 
 /** A list given as JSON text (`["a", "b"]`) or as a comma-separated one (`a, b`); empty text is an empty list. */
 function parseListText(value: unknown): unknown {
@@ -448,6 +451,13 @@ const schema = {
         default: [] as RedisEndpoint[],
         env: 'PUSHY_REDIS_SENTINELS',
       },
+      shards: {
+        doc: 'Independent Redis servers to spread channels over, as a list of URLs (env: comma-separated); each channel (its events, history, presence, idempotency keys) lives on one of them, chosen by consistent hashing of its name; node list and signature replays live on the first. Empty: one Redis, adapter.url. Never logged (only hosts and ports are).',
+        format: redisUrlsFormat.name,
+        default: [] as string[],
+        env: 'PUSHY_REDIS_SHARDS',
+        sensitive: true,
+      },
       name: { doc: 'Name of the primary the Sentinels watch (their "sentinel monitor <name>"); used with adapter.redis.sentinels.', format: String, default: 'mymaster', env: 'PUSHY_REDIS_SENTINEL_NAME' },
     },
   },
@@ -579,7 +589,7 @@ export type AdapterConfig = {
   heartbeatInterval: number;
   nodeTimeout: number;
   /** Sentinel: where to find the primary (see lib/redis/redis-endpoints.ts). */
-  redis: { sentinels: RedisEndpoint[]; name: string };
+  redis: { sentinels: RedisEndpoint[]; name: string; shards: string[] };
 };
 
 /** Nested partial, for overriding some options (tests, embedding). */
@@ -723,6 +733,9 @@ function checkAdapter(adapter: AdapterConfig): void {
     throw new Error('adapter.nodeTimeout: must be longer than adapter.heartbeatInterval');
   }
   if (adapter.commandTimeout < 1) throw new Error('adapter.commandTimeout: must be at least 1 (ms)');
+  if (adapter.redis.shards.length > 0 && adapter.redis.sentinels.length > 0) {
+    throw new Error('adapter.redis.shards: cannot be combined with adapter.redis.sentinels (shard URLs name each server)');
+  }
 }
 
 /** `commandsDir`, when set, must be a folder that exists: found now, not as a stack at start. */

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
  * project root. A new folder or top-level file must be placed here before it can be imported.
  */
 export const LAYERS = [
-  { name: 'composition', paths: ['lib/index.ts', 'lib/server.ts', 'lib/adapter.ts', 'lib/process-policy.ts', 'lib/cli/', 'lib/apps/cli.ts'] },
+  { name: 'composition', paths: ['lib/index.ts', 'lib/server.ts', 'lib/adapter.ts', 'lib/sharded-adapter.ts', 'lib/process-policy.ts', 'lib/cli/', 'lib/apps/cli.ts'] },
   { name: 'front ends', paths: ['lib/native/', 'commands/', 'lib/pusher/'] },
   { name: 'operations', paths: ['lib/ops/', 'lib/admin/', 'lib/metrics/', 'lib/webhooks/', 'lib/meta/'] },
   { name: 'http', paths: ['lib/http/', 'lib/triggers/'] },

@@ -35,3 +35,50 @@ export const redisEndpointsFormat = {
   // Never throws (convict would not name the key): unreadable text stays text, which validate refuses.
   coerce: (value: unknown): unknown => (typeof value === 'string' ? (endpointsSchema.safeParse(endpointsFromString(value)).data ?? value) : value),
 };
+
+const urlSchema = z
+  .string()
+  .max(2000)
+  .refine((text) => {
+    try {
+      return ['redis:', 'rediss:'].includes(new URL(text).protocol);
+    } catch {
+      return false;
+    }
+  });
+const urlsSchema = z.array(urlSchema).max(64);
+
+/**
+ * Reads `adapter.redis.shards`: a list of Redis URLs (or, from the environment, comma-separated
+ * text), each naming a distinct server. Throws a message for the config error (never the URLs:
+ * they may hold passwords).
+ */
+export function parseShardUrls(value: unknown): string[] {
+  const input = typeof value === 'string' ? splitList(value) : value;
+  const parsed = urlsSchema.safeParse(input);
+  if (!parsed.success) throw new Error('must be a list of redis:// or rediss:// URLs (or "url,url" in the environment)');
+  const ids = parsed.data.map(shardId);
+  if (new Set(ids).size !== ids.length) throw new Error('must name each Redis server (host, port and database) once');
+  return parsed.data;
+}
+
+function splitList(text: string): string[] {
+  return text.trim() === '' ? [] : text.split(',').map((item) => item.trim());
+}
+
+/**
+ * A shard's stable name: `host:port/db` of its URL, without credentials. The hash ring places
+ * channels by it, so a shard keeps its channels when the list is reordered or its password changes.
+ */
+export function shardId(url: string): string {
+  const parsed = new URL(url);
+  const db = parsed.pathname.replace(/^\//, '') || '0';
+  return `${parsed.hostname}:${parsed.port || '6379'}/${db}`;
+}
+
+/** The convict format `redis-urls` of `adapter.redis.shards`. */
+export const redisUrlsFormat = {
+  name: 'redis-urls',
+  validate: (value: unknown): void => void parseShardUrls(value),
+  coerce: (value: unknown): unknown => (typeof value === 'string' ? splitList(value) : value),
+};

@@ -19,7 +19,7 @@ describe('adapter configuration', () => {
       maxReconnectDelay: 5000,
       heartbeatInterval: 5000,
       nodeTimeout: 20000,
-      redis: { sentinels: [], name: 'mymaster' },
+      redis: { sentinels: [], name: 'mymaster', shards: [] },
     });
     // The documented bound on reaping a dead node's members.
     expect(config.adapter.nodeTimeout + config.adapter.heartbeatInterval).to.be.at.most(30000);
@@ -54,6 +54,7 @@ describe('adapter configuration', () => {
         { host: '10.0.0.2', port: 26380 },
       ],
       name: 'pushy',
+      shards: [],
     });
     const fromOverrides = loadConfig({ env: {}, overrides: { adapter: { redis: { sentinels: [{ host: 's1', port: 26379 }] } } } });
     expect(fromOverrides.adapter.redis.sentinels).to.deep.equal([{ host: 's1', port: 26379 }]);
@@ -63,6 +64,27 @@ describe('adapter configuration', () => {
     expect(() => loadConfig({ env: { PUSHY_REDIS_SENTINELS: 's1.internal' } })).to.throw(ConfigError, /adapter\.redis\.sentinels.*host, port/);
     expect(() => loadConfig({ env: { PUSHY_REDIS_SENTINELS: 's1:99999' } })).to.throw(ConfigError, /adapter\.redis\.sentinels/);
     expect(() => loadConfig({ env: {}, overrides: { adapter: { redis: { sentinels: [{ host: 's1', port: 1, extra: 1 } as never] } } } })).to.throw(ConfigError, /adapter\.redis\.sentinels/);
+  });
+
+  it('reads shard URLs as a comma-separated list from the environment', () => {
+    const config = loadConfig({ env: { PUSHY_REDIS_SHARDS: 'redis://:pw@r1:6379, redis://r2:6379/1,rediss://r3:6380' } });
+    expect(config.adapter.redis.shards).to.deep.equal(['redis://:pw@r1:6379', 'redis://r2:6379/1', 'rediss://r3:6380']);
+  });
+
+  it('refuses shard lists that are not Redis URLs, name one server twice, or come with sentinels, without echoing the URLs', () => {
+    const refused = (env: Record<string, string>, pattern: RegExp): void => {
+      let error: unknown;
+      try {
+        loadConfig({ env });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).to.be.instanceOf(ConfigError);
+      expect((error as Error).message).to.match(pattern).and.not.include('secret-pw');
+    };
+    refused({ PUSHY_REDIS_SHARDS: 'http://:secret-pw@r1:6379' }, /adapter\.redis\.shards.*redis:\/\//);
+    refused({ PUSHY_REDIS_SHARDS: 'redis://:secret-pw@r1:6379,redis://r1' }, /adapter\.redis\.shards.*once/);
+    refused({ PUSHY_REDIS_SHARDS: 'redis://:secret-pw@r1:6379', PUSHY_REDIS_SENTINELS: 's1:26379' }, /adapter\.redis\.shards.*sentinels/);
   });
 
   it('refuses an unknown adapter type and a node timeout not longer than the heartbeat', () => {
