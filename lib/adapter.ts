@@ -15,7 +15,7 @@ import { RedisNodeRegistry } from './nodes/redis-node-registry.js';
 import { MemoryPresenceStore, type PresenceStore } from './presence/presence-store.js';
 import { RedisPresenceStore } from './presence/redis-presence-store.js';
 import { RedisConnection } from './redis/redis-connection.js';
-import { createShardedAdapter } from './sharded-adapter.js';
+import { createClusterAdapter, createShardedAdapter } from './sharded-adapter.js';
 import { RedisReplayStore } from './signing/redis-replay-store.js';
 import { MemoryReplayStore, type SignatureReplayStore } from './signing/replay-store.js';
 
@@ -64,6 +64,7 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
     };
   }
   if (adapter.redis.shards.length > 0) return createShardedAdapter(config, logger, STARTUP_WAIT_MS);
+  if (adapter.redis.cluster.length > 0) return createClusterAdapter(config, logger, STARTUP_WAIT_MS);
   const redis = new RedisConnection({
     url: adapter.url,
     keyPrefix: adapter.keyPrefix,

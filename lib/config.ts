@@ -108,7 +108,7 @@ convict.addFormat({
   coerce: parseJsonText,
 });
 
-/** `adapter.redis.sentinels`: `[{host, port}]`; from the environment, `host:port,host:port`. */
+/** `adapter.redis.sentinels` and `adapter.redis.cluster`: `[{host, port}]`; from the environment, `host:port,host:port`. */
 convict.addFormat(redisEndpointsFormat);
 
 /** `adapter.redis.shards`: Redis URLs; from the environment, comma-separated. */
@@ -451,6 +451,12 @@ const schema = {
         default: [] as RedisEndpoint[],
         env: 'PUSHY_REDIS_SENTINELS',
       },
+      cluster: {
+        doc: 'Seed nodes of a Redis Cluster, as [{host, port}] (env: "host:port,host:port"); when set, adapter.url only lends its password and TLS. Channels are spread over 16 hash slots evenly spaced over the slot space (so over up to 16 primaries) and use sharded pub/sub (Redis 7). Empty: no cluster.',
+        format: redisEndpointsFormat.name,
+        default: [] as RedisEndpoint[],
+        env: 'PUSHY_REDIS_CLUSTER',
+      },
       shards: {
         doc: 'Independent Redis servers to spread channels over, as a list of URLs (env: comma-separated); each channel (its events, history, presence, idempotency keys) lives on one of them, chosen by consistent hashing of its name; node list and signature replays live on the first. Empty: one Redis, adapter.url. Never logged (only hosts and ports are).',
         format: redisUrlsFormat.name,
@@ -589,7 +595,7 @@ export type AdapterConfig = {
   heartbeatInterval: number;
   nodeTimeout: number;
   /** Sentinel: where to find the primary (see lib/redis/redis-endpoints.ts). */
-  redis: { sentinels: RedisEndpoint[]; name: string; shards: string[] };
+  redis: { sentinels: RedisEndpoint[]; name: string; shards: string[]; cluster: RedisEndpoint[] };
 };
 
 /** Nested partial, for overriding some options (tests, embedding). */
@@ -733,8 +739,9 @@ function checkAdapter(adapter: AdapterConfig): void {
     throw new Error('adapter.nodeTimeout: must be longer than adapter.heartbeatInterval');
   }
   if (adapter.commandTimeout < 1) throw new Error('adapter.commandTimeout: must be at least 1 (ms)');
-  if (adapter.redis.shards.length > 0 && adapter.redis.sentinels.length > 0) {
-    throw new Error('adapter.redis.shards: cannot be combined with adapter.redis.sentinels (shard URLs name each server)');
+  const topologies = (['sentinels', 'shards', 'cluster'] as const).filter((key) => adapter.redis[key].length > 0);
+  if (topologies.length > 1) {
+    throw new Error(`adapter.redis.${topologies[1]}: cannot be combined with adapter.redis.${topologies[0]} (choose one of sentinels, shards, cluster)`);
   }
 }
 

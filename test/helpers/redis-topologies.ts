@@ -119,6 +119,22 @@ export class RedisClusterSet {
     return new RedisClusterSet(nodes);
   }
 
+  /** Empties every primary (data lost, slots kept). */
+  async flushAll(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => run('redis-cli', ['-p', String(node.port), 'flushall'])));
+  }
+
+  /** The slot the cluster gives `key` (CLUSTER KEYSLOT). */
+  async keySlot(key: string): Promise<number> {
+    const { stdout } = await run('redis-cli', ['-p', String(this.nodes[0]!.port), 'cluster', 'keyslot', key]);
+    return Number(stdout.trim());
+  }
+
+  /** How many keys each primary holds (DBSIZE), in node order. */
+  async keyCounts(): Promise<number[]> {
+    return Promise.all(this.nodes.map(async (node) => Number((await run('redis-cli', ['-p', String(node.port), 'dbsize'])).stdout.trim())));
+  }
+
   async destroy(): Promise<void> {
     await Promise.all(this.nodes.map((node) => node.destroy()));
   }

@@ -19,7 +19,7 @@ describe('adapter configuration', () => {
       maxReconnectDelay: 5000,
       heartbeatInterval: 5000,
       nodeTimeout: 20000,
-      redis: { sentinels: [], name: 'mymaster', shards: [] },
+      redis: { sentinels: [], name: 'mymaster', shards: [], cluster: [] },
     });
     // The documented bound on reaping a dead node's members.
     expect(config.adapter.nodeTimeout + config.adapter.heartbeatInterval).to.be.at.most(30000);
@@ -55,6 +55,7 @@ describe('adapter configuration', () => {
       ],
       name: 'pushy',
       shards: [],
+      cluster: [],
     });
     const fromOverrides = loadConfig({ env: {}, overrides: { adapter: { redis: { sentinels: [{ host: 's1', port: 26379 }] } } } });
     expect(fromOverrides.adapter.redis.sentinels).to.deep.equal([{ host: 's1', port: 26379 }]);
@@ -85,6 +86,7 @@ describe('adapter configuration', () => {
     refused({ PUSHY_REDIS_SHARDS: 'http://:secret-pw@r1:6379' }, /adapter\.redis\.shards.*redis:\/\//);
     refused({ PUSHY_REDIS_SHARDS: 'redis://:secret-pw@r1:6379,redis://r1' }, /adapter\.redis\.shards.*once/);
     refused({ PUSHY_REDIS_SHARDS: 'redis://:secret-pw@r1:6379', PUSHY_REDIS_SENTINELS: 's1:26379' }, /adapter\.redis\.shards.*sentinels/);
+    refused({ PUSHY_REDIS_SHARDS: 'redis://:secret-pw@r1:6379', PUSHY_REDIS_CLUSTER: 'c1:7000' }, /adapter\.redis\.cluster.*shards/);
   });
 
   it('refuses an unknown adapter type and a node timeout not longer than the heartbeat', () => {

@@ -10,11 +10,7 @@ import { recordLogs } from '../../helpers/redis-node.js';
 import { RedisShardSet, REDIS_TOOLS_AVAILABLE } from '../../helpers/redis-topologies.js';
 import { requireService } from '../../helpers/services.js';
 import { waitUntil } from '../../helpers/wait.js';
-import { describeBrokerContract } from '../broker-contract.js';
-import { describeHistoryContract } from '../history-contract.js';
-import { describeNamespaceContract } from '../namespace-contract.js';
-import { describePresenceContract } from '../presence-contract.js';
-import { describeReplayContract } from '../replay-store-contract.js';
+import { describeTopologyContracts } from './adapter-contracts.js';
 
 const KEY_PREFIX = `pushy-shards-${process.pid}:`;
 
@@ -55,9 +51,15 @@ describe('the Redis adapter on three independent shards', () => {
     await set?.destroy();
   });
 
-  describeBrokerContract('3 redis shards', {
-    multiNode: true,
-    createNode: async () => (await node()).broker,
+  describeTopologyContracts('3 redis shards', {
+    node,
+    loseEverything: async () => {
+      for (const [i] of set.urls.entries()) {
+        const raw = rawShard(i);
+        await raw.waitUntilReady(5000);
+        await raw.commands.flushall();
+      }
+    },
     outage: {
       begin: async () => {
         for (const server of set.servers) await server.stop();
@@ -67,19 +69,6 @@ describe('the Redis adapter on three independent shards', () => {
       },
     },
   });
-  describePresenceContract('3 redis shards', async () => (await node()).presence);
-  describeHistoryContract('3 redis shards', () => ({
-    createStore: async () => (await node()).history,
-    loseEverything: async () => {
-      for (const [i] of set.urls.entries()) {
-        const raw = rawShard(i);
-        await raw.waitUntilReady(5000);
-        await raw.commands.flushall();
-      }
-    },
-  }));
-  describeReplayContract('3 redis shards', () => ({ shared: true, createStore: async () => (await node()).replays }));
-  describeNamespaceContract('3 redis shards', { multiNode: true, createNode: node });
 
   it('keeps each channel on the shard the hash ring names, and every shard carries some', async () => {
     const adapter = await node();
