@@ -130,6 +130,16 @@ export class RedisClusterSet {
     return Number(stdout.trim());
   }
 
+  /** Index (in `nodes`) of the primary that serves `key`'s slot. */
+  async nodeOfSlot(key: string): Promise<number> {
+    const slot = await this.keySlot(key);
+    const { stdout } = await run('redis-cli', ['-p', String(this.nodes[0]!.port), '--json', 'cluster', 'slots']);
+    const ranges = JSON.parse(stdout) as Array<[number, number, [string, number, ...unknown[]]]>;
+    const owner = ranges.find(([from, to]) => slot >= from && slot <= to);
+    if (!owner) throw new Error(`no primary serves slot ${slot}`);
+    return this.nodes.findIndex((node) => node.port === Number(owner[2][1]));
+  }
+
   /** How many keys each primary holds (DBSIZE), in node order. */
   async keyCounts(): Promise<number[]> {
     return Promise.all(this.nodes.map(async (node) => Number((await run('redis-cli', ['-p', String(node.port), 'dbsize'])).stdout.trim())));
