@@ -1,5 +1,5 @@
 import { channelKey } from '../apps/namespace.js';
-import type { Broker, BrokerMessage, BrokerMessageHandler } from '../broker/broker.js';
+import type { Broker, BrokerMessage, BrokerMessageHandler, BrokerShardState } from '../broker/broker.js';
 import type { Sharded } from './sharded.js';
 
 /**
@@ -43,7 +43,7 @@ export class ShardedBroker implements Broker {
   }
 
   /** Each shard's broker state, in the configured order (for health, metrics and the dashboard). */
-  shardStates(): Array<{ shard: string; state: string }> {
+  shardStates(): BrokerShardState[] {
     return this.shards.parts.map((broker, i) => ({ shard: this.shards.ids[i]!, state: broker.state }));
   }
 
