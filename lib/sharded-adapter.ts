@@ -134,5 +134,8 @@ async function createOnShards(config: PushyConfig, logger: Logger, startupWaitMs
   const ready = await Promise.all(shards.map((shard) => shard.connection.waitUntilReady(startupWaitMs)));
   const down = layout.ids.filter((_, i) => !ready[i]);
   if (down.length > 0) logger.warn('some redis shards are not reachable yet: starting anyway and reconnecting in the background', { shards: down });
+  // The first heartbeat of each shard (with the presence resync it triggers) is done before the
+  // node takes traffic: a join racing that resync would be announced by it, not as the join's own.
+  await Promise.all(shards.map((shard, i) => (ready[i] ? shard.liveness.beat() : undefined)));
   return parts;
 }

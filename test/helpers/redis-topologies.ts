@@ -258,6 +258,11 @@ export class RedisSentinelSet {
     }
   }
 
+  /** Empties the primary (the replica follows). */
+  async flushPrimary(): Promise<void> {
+    await run('redis-cli', ['-p', String(this.primary.port), 'flushall']);
+  }
+
   /**
    * Kills the primary and resolves once the sentinels promoted the replica; afterwards `primary`
    * is the promoted process and `replica` the dead one. Writes acknowledged before the kill are
