@@ -237,15 +237,14 @@ function clusterClient(nodes: RedisEndpoint[], options: RedisConnectionOptions, 
 }
 
 /**
- * ioredis options for a primary found through Sentinel. `failoverDetector` listens to the
- * sentinels' +switch-master, so the clients leave a demoted or dead primary at once instead of
- * waiting for a command to time out.
+ * ioredis options for a primary found through Sentinel: each reconnect asks the sentinels
+ * where the primary is now. (ioredis's `failoverDetector` is left off: with it, a client whose
+ * primary died ended for good instead of reconnecting to the promoted replica.)
  */
 function sentinelOptions(sentinels: RedisEndpoint[], name: string, maxReconnectDelay: number) {
   return {
     sentinels,
     name,
-    failoverDetector: true,
     sentinelRetryStrategy: (attempt: number) => Math.min(100 * 2 ** Math.min(attempt - 1, 10), maxReconnectDelay),
   };
 }

@@ -42,7 +42,8 @@ describe('e2e: two nodes on a Sentinel-managed Redis across a failover', () => {
     const answers: Array<{ n: number; status: number }> = [];
     let failedOver = false;
     let n = 3;
-    const failover = set.killPrimaryAndWaitForFailover();
+    await set.killPrimary();
+    const failover = set.waitForFailover();
     while (!failedOver) {
       const answer = await trigger(a.url, 'failover', 'msg', { n }, { secret: TEST_SECRET });
       answers.push({ n, status: answer.status });

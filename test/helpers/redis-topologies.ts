@@ -73,6 +73,11 @@ export class RedisProcess {
     });
   }
 
+  /** True until killed. */
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
   /** Kills the process and removes its folder. */
   async destroy(): Promise<void> {
     await this.kill();
@@ -86,8 +91,8 @@ function baseArgs(port: number, dir: string): string[] {
 }
 
 /**
- * A real Redis Cluster of three primaries (no replicas) on free loopback ports, made with
- * `redis-cli --cluster create`. `destroy()` stops and removes every node.
+ * A real Redis Cluster of three primaries (and `replicas` replicas of each) on free loopback
+ * ports, made with `redis-cli --cluster create`. `destroy()` stops and removes every node.
  */
 export class RedisClusterSet {
   private constructor(readonly nodes: RedisProcess[]) {}
@@ -97,21 +102,27 @@ export class RedisClusterSet {
     return this.nodes.map((node) => node.address);
   }
 
-  static async create(size = 3): Promise<RedisClusterSet> {
+  static async create(size = 3, replicas = 0): Promise<RedisClusterSet> {
     const nodes: RedisProcess[] = [];
     try {
-      for (let i = 0; i < size; i++) {
+      for (let i = 0; i < size * (1 + replicas); i++) {
         nodes.push(
           await RedisProcess.start((port, dir) => [
             ...baseArgs(port, dir),
             '--cluster-enabled', 'yes',
             '--cluster-config-file', path.join(dir, 'nodes.conf'),
             '--cluster-node-timeout', '2000',
+            // A replica always stands for election, however long ago it heard from its primary.
+            '--cluster-replica-validity-factor', '0',
           ]),
         );
       }
-      await run('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes']);
+      await run('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
       await waitForClusterOk(nodes);
+      for (const node of nodes) {
+        const { stdout } = await run('redis-cli', ['-p', String(node.port), 'info', 'replication']);
+        if (stdout.includes('role:slave')) await waitForReplicaSync(node);
+      }
     } catch (error) {
       await Promise.all(nodes.map((node) => node.destroy()));
       throw error;
@@ -121,7 +132,36 @@ export class RedisClusterSet {
 
   /** Empties every primary (data lost, slots kept). */
   async flushAll(): Promise<void> {
-    await Promise.all(this.nodes.map((node) => run('redis-cli', ['-p', String(node.port), 'flushall'])));
+    // A replica refuses FLUSHALL (READONLY); its primary's flush reaches it.
+    await Promise.all(this.nodes.filter((node) => node.running).map((node) => run('redis-cli', ['-p', String(node.port), 'flushall']).catch(() => undefined)));
+  }
+
+  /**
+   * SIGKILLs the primary serving `key`'s slot, once its replicas have every write it took
+   * (asynchronous replication is not under test: send nothing meanwhile). Then
+   * {@link waitForPromotion}.
+   */
+  async killPrimaryOf(key: string): Promise<void> {
+    const victim = this.nodes[await this.nodeOfSlot(key)]!;
+    for (const node of this.nodes) {
+      const { stdout } = await run('redis-cli', ['-p', String(node.port), 'info', 'replication']);
+      if (stdout.includes(`master_port:${victim.port}`)) await waitForReplicaCaughtUp(victim, node);
+    }
+    await victim.kill();
+  }
+
+  /** Resolves once a live node (a promoted replica) serves `key`'s slot and the cluster is ok again. */
+  async waitForPromotion(key: string, timeoutMs = 30000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const owner = await this.nodeOfSlot(key).catch(() => -1);
+      if (owner >= 0 && this.nodes[owner]!.running) {
+        const { stdout } = await run('redis-cli', ['-p', String(this.nodes[owner]!.port), 'cluster', 'info']);
+        if (stdout.includes('cluster_state:ok')) return;
+      }
+      if (Date.now() > deadline) throw new Error(`no replica took over ${key}'s slot`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** The slot the cluster gives `key` (CLUSTER KEYSLOT). */
@@ -132,8 +172,10 @@ export class RedisClusterSet {
 
   /** Index (in `nodes`) of the primary that serves `key`'s slot. */
   async nodeOfSlot(key: string): Promise<number> {
-    const slot = await this.keySlot(key);
-    const { stdout } = await run('redis-cli', ['-p', String(this.nodes[0]!.port), '--json', 'cluster', 'slots']);
+    const asked = this.nodes.find((node) => node.running)!;
+    const { stdout: slotText } = await run('redis-cli', ['-p', String(asked.port), 'cluster', 'keyslot', key]);
+    const slot = Number(slotText.trim());
+    const { stdout } = await run('redis-cli', ['-p', String(asked.port), '--json', 'cluster', 'slots']);
     const ranges = JSON.parse(stdout) as Array<[number, number, [string, number, ...unknown[]]]>;
     const owner = ranges.find(([from, to]) => slot >= from && slot <= to);
     if (!owner) throw new Error(`no primary serves slot ${slot}`);
@@ -264,16 +306,17 @@ export class RedisSentinelSet {
   }
 
   /**
-   * Kills the primary and resolves once the sentinels promoted the replica; afterwards `primary`
-   * is the promoted process and `replica` the dead one. Writes acknowledged before the kill are
-   * on the replica first: what replication is asynchronous about is not under test.
-   * `killed` is called right after the kill, before the promotion.
+   * SIGKILLs the primary once the replica has every write it took (asynchronous replication is
+   * not under test: send nothing meanwhile). Then {@link waitForFailover}.
    */
-  async killPrimaryAndWaitForFailover(killed: () => void = () => {}): Promise<void> {
+  async killPrimary(): Promise<void> {
+    await waitForReplicaCaughtUp(this.primary, this.replica);
+    await this.primary.kill();
+  }
+
+  /** Resolves once the sentinels promoted the replica; then `primary` is it and `replica` the dead one. */
+  async waitForFailover(): Promise<void> {
     const [dead, promoted] = [this.primary, this.replica];
-    await waitForReplicaCaughtUp(dead, promoted);
-    await dead.kill();
-    killed();
     await this.waitForPrimary(promoted.port);
     await waitForRole(promoted, 'master');
     this.primary = promoted;
