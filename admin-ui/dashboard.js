@@ -65,6 +65,11 @@
     return `${m}m ${seconds % 60}s`;
   }
 
+  /** Each Redis shard's state, one per line, for the broker pill's tooltip (empty with one Redis). */
+  function describeShards(broker) {
+    return (broker.shards ?? []).map((s) => `${s.shard}: ${s.state}`).join('\n');
+  }
+
   function describeCounts(counts) {
     const parts = Object.entries(counts).filter(([, n]) => n > 0);
     return parts.map(([name, n]) => `${name} ${formatCount(n)}`).join(' · ');
@@ -88,6 +93,7 @@
     const broker = $('broker-state');
     broker.textContent = node.broker.state;
     broker.className = `pill ${node.broker.ready ? 'ready' : 'down'}`;
+    broker.title = describeShards(node.broker);
 
     $('totals-scope').textContent = describeScope(cluster);
     $('total-connections').textContent = formatCount(cluster.connections);
@@ -201,7 +207,9 @@
       if (node.self) name.append(el('span', 'muted', ' (this node)'));
       id.append(name);
       const broker = cell('Broker');
-      broker.append(el('span', `pill ${node.broker.ready ? 'ready' : 'down'}`, node.broker.state));
+      const pill = el('span', `pill ${node.broker.ready ? 'ready' : 'down'}`, node.broker.state);
+      pill.title = describeShards(node.broker);
+      broker.append(pill);
       const age = Math.max(0, Math.round((Date.now() - node.updatedAt) / 1000));
       tr.append(
         id,

@@ -18,6 +18,7 @@ import { RedisNodeRegistry } from './nodes/redis-node-registry.js';
 import { MemoryPresenceStore, type PresenceStore } from './presence/presence-store.js';
 import { RedisPresenceStore } from './presence/redis-presence-store.js';
 import { RedisConnection } from './redis/redis-connection.js';
+import { createClusterAdapter, createShardedAdapter } from './sharded-adapter.js';
 import { RedisReplayStore } from './signing/redis-replay-store.js';
 import type { ExclusiveChannelStore } from './channel-rules/exclusive-channel-store.js';
 import { MemoryExclusiveChannelStore } from './channel-rules/memory-exclusive-channel-store.js';
@@ -75,11 +76,15 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
       close: async () => {},
     };
   }
+  if (adapter.redis.shards.length > 0) return createShardedAdapter(config, logger, STARTUP_WAIT_MS);
+  if (adapter.redis.cluster.length > 0) return createClusterAdapter(config, logger, STARTUP_WAIT_MS);
   const redis = new RedisConnection({
     url: adapter.url,
     keyPrefix: adapter.keyPrefix,
     commandTimeout: adapter.commandTimeout,
     maxReconnectDelay: adapter.maxReconnectDelay,
+    sentinels: adapter.redis.sentinels,
+    sentinelName: adapter.redis.name,
     logger,
   });
   const nodeId = randomUUID();

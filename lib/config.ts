@@ -8,6 +8,7 @@ import { channelRulesSchema, type ChannelRule } from './channel-rules/channel-ru
 import { FEED_CHANNEL_PATTERN } from './feed/feed-event.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import { NetworkList } from './network/ip-networks.js';
+import { redisEndpointsFormat, redisUrlsFormat, type RedisEndpoint } from './redis/redis-endpoints.js';
 import { MAX_BATCH_EVENTS, MAX_CHANNEL_NAME_LENGTH, MAX_TRIGGER_CHANNELS } from './util/limits.js';
 
 export { MAX_CHANNEL_NAME_LENGTH } from './util/limits.js';
@@ -118,6 +119,12 @@ convict.addFormat({
   },
   coerce: parseJsonText,
 });
+
+/** `adapter.redis.sentinels` and `adapter.redis.cluster`: `[{host, port}]`; from the environment, `host:port,host:port`. */
+convict.addFormat(redisEndpointsFormat);
+
+/** `adapter.redis.shards`: Redis URLs; from the environment, comma-separated. */
+convict.addFormat(redisUrlsFormat);
 
 /** A list given as JSON text (`["a", "b"]`) or as a comma-separated one (`a, b`); empty text is an empty list. */
 function parseListText(value: unknown): unknown {
@@ -456,6 +463,28 @@ const schema = {
       default: 20000,
       env: 'PUSHY_REDIS_NODE_TIMEOUT',
     },
+    redis: {
+      sentinels: {
+        doc: 'Redis Sentinels to ask where the primary named adapter.redis.name is, as [{host, port}] (env: "host:port,host:port"); when set, the host and port of adapter.url are not used (its password, database and TLS are) and a failover is followed without a restart. Empty: no Sentinel.',
+        format: redisEndpointsFormat.name,
+        default: [] as RedisEndpoint[],
+        env: 'PUSHY_REDIS_SENTINELS',
+      },
+      cluster: {
+        doc: 'Seed nodes of a Redis Cluster, as [{host, port}] (env: "host:port,host:port"); when set, adapter.url only lends its password and TLS. Channels are spread over 16 hash slots evenly spaced over the slot space (so over up to 16 primaries) and use sharded pub/sub (Redis 7). Empty: no cluster.',
+        format: redisEndpointsFormat.name,
+        default: [] as RedisEndpoint[],
+        env: 'PUSHY_REDIS_CLUSTER',
+      },
+      shards: {
+        doc: 'Independent Redis servers to spread channels over, as a list of URLs (env: comma-separated); each channel (its events, history, presence, idempotency keys) lives on one of them, chosen by consistent hashing of its name; node list and signature replays live on the first. Empty: one Redis, adapter.url. Never logged (only hosts and ports are).',
+        format: redisUrlsFormat.name,
+        default: [] as string[],
+        env: 'PUSHY_REDIS_SHARDS',
+        sensitive: true,
+      },
+      name: { doc: 'Name of the primary the Sentinels watch (their "sentinel monitor <name>"); used with adapter.redis.sentinels.', format: String, default: 'mymaster', env: 'PUSHY_REDIS_SENTINEL_NAME' },
+    },
   },
   clientEvents: {
     enabled: {
@@ -601,6 +630,8 @@ export type AdapterConfig = {
   maxReconnectDelay: number;
   heartbeatInterval: number;
   nodeTimeout: number;
+  /** Sentinel: where to find the primary (see lib/redis/redis-endpoints.ts). */
+  redis: { sentinels: RedisEndpoint[]; name: string; shards: string[]; cluster: RedisEndpoint[] };
 };
 
 /** Nested partial, for overriding some options (tests, embedding). */
@@ -746,6 +777,10 @@ function checkAdapter(adapter: AdapterConfig): void {
     throw new Error('adapter.nodeTimeout: must be longer than adapter.heartbeatInterval');
   }
   if (adapter.commandTimeout < 1) throw new Error('adapter.commandTimeout: must be at least 1 (ms)');
+  const topologies = (['sentinels', 'shards', 'cluster'] as const).filter((key) => adapter.redis[key].length > 0);
+  if (topologies.length > 1) {
+    throw new Error(`adapter.redis.${topologies[1]}: cannot be combined with adapter.redis.${topologies[0]} (choose one of sentinels, shards, cluster)`);
+  }
 }
 
 /** `commandsDir`, when set, must be a folder that exists: found now, not as a stack at start. */

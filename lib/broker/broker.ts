@@ -46,6 +46,14 @@ export type BrokerMessage = ChannelEventMessage | PresenceMessage;
 export type BrokerMessageHandler = (message: BrokerMessage) => void;
 
 /** Contract that every broker passes (see test/lib/broker-contract.ts). */
+/** One Redis shard's state, as a sharded broker reports it. */
+export interface BrokerShardState {
+  /** The shard's stable name (`host:port/db`, or a Redis Cluster slot group). */
+  shard: string;
+  /** `ready`, `connecting`, `reconnecting`, `resubscribing` or `closed`. */
+  state: string;
+}
+
 export interface Broker {
   /** Unique id of this node. */
   readonly nodeId: string;
@@ -76,4 +84,6 @@ export interface Broker {
   isReady(): boolean;
   /** A short state name for operators: `ready` exactly when {@link isReady}, else e.g. `connecting`, `reconnecting`, `closed`. */
   readonly state: string;
+  /** With several Redis shards: each one's state, in the configured order (health, metrics, dashboard). */
+  shardStates?(): BrokerShardState[];
 }

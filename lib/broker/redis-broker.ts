@@ -45,8 +45,10 @@ export class RedisBroker implements Broker {
     this.channelPrefix = deps.connection.key('ch', '');
     const subscriber = deps.connection.subscriber;
     const onMessage = (redisChannel: string, text: string): void => this.receive(redisChannel, text);
-    subscriber.on('message', onMessage);
-    this.removers.push(() => subscriber.off('message', onMessage));
+    // On a Redis Cluster, sharded pub/sub: an event goes to the one primary of its channel's slot.
+    const messageEvent = deps.connection.isCluster ? 'smessage' : 'message';
+    subscriber.on(messageEvent, onMessage);
+    this.removers.push(() => subscriber.off(messageEvent, onMessage));
     const onPatternMessage = (pattern: string, redisChannel: string, text: string): void => this.receivePattern(pattern, redisChannel, text);
     subscriber.on('pmessage', onPatternMessage);
     this.removers.push(() => subscriber.off('pmessage', onPatternMessage));
@@ -77,7 +79,9 @@ export class RedisBroker implements Broker {
       throw new PushyError('UNAVAILABLE', "Redis is unavailable: the event reached only this node's subscribers, not the other nodes'; try again later");
     }
     const payload = encodeNodeMessage(message);
-    return this.deps.connection.run('publish', (redis) => redis.publish(this.channelPrefix + key, payload));
+    const channel = this.channelPrefix + key;
+    if (this.deps.connection.isCluster) return this.deps.connection.run('publish', async (redis) => Number(await redis.spublish(channel, payload)));
+    return this.deps.connection.run('publish', (redis) => redis.publish(channel, payload));
   }
 
   async subscribe(channel: string): Promise<void> {
@@ -151,7 +155,9 @@ export class RedisBroker implements Broker {
     const subscriber = this.deps.connection.subscriber;
     if (subscriber.status !== 'ready') return;
     try {
-      await subscriber[command](...channels.map((channel) => this.channelPrefix + channel));
+      const names = channels.map((channel) => this.channelPrefix + channel);
+      if (this.deps.connection.isCluster) await subscriber[command === 'subscribe' ? 'ssubscribe' : 'sunsubscribe'](...names);
+      else await subscriber[command](...names);
     } catch (error) {
       // The connection dropped mid-command; the ready handler resubscribes what is still needed.
       this.deps.logger.debug(`redis ${command} failed`, { channels: channels.length, error });

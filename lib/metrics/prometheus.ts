@@ -144,6 +144,16 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): Prometheus
     },
   });
   new Gauge({
+    name: 'pushy_redis_shard_ready',
+    help: 'With adapter.redis.shards or adapter.redis.cluster: 1 per shard (slot group on a cluster) that is connected and subscribed, else 0.',
+    labelNames: ['shard'],
+    registers,
+    collect() {
+      this.reset();
+      for (const { shard, state } of broker.shardStates?.() ?? []) this.set({ shard }, state === 'ready' ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'pushy_broker_state',
     help: 'The broker state, as a label on a series that is always 1.',
     labelNames: ['state', 'node_id'],

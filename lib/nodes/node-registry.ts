@@ -1,3 +1,5 @@
+import type { BrokerShardState } from '../broker/broker.js';
+
 /** Connection counts of one node. */
 export interface ConnectionCounts {
   total: number;
@@ -18,7 +20,7 @@ export interface NodeView {
   /** When these counts were read, ms epoch (the node's clock): a peer's are up to a heartbeat old. */
   updatedAt: number;
   uptime: number;
-  broker: { ready: boolean; state: string };
+  broker: { ready: boolean; state: string; shards?: BrokerShardState[] };
   connections: ConnectionCounts;
   channels: { total: number; byKind: Record<string, number> };
   subscriptions: number;
