@@ -1,14 +1,15 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { Pushy } from 'pushy-server/client';
-import type { DeepPartial, PushyConfig } from '../../lib/config.js';
+import { loadConfig, type DeepPartial, type PushyConfig } from '../../lib/config.js';
+import { AppDirectory, createLogger, openAppStore } from '../../lib/index.js';
 import { historyUrlV3, signChannelV3 } from '../../lib/signing.js';
 import { TestClient, type Frame } from '../helpers/client.js';
 import { getJson } from '../helpers/history.js';
 import { writeCommandsFolder } from '../helpers/commands-folder.js';
 import { metric, scrape } from '../helpers/metrics.js';
 import { RawWsClient } from '../helpers/raw-ws.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, TEST_SECRET, type TestServer } from '../helpers/server.js';
 import { trigger, triggerV3 } from '../helpers/trigger.js';
 
 /**
@@ -357,6 +358,25 @@ describe('e2e: custom commands publish in their connection\'s app', () => {
       expect(beta.events('shouted')).to.deep.equal([]);
     } finally {
       await Promise.all([shouter, alpha, beta].map((c) => c.close()));
+    }
+  });
+});
+
+describe("e2e: an embedder's own app directory", () => {
+  it('serves the directory it is given (server.apps), not one of the config', async () => {
+    const config = loadConfig({ env: {}, overrides: { apps: [{ id: 'own', key: 'own-key', secret: 'own-secret' }] } as unknown as DeepPartial<PushyConfig> });
+    const apps = new AppDirectory({ store: await openAppStore(config.apps, createLogger('silent')), secretKey: TEST_SECRET });
+    const srv = await startServer({}, { apps });
+    try {
+      expect(srv.server.apps).to.equal(apps);
+      const own = await connect(srv, 'own-key');
+      await own.subscribe('news');
+      expect((await triggerV3(srv.url, 'news', 'mine', {}, { secret: 'own-secret', app: 'own' })).status).to.equal(201);
+      await own.next('mine');
+      await own.close();
+    } finally {
+      await srv.close();
+      await apps.store.close();
     }
   });
 });
