@@ -23,7 +23,7 @@ import type { SignatureReplayStore } from './signing/replay-store.js';
 import { SignaturePolicy } from './signing/signature-policy.js';
 import { ListenError } from './errors.js';
 import { createTrafficCounters } from './stats/traffic.js';
-import { createOperations } from './ops/operations.js';
+import { createOperations, type Operations } from './ops/operations.js';
 import { createNativeFrontEnd } from './native/front-end.js';
 import type { SockjsEndpoint } from './native/sockjs-server.js';
 import { AppDirectory } from './apps/app-directory.js';
@@ -136,7 +136,18 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   // Health, metrics and admin; they read the SockJS connections (attached below) when asked.
   const connections = (): ReadonlySet<Connection> => endpoint.connections;
   const nodes = options.nodes ?? new MemoryNodeRegistry();
-  const ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes, apps, appCounters });
+  // The config may still be refused below (half an admin credential, a commands folder that is
+  // not there): then a store opened here is closed again, or its connections keep the process up.
+  const abandon = async (error: unknown): Promise<never> => {
+    if (!options.apps) await apps.store.close().catch(() => undefined);
+    throw error;
+  };
+  let ops: Operations;
+  try {
+    ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes, apps, appCounters });
+  } catch (error) {
+    return abandon(error);
+  }
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
   const triggers = new DrainGate();
   // The one signature rule, for every place that checks one.
@@ -156,7 +167,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     triggers,
     instrumentTrigger: ops.instrumentTrigger,
     accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
-  });
+  }).catch(abandon);
   httpServer.on('request', createRouter([...native.routes, ...ops.routes], logger));
   const endpoint = native.attach(httpServer);
   // Known once listening (port 0 picks one); requests only come after that.

@@ -59,9 +59,4 @@ export class AppGate {
       },
     };
   }
-
-  /** Open sockets of an app on this node. */
-  connections(appId: string): number {
-    return this.open.get(appId) ?? 0;
-  }
 }

@@ -49,7 +49,7 @@ export interface SockjsEndpointDeps {
   /** Which app a socket belongs to, by its URL, and each app's connection limit (default: every socket in the default app). */
   gate?: AppGate;
   /** Called with the app of each socket an app limit refused (per-app refusal counts). */
-  onAppRefusal?: (app: string, close: { code: number; reason: string }) => void;
+  onAppRefusal?: (app: string) => void;
 }
 
 /** The live SockJS endpoint. */
@@ -110,7 +110,7 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
     if (admitted && 'close' in admitted) {
       release?.();
       logger.debug('connection refused', { reason: admitted.close.reason, transport: socket.protocol, remote: socket.remoteAddress });
-      if (admitted.app !== undefined) deps.onAppRefusal?.(admitted.app, admitted.close);
+      if (admitted.app !== undefined) deps.onAppRefusal?.(admitted.app);
       // The refusal's catalogue name and message first (the close reason is short), then the close.
       socket.write(encodeFrame(EVENTS.error, undefined, errorBody(admitted.error)));
       socket.close(admitted.close.code, admitted.close.reason);
