@@ -37,3 +37,7 @@ export { MemoryNodeRegistry, type NodeRegistry, type NodeList } from './nodes/no
 export { RedisNodeRegistry, type RedisNodeRegistryDeps } from './nodes/redis-node-registry.js';
 export { RedisNodeLiveness, type RedisNodeLivenessDeps, type Beat } from './nodes/node-liveness.js';
 export { installProcessPolicy, type ProcessPolicyOptions } from './process-policy.js';
+export { AppDirectory, createDefaultApp } from './apps/app-directory.js';
+export { openAppStore } from './apps/open-app-store.js';
+export type { App, AppKey, AppLimits, AppCreateInput, AppUpdate, RedactedApp } from './apps/app.js';
+export type { AppStore, AppChange, AppsConfig, CreatedApp, RotatedKey, RotateOptions } from './apps/app-store.js';

@@ -25,7 +25,7 @@ import { ListenError } from './errors.js';
 import type { ExclusiveChannelStore } from './channel-rules/exclusive-channel-store.js';
 import { MemoryExclusiveChannelStore } from './channel-rules/memory-exclusive-channel-store.js';
 import { createTrafficCounters } from './stats/traffic.js';
-import { createOperations } from './ops/operations.js';
+import { createOperations, type Operations } from './ops/operations.js';
 import { createNativeFrontEnd } from './native/front-end.js';
 import { createPusherHttpApi } from './pusher/http-api/index.js';
 import type { SockjsEndpoint } from './native/sockjs-server.js';
@@ -160,7 +160,18 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   // Health, metrics and admin; they read the SockJS and Pusher connections (attached below) when asked.
   const connections = (): ReadonlySet<ConnectionInfo> => (pusher.sessions.size === 0 ? endpoint.connections : new Set<ConnectionInfo>([...endpoint.connections, ...pusher.sessions]));
   const nodes = options.nodes ?? new MemoryNodeRegistry();
-  const ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes, apps, appCounters });
+  // The config may still be refused below (half an admin credential, a commands folder that is
+  // not there): then a store opened here is closed again, or its connections keep the process up.
+  const abandon = async (error: unknown): Promise<never> => {
+    if (!options.apps) await apps.store.close().catch(() => undefined);
+    throw error;
+  };
+  let ops: Operations;
+  try {
+    ops = createOperations({ config, broker, channels, policy, connections, traffic, logger, secretKey, nodes, apps, appCounters });
+  } catch (error) {
+    return abandon(error);
+  }
   // Triggers pass this gate until shutdown; shutdown waits for those it let in.
   const triggers = new DrainGate();
   // The one signature rule, for every place that checks one.
@@ -183,7 +194,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     triggers,
     instrumentTrigger: ops.instrumentTrigger,
     accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
-  });
+  }).catch(abandon);
   const pusher = createPusherFrontEnd({ apps, channels, broker, history, retention, logger, maxPresenceDataBytes: limits.maxPresenceDataBytes, maxPayload: limits.maxFrameBytes, webhooks: webhooks.webhooks });
   const pusherApi = createPusherHttpApi({ apps, channels, nodes, presence, replays, logger, gate: triggers });
   httpServer.on('request', createRouter([...native.routes, ...pusher.routes, ...pusherApi, ...ops.routes], logger));

@@ -74,7 +74,7 @@ export const serveCommand: CliCommand = {
     for (const warning of warnings(config)) logger.warn(warning);
     const adapter = await createAdapter(config, logger);
     const { broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive } = adapter;
-    let server: PushyServer;
+    let server: PushyServer | undefined;
     try {
       server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive });
       for (const failure of server.commandsReport.failed) {
@@ -82,7 +82,8 @@ export const serveCommand: CliCommand = {
       }
       await server.listen();
     } catch (error) {
-      // Nothing was served: let go of Redis so that the process can end with the error.
+      // Nothing was served: let go of Redis (and the app store) so that the process can end with the error.
+      await server?.apps.store.close().catch((closeError: unknown) => logger.warn('closing the app store failed', { error: closeError }));
       await adapter.close().catch((closeError: unknown) => logger.warn('closing the broker failed', { error: closeError }));
       throw error;
     }

@@ -1,7 +1,7 @@
 import type { AppDirectory } from '../apps/app-directory.js';
 import type { App } from '../apps/app.js';
 import { appKeyFromSocketPath } from '../apps/socket-path.js';
-import { CLOSES, isPushyError, type CloseInfo } from '../errors.js';
+import { CLOSES, PushyError, isPushyError, type CloseInfo } from '../errors.js';
 
 /** A socket let in: its app, and the call that gives its place back when it closes. */
 export interface Admitted {
@@ -9,8 +9,10 @@ export interface Admitted {
   release(): void;
 }
 
-/** A socket refused: the close it gets, whose reason names the refusal. */
+/** A socket refused: the error frame it is sent, then the close it gets. */
 export interface Refused {
+  /** The catalogue error (`APP_NOT_FOUND`, `APP_DISABLED`, `APP_KEY_EXPIRED`, `APP_TOO_MANY_CONNECTIONS`). */
+  readonly error: PushyError;
   readonly close: CloseInfo;
   /** The app, when the refusal is one of its limits (for per-app counts). */
   readonly app?: string;
@@ -35,12 +37,15 @@ export class AppGate {
       app = key === undefined ? this.apps.defaultApp : this.apps.requireKey(key).app;
     } catch (error) {
       if (!isPushyError(error)) throw error;
-      if (error.errorName === 'APP_DISABLED') return { close: CLOSES.APP_DISABLED };
-      if (error.errorName === 'APP_KEY_EXPIRED') return { close: CLOSES.APP_KEY_EXPIRED };
-      return { close: CLOSES.APP_NOT_FOUND };
+      if (error.errorName === 'APP_DISABLED') return { error, close: CLOSES.APP_DISABLED };
+      if (error.errorName === 'APP_KEY_EXPIRED') return { error, close: CLOSES.APP_KEY_EXPIRED };
+      return { error, close: CLOSES.APP_NOT_FOUND };
     }
     const open = this.open.get(app.id) ?? 0;
-    if (app.maxConnections !== undefined && open >= app.maxConnections) return { close: CLOSES.APP_TOO_MANY_CONNECTIONS, app: app.id };
+    if (app.maxConnections !== undefined && open >= app.maxConnections) {
+      const error = new PushyError('APP_TOO_MANY_CONNECTIONS', `App "${app.id}" has its ${app.maxConnections} connections open on this server`);
+      return { error, close: CLOSES.APP_TOO_MANY_CONNECTIONS, app: app.id };
+    }
     this.open.set(app.id, open + 1);
     let released = false;
     return {
@@ -53,10 +58,5 @@ export class AppGate {
         else this.open.delete(app.id);
       },
     };
-  }
-
-  /** Open sockets of an app on this node. */
-  connections(appId: string): number {
-    return this.open.get(appId) ?? 0;
   }
 }

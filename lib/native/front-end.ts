@@ -77,8 +77,6 @@ export interface NativeFrontEnd {
   readonly commands: CommandRegistry;
   /** What loading `commandsDir` gave. */
   readonly commandsReport: LoadReport;
-  /** Which app each new socket belongs to, and the open sockets per app on this node. */
-  readonly gate: AppGate;
   /**
    * Attaches the socket endpoint to the HTTP server. SockJS wraps the request listeners present
    * when it installs, so call it once the router is in place.
@@ -179,7 +177,6 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
     routes,
     commands,
     commandsReport,
-    gate,
     attach: (httpServer) => {
       const endpoint = attachSockjs({
         httpServer,

@@ -4,10 +4,10 @@ import type { CommandRegistry } from './command-registry.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import { Connection, type TransportSocket } from './connection.js';
 import type { PushyConfig } from '../config.js';
-import { CLOSES, PushyError } from '../errors.js';
+import { CLOSES, PushyError, errorBody } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TrafficCounters } from '../stats/traffic.js';
-import { EVENTS, PROTOCOL_VERSION } from './protocol.js';
+import { EVENTS, PROTOCOL_VERSION, encodeFrame } from './protocol.js';
 import { adaptSockjsConnection } from './transports/sockjs-transport.js';
 import { TokenBucket } from '../token-bucket.js';
 import { AddressCap } from './transports/address-cap.js';
@@ -49,7 +49,7 @@ export interface SockjsEndpointDeps {
   /** Which app a socket belongs to, by its URL, and each app's connection limit (default: every socket in the default app). */
   gate?: AppGate;
   /** Called with the app of each socket an app limit refused (per-app refusal counts). */
-  onAppRefusal?: (app: string, close: { code: number; reason: string }) => void;
+  onAppRefusal?: (app: string) => void;
 }
 
 /** The live SockJS endpoint. */
@@ -110,7 +110,9 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
     if (admitted && 'close' in admitted) {
       release?.();
       logger.debug('connection refused', { reason: admitted.close.reason, transport: socket.protocol, remote: socket.remoteAddress });
-      if (admitted.app !== undefined) deps.onAppRefusal?.(admitted.app, admitted.close);
+      if (admitted.app !== undefined) deps.onAppRefusal?.(admitted.app);
+      // The refusal's catalogue name and message first (the close reason is short), then the close.
+      socket.write(encodeFrame(EVENTS.error, undefined, errorBody(admitted.error)));
       socket.close(admitted.close.code, admitted.close.reason);
       return;
     }

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import type { DeepPartial, PushyConfig } from '../../lib/config.js';
 import { TestClient } from '../helpers/client.js';
-import { basicAuth, request, type HttpAnswer } from '../helpers/http.js';
+import { ConfigError, loadConfig } from '../../lib/config.js';
+import { createServer } from '../../lib/server.js';
+import { basicAuth, eventually, request, type HttpAnswer } from '../helpers/http.js';
 import { findPostgres, TestDatabase } from '../helpers/postgres.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { requireService } from '../helpers/services.js';
@@ -125,6 +127,20 @@ describe('e2e: apps managed live in PostgreSQL, on two nodes', function () {
     expect(client.closeEvent?.code).to.equal(4404);
     const refused = await triggerV3(b.url, 'x', 'e', {}, { secret, app: 'gone' });
     expect([refused.status, refused.body.error.name]).to.deep.equal([404, 'APP_NOT_FOUND']);
+  });
+
+  it('closes the PostgreSQL store again when the server cannot be built (no connection left behind)', async () => {
+    const storeConnections = async (): Promise<number> => {
+      const rows = await db.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pushy-apps'`);
+      return Number(rows[0]!.n);
+    };
+    const before = await storeConnections();
+    // Half an admin credential is refused after the store opened.
+    const config = loadConfig({ env: {}, overrides: { port: 0, logLevel: 'silent', admin: { username: 'ops' }, apps: { store: { type: 'postgres', url: db.url } } } as never });
+    let refused: unknown;
+    await createServer({ config }).catch((error: unknown) => (refused = error));
+    expect(refused).to.be.instanceOf(ConfigError);
+    await eventually(async () => expect(await storeConnections()).to.equal(before));
   });
 
   it('refuses bad admin input with a clear error and the default app with 409', async () => {

@@ -1,14 +1,15 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { Pushy } from 'pushy-server/client';
-import type { DeepPartial, PushyConfig } from '../../lib/config.js';
+import { loadConfig, type DeepPartial, type PushyConfig } from '../../lib/config.js';
+import { AppDirectory, createLogger, openAppStore } from '../../lib/index.js';
 import { historyUrlV3, signChannelV3 } from '../../lib/signing.js';
 import { TestClient, type Frame } from '../helpers/client.js';
 import { getJson } from '../helpers/history.js';
 import { writeCommandsFolder } from '../helpers/commands-folder.js';
 import { metric, scrape } from '../helpers/metrics.js';
 import { RawWsClient } from '../helpers/raw-ws.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, TEST_SECRET, type TestServer } from '../helpers/server.js';
 import { trigger, triggerV3 } from '../helpers/trigger.js';
 
 /**
@@ -43,13 +44,21 @@ const appSocket = (key: string): string => `/pushy/app/${key}/socket`;
 const connect = (srv: TestServer, key?: string, transport?: 'websocket' | 'xhr-streaming' | 'xhr-polling'): Promise<TestClient> =>
   TestClient.connect(srv.url, transport, key === undefined ? undefined : appSocket(key));
 
-/** Resolves with the close a socket opened at `path` gets before any `pushy:connect`. */
-async function refusedClose(srv: TestServer, key: string): Promise<{ code: number; reason: string }> {
+/**
+ * Resolves with the close a socket opened at an app key's endpoint gets, and the names of the
+ * `pushy:error` frames before it; rejects when the socket is let in (`pushy:connect`).
+ */
+async function refusedClose(srv: TestServer, key: string): Promise<{ code: number; reason: string; errors: string[] }> {
   const { default: SockJS } = await import('sockjs-client');
+  const errors: string[] = [];
   return new Promise((resolve, reject) => {
     const sock = new SockJS(srv.url + appSocket(key), undefined, { transports: ['websocket'] });
-    sock.onmessage = (message: { data: string }) => reject(new Error(`socket was let in: ${message.data}`));
-    sock.onclose = (event: { code: number; reason: string }) => resolve({ code: event.code, reason: event.reason });
+    sock.onmessage = (message: { data: string }) => {
+      const frame = JSON.parse(message.data) as Frame;
+      if (frame.event === 'pushy:error') errors.push(frame.data.name);
+      else reject(new Error(`socket was let in: ${message.data}`));
+    };
+    sock.onclose = (event: { code: number; reason: string }) => resolve({ code: event.code, reason: event.reason, errors });
   });
 }
 
@@ -142,9 +151,9 @@ describe('e2e: apps over the native protocol (one node)', () => {
     expect([disabled.status, disabled.body.error.name]).to.deep.equal([403, 'APP_DISABLED']);
   });
 
-  it('refuses a socket with an unknown key (4404) or of a disabled app (4403), before pushy:connect', async () => {
-    expect(await refusedClose(srv, 'nobody-key')).to.deep.equal({ code: 4404, reason: 'Unknown app key' });
-    expect(await refusedClose(srv, 'off-key')).to.deep.equal({ code: 4403, reason: 'App is disabled' });
+  it('refuses a socket with an unknown key (4404) or of a disabled app (4403) with an error frame and a close, before pushy:connect', async () => {
+    expect(await refusedClose(srv, 'nobody-key')).to.deep.equal({ code: 4404, reason: 'Unknown app key', errors: ['APP_NOT_FOUND'] });
+    expect(await refusedClose(srv, 'off-key')).to.deep.equal({ code: 4403, reason: 'App is disabled', errors: ['APP_DISABLED'] });
   });
 
   it("signs private and presence channels with the connection's app secret, and keeps members per app", async () => {
@@ -220,12 +229,12 @@ describe('e2e: apps over the native protocol (one node)', () => {
     // Both keys reach the same app.
     await viaOld.next('rotated-event');
     await viaNew.next('rotated-event');
-    expect(await refusedClose(srv, 'rot-gone')).to.deep.equal({ code: 4401, reason: 'App key has expired' });
+    expect(await refusedClose(srv, 'rot-gone')).to.deep.equal({ code: 4401, reason: 'App key has expired', errors: ['APP_KEY_EXPIRED'] });
   });
 
   it("closes a socket over its app's maxConnections (4431) while other apps still connect", async () => {
     await client('tiny-key');
-    expect(await refusedClose(srv, 'tiny-key')).to.deep.equal({ code: 4431, reason: 'Too many connections for this app' });
+    expect(await refusedClose(srv, 'tiny-key')).to.deep.equal({ code: 4431, reason: 'Too many connections for this app', errors: ['APP_TOO_MANY_CONNECTIONS'] });
     await client('alpha-key');
     // The place is given back when the socket closes.
     await open.shift()!.close();
@@ -349,6 +358,25 @@ describe('e2e: custom commands publish in their connection\'s app', () => {
       expect(beta.events('shouted')).to.deep.equal([]);
     } finally {
       await Promise.all([shouter, alpha, beta].map((c) => c.close()));
+    }
+  });
+});
+
+describe("e2e: an embedder's own app directory", () => {
+  it('serves the directory it is given (server.apps), not one of the config', async () => {
+    const config = loadConfig({ env: {}, overrides: { apps: [{ id: 'own', key: 'own-key', secret: 'own-secret' }] } as unknown as DeepPartial<PushyConfig> });
+    const apps = new AppDirectory({ store: await openAppStore(config.apps, createLogger('silent')), secretKey: TEST_SECRET });
+    const srv = await startServer({}, { apps });
+    try {
+      expect(srv.server.apps).to.equal(apps);
+      const own = await connect(srv, 'own-key');
+      await own.subscribe('news');
+      expect((await triggerV3(srv.url, 'news', 'mine', {}, { secret: 'own-secret', app: 'own' })).status).to.equal(201);
+      await own.next('mine');
+      await own.close();
+    } finally {
+      await srv.close();
+      await apps.store.close();
     }
   });
 });
