@@ -34,6 +34,9 @@ export interface PusherTransport {
 /** Client events one connection may send per second (Pusher's limit). */
 export const CLIENT_EVENTS_PER_SECOND = 10;
 
+/** Milliseconds a socket of an app with `enableUserAuthentication` has to sign in (soketi's 30 s). */
+export const USER_AUTHENTICATION_TIMEOUT_MS = 30_000;
+
 /** Client frames waiting to be handled; more are refused (a flood must not grow memory). */
 const MAX_PENDING_FRAMES = 100;
 
@@ -62,6 +65,7 @@ export class PusherSession implements Subscriber<PusherFrame> {
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
   private readonly closeListeners: Array<() => void> = [];
+  private signinTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: string,
@@ -88,6 +92,13 @@ export class PusherSession implements Subscriber<PusherFrame> {
   /** Sends the handshake: the first frame. */
   start(activityTimeoutSeconds: number): void {
     this.send(encodeStringDataFrame('pusher:connection_established', { socket_id: this.id, activity_timeout: activityTimeoutSeconds }));
+    if (this.appRecord.enableUserAuthentication) {
+      // The app wants every socket signed in: one that does not, in time, is closed as unauthorized.
+      this.signinTimer = setTimeout(() => {
+        if (this.userId === undefined) this.closeWith(PUSHER_CLOSES.UNAUTHORIZED);
+      }, USER_AUTHENTICATION_TIMEOUT_MS);
+      this.signinTimer.unref();
+    }
   }
 
   /** Calls `listener` once the session is gone. */
@@ -148,6 +159,7 @@ export class PusherSession implements Subscriber<PusherFrame> {
   gone(): void {
     if (!this.isOpen) return;
     this.isOpen = false;
+    clearTimeout(this.signinTimer);
     const counted = [...this.counted];
     void this.deps.channels.removeSubscriber(this).then(() => {
       for (const channel of counted) this.deps.counts?.left(this, channel);
