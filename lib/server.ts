@@ -140,7 +140,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   });
   // Until the app store is wired here, the Pusher front end serves the apps of the config.
   const apps = new AppDirectory({ store: new ConfigAppStore(config.apps.list), secretKey });
-  const pusher = createPusherFrontEnd({ apps, channels, broker, history, retention, logger, maxPresenceDataBytes: limits.maxPresenceDataBytes, maxPayload: limits.maxFrameBytes });
+  const pusher = createPusherFrontEnd({ apps, channels, broker, history, retention, logger, maxPresenceDataBytes: limits.maxPresenceDataBytes, maxPayload: limits.maxFrameBytes, maxConnections: limits.maxConnections });
   httpServer.on('request', createRouter([...native.routes, ...pusher.routes, ...ops.routes], logger));
   const endpoint = native.attach(httpServer);
   pusher.attach(httpServer);
