@@ -4,7 +4,7 @@ import { PUSHER_CLOSES, PUSHER_PROTOCOL, type PusherClose } from './protocol.js'
 import { terminateConnectionsRoute } from './http-api/terminate-connections.js';
 import { PusherSession, type PusherTransport } from './session.js';
 import { attachPusherFallbacks, PUSHER_SOCKJS_PREFIX } from './sockjs-fallback.js';
-import type { PusherSessionDeps } from './session-deps.js';
+import type { PusherSessionDeps } from './session.js';
 import { PusherSocketIds } from './socket-id.js';
 import { SubscriptionCounts } from './subscription-counts.js';
 import { attachPusherWs, isOpen, messageText } from './ws-endpoint.js';
