@@ -4,7 +4,7 @@ import { PUSHER_CLOSES, PUSHER_PROTOCOL, type PusherClose } from './protocol.js'
 import { terminateConnectionsRoute } from './http-api/terminate-connections.js';
 import { PusherSession, type PusherTransport } from './session.js';
 import { attachPusherFallbacks, PUSHER_SOCKJS_PREFIX } from './sockjs-fallback.js';
-import type { PusherSessionDeps } from './session-deps.js';
+import type { PusherSessionDeps } from './session.js';
 import { PusherSocketIds } from './socket-id.js';
 import { SubscriptionCounts } from './subscription-counts.js';
 import { attachPusherWs, isOpen, messageText } from './ws-endpoint.js';
@@ -21,6 +21,8 @@ export interface PusherFrontEndDeps extends PusherSessionDeps {
   maxPayload: number;
   /** Seconds announced as `activity_timeout` and after which the server pings a silent client. */
   activityTimeout?: number;
+  /** Most open Pusher connections on this node (`limits.maxConnections`); more are refused with 4100. */
+  maxConnections: number;
 }
 
 /** The Pusher protocol front end: `/app/<key>` WebSockets and its HTTP API routes. */
@@ -54,6 +56,9 @@ export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
   const sessionDeps: PusherSessionDeps = { ...deps, counts: deps.counts ?? new SubscriptionCounts(deps.channels) };
   const ids = new PusherSocketIds();
   const activityTimeout = deps.activityTimeout ?? DEFAULT_ACTIVITY_TIMEOUT;
+  /** Open sessions per app id, for the apps' `maxConnections`. */
+  const perApp = new Map<string, number>();
+  let closed = false;
   let detach: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
 
@@ -64,9 +69,19 @@ export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
     const app = deps.apps.getByKey(key);
     if (!app || !deps.apps.findSecret(key)) return PUSHER_CLOSES.APP_NOT_FOUND;
     if (!app.enabled) return PUSHER_CLOSES.APP_DISABLED;
+    if (closed) return PUSHER_CLOSES.SERVER_RESTARTING;
+    if (sessions.size >= deps.maxConnections) return PUSHER_CLOSES.OVER_CAPACITY;
+    const ofApp = perApp.get(app.id) ?? 0;
+    if (app.maxConnections !== undefined && ofApp >= app.maxConnections) return PUSHER_CLOSES.OVER_CONNECTION_QUOTA;
     const session = new PusherSession(ids.next(), app, transport, sessionDeps);
     sessions.add(session);
-    session.onClose(() => sessions.delete(session));
+    perApp.set(app.id, ofApp + 1);
+    session.onClose(() => {
+      sessions.delete(session);
+      const left = (perApp.get(app.id) ?? 1) - 1;
+      if (left > 0) perApp.set(app.id, left);
+      else perApp.delete(app.id);
+    });
     session.start(activityTimeout);
     return session;
   };
@@ -110,6 +125,7 @@ export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
       httpServer.once('close', () => this.closeAll());
     },
     closeAll() {
+      closed = true;
       if (timer) clearInterval(timer);
       timer = undefined;
       detach?.();

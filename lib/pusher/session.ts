@@ -1,4 +1,12 @@
 import type { App } from '../apps/app.js';
+import type { KeyMatch } from '../apps/app-index.js';
+import type { Broker } from '../broker/broker.js';
+import type { ChannelManager } from '../channels/channel-manager.js';
+import type { HistoryStore } from '../history/history-store.js';
+import type { RetentionPolicy } from '../history/retention.js';
+import type { Logger } from '../logger.js';
+import type { WebhookEvent } from '../webhooks/webhook-event.js';
+import type { SubscriptionCounts } from './subscription-counts.js';
 import { channelKey } from '../apps/namespace.js';
 import type { SubscribeOutcome, Subscriber, Subscription } from '../channels/subscriber.js';
 import { isPushyError } from '../errors.js';
@@ -18,8 +26,39 @@ import {
   pusherUserDataSchema,
   type PusherClose,
 } from './protocol.js';
-import type { PusherSessionDeps } from './session-deps.js';
 import { authKeyOf, channelStringToSign, signinStringToSign, verifyPusherAuth } from './signatures.js';
+
+/** What the Pusher front end needs of the apps: lookups by key, with rotation (an `AppDirectory` is one). */
+export interface PusherApps {
+  /** The app one of whose keys is `key`, expired or not. */
+  getByKey(key: string): App | undefined;
+  /** The app and secret of a live key at `now`. */
+  findSecret(key: string, now?: number): KeyMatch | undefined;
+  /** The app with this id. */
+  get(id: string): App | undefined;
+}
+
+/** The webhooks a client event is reported to (optional: absent, none are sent). */
+export interface PusherWebhooks {
+  emit(appId: string, event: WebhookEvent): void;
+}
+
+/** What every Pusher session of a node shares. */
+export interface PusherSessionDeps {
+  apps: PusherApps;
+  channels: ChannelManager;
+  /** Client events and terminations go straight to the broker: they are not history. */
+  broker: Broker;
+  /** Where a `cache-` channel's last event is read from (the last one triggered, kept with the channel's retention). */
+  history: HistoryStore;
+  retention: RetentionPolicy;
+  logger: Logger;
+  /** Largest `channel_data` of a presence subscribe, in bytes. */
+  maxPresenceDataBytes: number;
+  webhooks?: PusherWebhooks;
+  /** Subscription counts of the apps that opt in (absent: none are sent). */
+  counts?: SubscriptionCounts;
+}
 
 /** What a session writes to: a WebSocket, or a SockJS connection of the HTTP fallbacks. */
 export interface PusherTransport {
@@ -33,6 +72,9 @@ export interface PusherTransport {
 
 /** Client events one connection may send per second (Pusher's limit). */
 export const CLIENT_EVENTS_PER_SECOND = 10;
+
+/** Milliseconds a socket of an app with `enableUserAuthentication` has to sign in (soketi's 30 s). */
+export const USER_AUTHENTICATION_TIMEOUT_MS = 30_000;
 
 /** Client frames waiting to be handled; more are refused (a flood must not grow memory). */
 const MAX_PENDING_FRAMES = 100;
@@ -62,6 +104,7 @@ export class PusherSession implements Subscriber<PusherFrame> {
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
   private readonly closeListeners: Array<() => void> = [];
+  private signinTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: string,
@@ -88,6 +131,13 @@ export class PusherSession implements Subscriber<PusherFrame> {
   /** Sends the handshake: the first frame. */
   start(activityTimeoutSeconds: number): void {
     this.send(encodeStringDataFrame('pusher:connection_established', { socket_id: this.id, activity_timeout: activityTimeoutSeconds }));
+    if (this.appRecord.enableUserAuthentication) {
+      // The app wants every socket signed in: one that does not, in time, is closed as unauthorized.
+      this.signinTimer = setTimeout(() => {
+        if (this.userId === undefined) this.closeWith(PUSHER_CLOSES.UNAUTHORIZED);
+      }, USER_AUTHENTICATION_TIMEOUT_MS);
+      this.signinTimer.unref();
+    }
   }
 
   /** Calls `listener` once the session is gone. */
@@ -148,6 +198,7 @@ export class PusherSession implements Subscriber<PusherFrame> {
   gone(): void {
     if (!this.isOpen) return;
     this.isOpen = false;
+    clearTimeout(this.signinTimer);
     const counted = [...this.counted];
     void this.deps.channels.removeSubscriber(this).then(() => {
       for (const channel of counted) this.deps.counts?.left(this, channel);

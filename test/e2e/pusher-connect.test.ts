@@ -81,6 +81,33 @@ describe('Pusher endpoint: connection', function () {
     expect((await old.whenClosed()).code).to.equal(4007);
   });
 
+  it('refuses an app over its maxConnections with 4004 and a full node with 4100', async () => {
+    const quota = await startServer({ limits: { maxConnections: 2 }, apps: [{ id: 'one', key: 'one-key', secret: 'one-secret', maxConnections: 1 }, { ...PUSHER_APP }] } as never);
+    try {
+      const { client: first } = await RawPusherClient.connect(quota.url, 'one-key');
+      raws.push(first);
+      const second = RawPusherClient.open(quota.url, 'one-key');
+      raws.push(second);
+      expect((await second.whenClosed()).code).to.equal(4004);
+      const { client: other } = await RawPusherClient.connect(quota.url, PUSHER_APP.key);
+      raws.push(other);
+      const third = RawPusherClient.open(quota.url, PUSHER_APP.key);
+      raws.push(third);
+      expect((await third.whenClosed()).code).to.equal(4100);
+    } finally {
+      await quota.close();
+    }
+  });
+
+  it('closes Pusher sockets with 4200 on shutdown (pusher-js reconnects at once, elsewhere)', async () => {
+    const own = await startServer(pusherApps() as never);
+    const { client } = await RawPusherClient.connect(own.url, PUSHER_APP.key);
+    raws.push(client);
+    const closing = own.close();
+    expect((await client.whenClosed()).code).to.equal(4200);
+    await closing;
+  });
+
   it('answers a bad frame with pusher:error and stays open', async () => {
     const { client } = await RawPusherClient.connect(server.url, PUSHER_APP.key);
     raws.push(client);

@@ -6,7 +6,7 @@ import type { Route } from '../../http/router.js';
 import { verifyRequest } from '../../signing/http-request-signature.js';
 import { TERMINATE_EVENT } from '../encoder.js';
 import { USER_CHANNEL_PREFIX } from '../protocol.js';
-import type { PusherApps } from '../session-deps.js';
+import type { PusherApps } from '../session.js';
 
 /** Largest body taken (the SDK sends `{}`). */
 const MAX_BODY_BYTES = 10 * 1024;
