@@ -44,6 +44,12 @@ const publishEvent: CommandHandler<typeof schema> = {
     }
     const message = { type: 'event' as const, app: connection.app, channel, event, data: data ?? {}, excludeSocketId: connection.id };
     const nodes = await ctx.channels.publish(memberId === undefined ? message : { ...message, memberId });
+    if (isClientEvent(event)) {
+      // On presence, the sender's user id (its presence `id`), else the member it is.
+      const userId = memberId === undefined ? undefined : subscription.memberKey?.startsWith('m:') ? memberId : subscription.memberKey?.slice(2);
+      const seen = { channel, event, data: data ?? {}, socketId: connection.id };
+      ctx.webhooks?.clientEvent(connection.app, userId === undefined ? seen : { ...seen, userId });
+    }
     return { channel, event, delivered: nodes > 0 };
   },
 };

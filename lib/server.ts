@@ -176,8 +176,11 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const triggers = new DrainGate();
   // The one signature rule, for every place that checks one.
   const signatures = new SignaturePolicy({ secretKey, timestampTolerance: config.timestampTolerance, legacy: config.signing.legacy, replays, logger });
+  // What the front ends report to the webhooks (client events, cache misses).
+  const reported = frontEndWebhooks(webhooks.webhooks);
   const native = await createNativeFrontEnd({
     config,
+    webhooks: reported,
     logger,
     channels,
     policy,
@@ -220,7 +223,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     commandsReport,
     apps,
     webhooks: webhooks.webhooks,
-    frontEndWebhooks: frontEndWebhooks(webhooks.webhooks),
+    frontEndWebhooks: reported,
     listen: () =>
       new Promise<AddressInfo>((resolve, reject) => {
         const failed = (error: NodeJS.ErrnoException): void => reject(new ListenError(`${config.host}:${config.port}`, error));

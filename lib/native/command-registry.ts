@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import { describeIssue } from '../util/zod-issue.js';
 import { wrapLegacy, type LegacyCommand } from './legacy-command.js';
 import { EVENTS, clientFrameSchema, type FrameId } from './protocol.js';
+import type { FrontEndWebhooks } from '../webhooks/front-end-webhooks.js';
 import type { ChannelAuthInput } from '../signing/legacy-auth.js';
 import { checkJsonDepth } from '../util/json-depth.js';
 import type { ChannelGrant } from '../tokens/verify-channel-token.js';
@@ -49,6 +50,8 @@ export interface CommandContext {
   clientEvents?: ClientEventGate;
   /** Places on exclusive channels (`channels` rules); absent: no limits. */
   exclusive?: ExclusiveChannels;
+  /** The webhooks told of client events (`client_event`); absent: none are sent. */
+  webhooks?: FrontEndWebhooks;
 }
 
 /**
@@ -96,6 +99,8 @@ export interface CommandRegistryDeps {
   clientEvents?: ClientEventGate;
   /** Places on exclusive channels. */
   exclusive?: ExclusiveChannels;
+  /** The webhooks told of client events. */
+  webhooks?: FrontEndWebhooks;
 }
 
 /** Outcome of loading a commands folder. */
@@ -203,7 +208,7 @@ export class CommandRegistry {
   }
 
   private context(connection: Connection, frameId: FrameId | undefined): CommandContext {
-    const { channels, logger, authorize, verifyToken, grants, clientEvents, exclusive, wildcards } = this.deps;
+    const { channels, logger, authorize, verifyToken, grants, clientEvents, exclusive, wildcards, webhooks } = this.deps;
     return {
       connection,
       channels,
@@ -214,6 +219,7 @@ export class CommandRegistry {
       verifyToken,
       grants,
       clientEvents,
+      webhooks,
       exclusive,
       wildcards,
       // A command publishes in its connection's app: never into another app's channel of that name.

@@ -1,3 +1,4 @@
+import type { FrontEndWebhooks } from '../webhooks/front-end-webhooks.js';
 import type { Server as HttpServer } from 'node:http';
 import subscribe from '../../commands/subscribe.js';
 import unsubscribe from '../../commands/unsubscribe.js';
@@ -40,6 +41,8 @@ import { createTrustedTriggers } from '../network/trusted-triggers.js';
 /** What the native front end needs from the server. */
 export interface NativeFrontEndDeps {
   config: PushyConfig;
+  /** The webhooks told of client events (`client_event`); absent: none are sent. */
+  webhooks?: FrontEndWebhooks;
   logger: Logger;
   channels: ChannelManager;
   policy: ChannelPolicy;
@@ -124,6 +127,7 @@ export async function createNativeFrontEnd(deps: NativeFrontEndDeps): Promise<Na
     grants,
     exclusive,
     clientEvents: new ClientEventGate(config.clientEvents),
+    ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
     wildcards: new WildcardSubscriptions({ broker: deps.broker, logger, maxPerConnection: limits.maxChannelsPerConnection, traffic }),
     sockjsServer,
   });

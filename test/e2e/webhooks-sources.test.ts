@@ -132,6 +132,23 @@ describe('e2e: webhook events from the channel core (one node)', function () {
     expect(delivered()).to.deep.equal(['channel_occupied room-1']);
   });
 
+  it('sends a native client event as client_event, with the sender\'s user id on presence', async () => {
+    srv = await startServer({ clientEvents: { enabled: true }, webhooks: { batchDelay: 10, removalDelay: REMOVAL_DELAY, defaultApp: [{ url: receiver.url(), events: ['client_event'] }] } as DeepPartial<PushyConfig['webhooks']> } as DeepPartial<PushyConfig>);
+    const [sender, other] = [await TestClient.connect(srv.url), await TestClient.connect(srv.url)];
+    const member = JSON.stringify({ id: 'ann' });
+    for (const client of [sender, other]) {
+      const data = client === sender ? member : JSON.stringify({ id: 'bob' });
+      await client.subscribe('presence-room', { auth: signChannel({ socketId: client.socketId, channel: 'presence-room', presenceData: data, secretKey: TEST_SECRET }), data });
+    }
+    sender.command('publish-event', { channel: 'presence-room', event: 'client-typing', data: { typing: true } });
+    await other.next('client-typing');
+    await receiver.waitForEvents(1);
+    expect(receiver.delivered()).to.deep.equal([{ name: 'client_event', channel: 'presence-room', event: 'client-typing', data: '{"typing":true}', socket_id: sender.socketId, user_id: 'ann' }]);
+    for (const request of receiver.requests) expect(pusherAccepts(request, DEFAULT_APP)).to.equal(true);
+    await sender.close();
+    await other.close();
+  });
+
   it('sends what a front end reports: client_event (data as JSON text) and cache_miss', async () => {
     await start({ defaultApp: [{ url: receiver.url(), events: ['client_event', 'cache_miss'] }] });
     const { frontEndWebhooks } = srv.server;
