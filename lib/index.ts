@@ -41,3 +41,5 @@ export { AppDirectory, createDefaultApp } from './apps/app-directory.js';
 export { openAppStore } from './apps/open-app-store.js';
 export type { App, AppKey, AppLimits, AppCreateInput, AppUpdate, RedactedApp } from './apps/app.js';
 export type { AppStore, AppChange, AppsConfig, CreatedApp, RotatedKey, RotateOptions } from './apps/app-store.js';
+export { ChannelTokenVerifier } from './tokens/verify-channel-token.js';
+export { appSecretLookup } from './tokens/app-secret-lookup.js';
