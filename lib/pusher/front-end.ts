@@ -53,7 +53,7 @@ function checkProtocol(value: string | null): PusherClose | undefined {
 /** Builds the Pusher front end on the channel core. */
 export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
   const sessions = new Set<PusherSession>();
-  const sessionDeps: PusherSessionDeps = { ...deps, counts: deps.counts ?? new SubscriptionCounts(deps.channels) };
+  const sessionDeps: PusherSessionDeps = { ...deps, counts: deps.counts ?? new SubscriptionCounts(deps.channels, deps.webhooks) };
   const ids = new PusherSocketIds();
   const activityTimeout = deps.activityTimeout ?? DEFAULT_ACTIVITY_TIMEOUT;
   /** Open sessions per app id, for the apps' `maxConnections`. */
