@@ -8,6 +8,10 @@ import { RedisClusterSet, REDIS_TOOLS_AVAILABLE } from '../../helpers/redis-topo
 import { requireService } from '../../helpers/services.js';
 import { member } from '../presence-contract.js';
 import { describeTopologyContracts } from './adapter-contracts.js';
+import { RedisWebhookQueue } from '../../../lib/webhooks/redis-webhook-queue.js';
+import { describeWebhookQueueContract } from '../webhooks/webhook-queue-contract.js';
+import { describeOccupancyContract } from '../occupancy-contract.js';
+import { describeExclusiveChannelContract } from '../channel-rules/exclusive-channel-contract.js';
 
 const KEY_PREFIX = `pushy-cluster-${process.pid}:`;
 
@@ -17,11 +21,11 @@ describe('the Redis adapter on a 3-primary Redis Cluster', function () {
   const adapters: Adapter[] = [];
 
   /** A node's adapter on the cluster, as `adapter.redis.cluster` wires it. */
-  const node = async (): Promise<Adapter> => {
+  const node = async (keyPrefix = KEY_PREFIX): Promise<Adapter> => {
     const config = loadConfig({
       env: {},
       overrides: {
-        adapter: { type: 'redis', keyPrefix: KEY_PREFIX, redis: { cluster: set.addresses }, commandTimeout: 1000, maxReconnectDelay: 200, heartbeatInterval: 1000, nodeTimeout: 60000 },
+        adapter: { type: 'redis', keyPrefix, redis: { cluster: set.addresses }, commandTimeout: 1000, maxReconnectDelay: 200, heartbeatInterval: 1000, nodeTimeout: 60000 },
         history: { metaTtl: 3600 },
       },
     });
@@ -37,7 +41,7 @@ describe('the Redis adapter on a 3-primary Redis Cluster', function () {
   });
   afterEach(async () => {
     for (const adapter of adapters.splice(0)) {
-      await Promise.all([adapter.broker.close(), adapter.presence.close(), adapter.nodes.close(), adapter.history.close(), adapter.idempotency.close(), adapter.replays.close()]);
+      await Promise.all([adapter.broker.close(), adapter.presence.close(), adapter.nodes.close(), adapter.history.close(), adapter.idempotency.close(), adapter.replays.close(), adapter.occupancy.close(), adapter.exclusive.close()]);
       await adapter.close();
     }
   });
@@ -46,6 +50,21 @@ describe('the Redis adapter on a 3-primary Redis Cluster', function () {
   });
 
   describeTopologyContracts('redis cluster', { node, loseEverything: () => set.flushAll() });
+
+  // The cluster-wide state of webhooks and exclusive channels, on the cluster's slot groups too.
+  let queues = 0;
+  describeWebhookQueueContract('redis cluster', {
+    async open(options) {
+      queues += 1;
+      const { redis } = await node(`${KEY_PREFIX}queue-${queues}:`);
+      return (consumer) => new RedisWebhookQueue({ connection: redis!, consumer, ...options });
+    },
+  });
+  describeOccupancyContract('redis cluster', async () => (await node()).occupancy);
+  describeExclusiveChannelContract('redis cluster', async () => {
+    const adapter = await node();
+    return { store: adapter.exclusive, nodeId: adapter.broker.nodeId };
+  });
 
   it('computes the slots Redis gives keys, and spreads its slot groups evenly over the slot space', async () => {
     for (const key of ['foo', 'pushy:{pushy-3}:history:{chat}:meta', '{}', 'a{b}c{d}', 'ü-{ß}']) expect(keySlot(key), key).to.equal(await set.keySlot(key));

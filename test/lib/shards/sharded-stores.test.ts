@@ -11,6 +11,10 @@ import { RedisShardSet, REDIS_TOOLS_AVAILABLE } from '../../helpers/redis-topolo
 import { requireService } from '../../helpers/services.js';
 import { waitUntil } from '../../helpers/wait.js';
 import { describeTopologyContracts } from './adapter-contracts.js';
+import { RedisWebhookQueue } from '../../../lib/webhooks/redis-webhook-queue.js';
+import { describeWebhookQueueContract } from '../webhooks/webhook-queue-contract.js';
+import { describeOccupancyContract } from '../occupancy-contract.js';
+import { describeExclusiveChannelContract } from '../channel-rules/exclusive-channel-contract.js';
 
 const KEY_PREFIX = `pushy-shards-${process.pid}:`;
 
@@ -19,10 +23,10 @@ describe('the Redis adapter on three independent shards', () => {
   const adapters: Adapter[] = [];
 
   /** A node's adapter on the shards, as `adapter.redis.shards` wires it. */
-  const node = async (): Promise<Adapter> => {
+  const node = async (keyPrefix = KEY_PREFIX): Promise<Adapter> => {
     const config = loadConfig({
       env: {},
-      overrides: { adapter: { type: 'redis', keyPrefix: KEY_PREFIX, redis: { shards: set.urls }, commandTimeout: 1000, maxReconnectDelay: 200, heartbeatInterval: 1000, nodeTimeout: 60000 }, history: { metaTtl: 3600 } },
+      overrides: { adapter: { type: 'redis', keyPrefix, redis: { shards: set.urls }, commandTimeout: 1000, maxReconnectDelay: 200, heartbeatInterval: 1000, nodeTimeout: 60000 }, history: { metaTtl: 3600 } },
     });
     const adapter = await createAdapter(config, recordLogs().logger);
     adapters.push(adapter);
@@ -42,13 +46,28 @@ describe('the Redis adapter on three independent shards', () => {
   });
   afterEach(async () => {
     for (const adapter of adapters.splice(0)) {
-      await Promise.all([adapter.broker.close(), adapter.presence.close(), adapter.nodes.close(), adapter.history.close(), adapter.idempotency.close(), adapter.replays.close()]);
+      await Promise.all([adapter.broker.close(), adapter.presence.close(), adapter.nodes.close(), adapter.history.close(), adapter.idempotency.close(), adapter.replays.close(), adapter.occupancy.close(), adapter.exclusive.close()]);
       await adapter.close();
     }
     await Promise.all(raws.splice(0).map((raw) => raw.close()));
   });
   after(async () => {
     await set?.destroy();
+  });
+
+  // Cluster-wide state that is not per channel (webhook queues, occupancy, exclusive places) on the first shard.
+  let queues = 0;
+  describeWebhookQueueContract('3 redis shards', {
+    async open(options) {
+      queues += 1;
+      const { redis } = await node(`${KEY_PREFIX}queue-${queues}:`);
+      return (consumer) => new RedisWebhookQueue({ connection: redis!, consumer, ...options });
+    },
+  });
+  describeOccupancyContract('3 redis shards', async () => (await node()).occupancy);
+  describeExclusiveChannelContract('3 redis shards', async () => {
+    const adapter = await node();
+    return { store: adapter.exclusive, nodeId: adapter.broker.nodeId };
   });
 
   describeTopologyContracts('3 redis shards', {
