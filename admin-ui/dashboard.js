@@ -65,6 +65,11 @@
     return `${m}m ${seconds % 60}s`;
   }
 
+  /** Each Redis shard's state, one per line, for the broker pill's tooltip (empty with one Redis). */
+  function describeShards(broker) {
+    return (broker.shards ?? []).map((s) => `${s.shard}: ${s.state}`).join('\n');
+  }
+
   function describeCounts(counts) {
     const parts = Object.entries(counts).filter(([, n]) => n > 0);
     return parts.map(([name, n]) => `${name} ${formatCount(n)}`).join(' · ');
@@ -88,6 +93,7 @@
     const broker = $('broker-state');
     broker.textContent = node.broker.state;
     broker.className = `pill ${node.broker.ready ? 'ready' : 'down'}`;
+    broker.title = describeShards(node.broker);
 
     $('totals-scope').textContent = describeScope(cluster);
     $('total-connections').textContent = formatCount(cluster.connections);
@@ -201,7 +207,9 @@
       if (node.self) name.append(el('span', 'muted', ' (this node)'));
       id.append(name);
       const broker = cell('Broker');
-      broker.append(el('span', `pill ${node.broker.ready ? 'ready' : 'down'}`, node.broker.state));
+      const pill = el('span', `pill ${node.broker.ready ? 'ready' : 'down'}`, node.broker.state);
+      pill.title = describeShards(node.broker);
+      broker.append(pill);
       const age = Math.max(0, Math.round((Date.now() - node.updatedAt) / 1000));
       tr.append(
         id,
@@ -218,6 +226,30 @@
       return tr;
     });
     $('nodes').tBodies[0].replaceChildren(...rows);
+  }
+
+  // ---- apps: the store's list, with this node's counts ------------------------------------------
+
+  async function refreshApps() {
+    const list = await api('/apps');
+    $('app-count').textContent = `(${list.apps.length})`;
+    $('apps-store').textContent = `${list.store} store${list.writable ? '' : ', read-only'}`;
+    const rows = list.apps.map((app) => {
+      const tr = el('tr');
+      tr.dataset.app = app.id;
+      const state = cell('State');
+      state.append(el('span', `pill ${app.enabled ? 'ready' : 'down'}`, app.enabled ? 'enabled' : 'disabled'));
+      tr.append(
+        cell('App', '', app.id),
+        cell('Name', '', app.name),
+        state,
+        cell('Keys', 'muted', app.keys.map((pair) => pair.key + (pair.expiresAt ? ` (until ${pair.expiresAt})` : '')).join(', ')),
+        cell('Connections', 'num', formatCount(app.connections)),
+        cell('Messages', 'num', formatCount(app.messages)),
+      );
+      return tr;
+    });
+    $('apps').tBodies[0].replaceChildren(...rows);
   }
 
   // ---- channels and members: the whole cluster ----------------------------------------------
@@ -458,7 +490,7 @@
 
   async function tick() {
     try {
-      await Promise.all([refreshStats(), refreshChannels(), refreshNodes()]);
+      await Promise.all([refreshStats(), refreshChannels(), refreshNodes(), refreshApps()]);
       setStatus(`live · ${new Date().toLocaleTimeString()}`, 'live');
     } catch (error) {
       showError(error);

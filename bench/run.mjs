@@ -62,7 +62,8 @@ const groups = argv.includes('--scenarios') ? argv[argv.indexOf('--scenarios') +
 
 /** `--only` names servers, or a scenario group (`triggers`, `scale`) with all its servers. */
 const selected = (group, name) =>
-  (!groups || groups.includes(group)) && (!only || only.includes(name) || only.includes(group) || (group === 'triggers' && name === 'bare' && only.includes('pushy')));
+  (!groups || groups.includes(group)) &&
+  (!only || only.includes(name) || only.includes(group) || (group === 'triggers' && (name === 'bare' || name === 'pusher') && only.includes('pushy')));
 
 function gitCommit() {
   try {
@@ -83,7 +84,8 @@ try {
   for (const name of ['pushy', 'pushy2', 'sockjs', 'ws', 'socketio']) if (selected('fanout', name)) results.fanout[name] = await fanoutRun(ctx, name);
   // The write delay's trade: the steady scenario again with sockjs.writeDelay set.
   if (selected('delay', 'pushy')) results.writeDelay = await steadyRun(ctx, 'pushy', { sockjs: { writeDelay: P.writeDelayMs } });
-  for (const name of ['pushy', 'bare']) if (selected('triggers', name)) results.triggers[name] = await triggerRun(ctx, name);
+  // `pusher`: the same server, its Pusher HTTP API events endpoint instead of the native trigger.
+  for (const name of ['pushy', 'pusher', 'bare']) if (selected('triggers', name)) results.triggers[name] = await triggerRun(ctx, name);
   for (const name of ['pushy', 'sockjs', 'socketio']) if (selected('scale', name)) results.scale[name] = await scaleRun(ctx, name);
 } finally {
   cleanUpServers();

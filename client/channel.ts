@@ -1,5 +1,5 @@
 import { Emitter, type Listener } from './emitter.js';
-import type { Member } from './frames.js';
+import type { EventInfo, Member } from './frames.js';
 
 /** Where a channel's subscription stands. */
 export type ChannelState = 'unsubscribed' | 'subscribing' | 'subscribed' | 'failed';
@@ -17,6 +17,17 @@ export interface ChannelPosition {
 export interface ChannelOwner {
   subscribe(channel: Channel): void;
   unsubscribe(channel: Channel): void;
+  publish(channel: Channel, event: string, data: unknown): Promise<unknown>;
+}
+
+/** Options of {@link Channel.subscribe}. */
+export interface SubscribeOptions {
+  /**
+   * A channel token from your backend (`signChannelToken`): the subscription needs no auth
+   * request. Kept for resubscriptions after a reconnect; when it has expired by then, the
+   * channel fails with `subscription-error`: subscribe again with a new one.
+   */
+  token?: string;
 }
 
 /**
@@ -41,6 +52,8 @@ export class Channel {
   private currentState: ChannelState = 'unsubscribed';
   /** @internal True while the app wants this channel subscribed (kept across reconnects). */
   wanted = false;
+  /** @internal The channel token to subscribe with (see {@link SubscribeOptions.token}). */
+  token: string | undefined;
 
   /** @internal Created by `Pushy.channel(name)`. */
   constructor(name: string, private readonly owner: ChannelOwner) {
@@ -68,9 +81,19 @@ export class Channel {
   }
 
   /** Subscribes now, or as soon as connected; kept (and re-authorised) across reconnects. */
-  subscribe(): this {
+  subscribe(options: SubscribeOptions = {}): this {
+    if (options.token !== undefined) this.token = options.token;
     this.owner.subscribe(this);
     return this;
+  }
+
+  /**
+   * Publishes an event on this channel (not echoed back to this client). The server takes it
+   * when the subscription was made with a channel token that has `"pub": true`; rejects with a
+   * `PushyCommandError` (code `445`, `403`...) otherwise.
+   */
+  publish(event: string, data?: unknown): Promise<unknown> {
+    return this.owner.publish(this, event, data);
   }
 
   /** Leaves the channel; it is no longer resubscribed on reconnect. */
@@ -110,8 +133,8 @@ export class Channel {
   }
 
   /** @internal */
-  emit(event: string, data?: unknown): void {
-    this.emitter.emit(event, data);
+  emit(event: string, data?: unknown, info?: EventInfo): void {
+    this.emitter.emit(event, data, info);
   }
 
   /**

@@ -1,5 +1,8 @@
-/** A listener of a client event. */
-export type Listener = (data: any) => void;
+/**
+ * A listener of a client event. Channel events also pass what the frame said besides the data
+ * (see `EventInfo`).
+ */
+export type Listener = (data: any, info?: any) => void;
 
 /**
  * A small event emitter for the browser client. A listener that throws does not stop the
@@ -29,12 +32,12 @@ export class Emitter {
   }
 
   /** Calls the listeners of `event` in the order they were bound. */
-  emit(event: string, data?: unknown): void {
+  emit(event: string, data?: unknown, info?: unknown): void {
     const set = this.listeners.get(event);
     if (!set) return;
     for (const listener of [...set]) {
       try {
-        listener(data);
+        listener(data, info);
       } catch (error) {
         setTimeout(() => {
           throw error;

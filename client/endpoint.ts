@@ -15,3 +15,11 @@ export function sockjsEndpoint(url: string, prefix: string = DEFAULT_PREFIX): st
   const pathname = new URL(base || '/', 'http://relative.invalid').pathname.replace(/\/+$/, '');
   return path !== '/' && pathname.endsWith(path) ? base : base + path;
 }
+
+/**
+ * The endpoint path of an app's sockets: `/pushy/app/<key>/socket`. The key is the app's public
+ * key (never its secret); without one, the default app's {@link DEFAULT_PREFIX}.
+ */
+export function appPrefix(key: string | undefined): string {
+  return key === undefined ? DEFAULT_PREFIX : `/pushy/app/${encodeURIComponent(key)}/socket`;
+}

@@ -5,6 +5,17 @@ export interface ServerFrame {
   data?: any;
   /** (v2) The event's place in its channel's history; only on triggered channel events. */
   offset?: number;
+  /** (v2) A client event on a presence channel: the sender's member id. */
+  memberId?: string;
+}
+
+/** What a channel event's listener gets after the data. */
+export interface EventInfo {
+  channel: string;
+  /** The event's place in its channel's history (servers with history). */
+  offset?: number;
+  /** A client event on a presence channel: the sender's member id (see `Channel.members`). */
+  memberId?: string;
 }
 
 /** A presence member as the server reports it. */

@@ -1,10 +1,11 @@
+import { PATTERN_NAME } from './patterns.js';
 import { requestChannelAuth, runAuthorizer, type Authorizer, type AuthTransport, type ChannelAuth } from './auth.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { Channel } from './channel.js';
 import { CommandQueue } from './commands.js';
 import { Connection, type ConnectionState, type StateChange } from './connection.js';
 import { Emitter, type Listener } from './emitter.js';
-import { sockjsEndpoint } from './endpoint.js';
+import { appPrefix, sockjsEndpoint } from './endpoint.js';
 import type { ServerFrame } from './frames.js';
 import { sockjsFactory, type SocketFactory } from './socket.js';
 import { Subscriptions } from './subscriptions.js';
@@ -26,6 +27,12 @@ export interface PushyOptions {
   transports?: string[];
   /** Path of the SockJS endpoint on the server (default `/pushy/socket`); a `url` already ending in it is kept. */
   prefix?: string;
+  /**
+   * The key of the app to connect to, on a server that serves several: the socket opens at
+   * `/pushy/app/<key>/socket` and sees that app's channels only (default: the server's default app).
+   * An unknown key or a disabled app is refused with close code 4404 or 4403.
+   */
+  app?: string;
   /** Connect at once (default true); otherwise call {@link Pushy.connect}. */
   autoConnect?: boolean;
   /** Reconnection delays (default 0.5 s doubling to 30 s, half of each random). */
@@ -67,7 +74,7 @@ export class Pushy {
    * its SockJS endpoint, e.g. `https://push.example.com/pushy/socket`, as the v1 client took it.
    */
   constructor(url: string, options: PushyOptions = {}) {
-    this.url = sockjsEndpoint(url, options.prefix);
+    this.url = sockjsEndpoint(url, options.prefix ?? appPrefix(options.app));
     this.connection = new Connection({
       url: this.url,
       createSocket: options.socketFactory ?? sockjsFactory(options.transports),
@@ -82,6 +89,7 @@ export class Pushy {
     this.subscriptions = new Subscriptions({
       connectedSocketId: () => (this.connection.state === 'connected' ? this.connection.socketId : undefined),
       execNow: (command, data) => this.commands.execNow(command, data),
+      exec: (command, data) => this.commands.exec(command, data),
       authorize: (channel, socketId) => this.authorize(options, channel, socketId),
     });
     if (options.autoConnect !== false) this.connect();
@@ -123,7 +131,7 @@ export class Pushy {
 
   /** The channel with this name (case-insensitive), created on first use; not yet subscribed. */
   channel(name: string): Channel {
-    if (typeof name !== 'string' || !CHANNEL_NAME.test(name)) throw new TypeError(`Pushy: invalid channel name ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || !(CHANNEL_NAME.test(name) || PATTERN_NAME.test(name))) throw new TypeError(`Pushy: invalid channel name ${JSON.stringify(name)}`);
     return this.subscriptions.get(name.toLowerCase());
   }
 

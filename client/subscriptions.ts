@@ -1,7 +1,8 @@
 import { AuthError, type ChannelAuth } from './auth.js';
 import { Channel, type ChannelOwner, type ChannelPosition } from './channel.js';
 import type { PushyCommandError } from './commands.js';
-import type { Member, ServerFrame } from './frames.js';
+import type { EventInfo, Member, ServerFrame } from './frames.js';
+import { isPattern, patternMatches } from './patterns.js';
 
 /** What the subscription flow needs from the client. */
 export interface SubscriptionDeps {
@@ -9,6 +10,8 @@ export interface SubscriptionDeps {
   connectedSocketId(): string | undefined;
   /** Sends a command now, or returns undefined when not connected. */
   execNow(command: string, data: Record<string, unknown>): Promise<unknown> | undefined;
+  /** Sends a command now or once connected (see `Pushy.exec`). */
+  exec?(command: string, data: Record<string, unknown>): Promise<unknown>;
   /** Asks the app's auth endpoint to sign `channel` for `socketId`. */
   authorize(channel: string, socketId: string): Promise<ChannelAuth>;
 }
@@ -59,6 +62,8 @@ interface SuccessData {
  */
 export class Subscriptions implements ChannelOwner {
   private readonly channels = new Map<string, Channel>();
+  /** The wildcard channels among them (`orders.*`). */
+  private readonly patterns = new Set<Channel>();
   private readonly attempts = new Map<Channel, Attempt>();
   private readonly everSubscribed = new WeakSet<Channel>();
 
@@ -70,6 +75,7 @@ export class Subscriptions implements ChannelOwner {
     if (!channel) {
       channel = new Channel(name, this);
       this.channels.set(name, channel);
+      if (isPattern(name)) this.patterns.add(channel);
     }
     return channel;
   }
@@ -101,6 +107,12 @@ export class Subscriptions implements ChannelOwner {
     }
   }
 
+  /** Publishes an event on a channel subscribed with a token that allows it (`publish-event`). */
+  publish(channel: Channel, event: string, data: unknown): Promise<unknown> {
+    if (!this.deps.exec) return Promise.reject(new Error('Pushy: publishing is not available'));
+    return this.deps.exec('publish-event', { channel: channel.name, event, data });
+  }
+
   /** A new socket is up: subscribe every wanted channel again. */
   connected(socketId: string): void {
     for (const channel of this.channels.values()) if (channel.wanted) this.start(channel, socketId);
@@ -126,6 +138,15 @@ export class Subscriptions implements ChannelOwner {
         return true;
       case 'pushy:subscription-end': {
         const channel = this.byData(frame);
+        if (channel && channel.wanted && frame.data?.reason === 'replaced') {
+          // The server ended it (its place on an exclusive channel went to a newer subscriber):
+          // not resubscribed on reconnect, or the two would take the place back and forth.
+          channel.wanted = false;
+          this.attempts.delete(channel);
+          channel.setState('unsubscribed');
+          channel.clearMembers();
+          this.forgetPosition(channel);
+        }
         if (channel && !channel.wanted) channel.emit('pushy:subscription-end', frame.data);
         return true;
       }
@@ -145,10 +166,21 @@ export class Subscriptions implements ChannelOwner {
 
   /** Delivers a triggered event to its channel; false when the client has no such channel. */
   deliver(frame: ServerFrame): boolean {
-    const channel = frame.channel === undefined ? undefined : this.channels.get(frame.channel);
-    if (!channel) return false;
+    if (frame.channel === undefined) return false;
+    const channel = this.channels.get(frame.channel);
+    const info: EventInfo = { channel: frame.channel };
+    if (typeof frame.offset === 'number') info.offset = frame.offset;
+    if (typeof frame.memberId === 'string') info.memberId = frame.memberId;
+    // The server sends an event once; every wildcard channel that matches gets it too.
+    let delivered = false;
+    for (const pattern of this.patterns) {
+      if (!pattern.subscribed || !patternMatches(pattern.name, frame.channel)) continue;
+      pattern.emit(frame.event, frame.data, info);
+      delivered = true;
+    }
+    if (!channel) return delivered;
     if (typeof frame.offset === 'number' && channel.wanted) channel.advance(frame.offset);
-    channel.emit(frame.event, frame.data);
+    channel.emit(frame.event, frame.data, info);
     return true;
   }
 
@@ -157,7 +189,9 @@ export class Subscriptions implements ChannelOwner {
     const attempt: Attempt = { socketId, authRequested: false, since: channel.position };
     this.attempts.set(channel, attempt);
     channel.setState('subscribing');
-    this.send(channel, withSince({ channel: channel.name }, attempt));
+    // A channel token is the authorisation: no needauth round trip (resent on every reconnect).
+    const data: Record<string, unknown> = channel.token === undefined ? { channel: channel.name } : { channel: channel.name, token: channel.token };
+    this.send(channel, withSince(data, attempt));
   }
 
   private send(channel: Channel, data: Record<string, unknown>): void {

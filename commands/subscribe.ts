@@ -1,12 +1,19 @@
 import { z } from 'zod';
 import { exceedsBytes, type CommandContext, type CommandHandler } from '../lib/native/command-registry.js';
-import { PushyError, type ErrorName } from '../lib/errors.js';
+import { PushyError, isPushyError, type ErrorName } from '../lib/errors.js';
+import { DEFAULT_MAX_TOKEN_LENGTH, type ChannelGrant } from '../lib/tokens/verify-channel-token.js';
 import { channelKind } from '../lib/channels/channel-policy.js';
 import { EVENTS, channelNameSchema } from '../lib/native/protocol.js';
+import { checkJsonDepth } from '../lib/util/json-depth.js';
+import { isWildcardPattern } from '../lib/wildcards/pattern.js';
+import { patternTextSchema, subscribePattern } from './subscribe-pattern.js';
 
 const schema = z.object({
-  channel: channelNameSchema,
+  // A channel name (lowercased), or a wildcard pattern (see ./subscribe-pattern.ts).
+  channel: z.union([patternTextSchema, channelNameSchema]),
   auth: z.string().max(512).optional(),
+  // A channel token (a JWT the backend signed): replaces `auth`, and `data` on presence.
+  token: z.string().max(DEFAULT_MAX_TOKEN_LENGTH).optional(),
   // Presence data: v1 clients send a JSON text; an object is accepted and signed as its JSON.
   data: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
   // (v2) Where the client left off: the offset of the last event it got, and that channel's epoch.
@@ -41,23 +48,39 @@ export interface SubscribeResult {
 const subscribe: CommandHandler<typeof schema> = {
   name: 'subscribe',
   schema,
-  async handle(ctx: CommandContext, data: SubscribeData): Promise<SubscribeResult> {
+  async handle(ctx: CommandContext, frameData: SubscribeData): Promise<SubscribeResult> {
+    if (isWildcardPattern(frameData.channel)) return subscribePattern(ctx, frameData);
     const { connection } = ctx;
+    let data = frameData;
     const { channel } = data;
     // The refusal's catalogue code and name go with the v1 reason text, so clients need not match text.
-    const fail = (name: ErrorName): SubscribeResult => {
-      const { code, message: reason } = new PushyError(name);
+    const fail = (refusal: ErrorName | PushyError): SubscribeResult => {
+      const { code, message: reason, errorName: name } = typeof refusal === 'string' ? new PushyError(refusal) : refusal;
       connection.send(EVENTS.subscriptionFailed, undefined, { channel, reason, code, name });
       return { channel, subscribed: false, reason };
     };
     if (connection.subscriptions.has(channel)) return fail('ALREADY_SUBSCRIBED');
 
     const kind = channelKind(channel);
+    let grant: ChannelGrant | undefined;
+    if (data.token !== undefined) {
+      if (!ctx.verifyToken) return fail(new PushyError('TOKEN_INVALID', 'Channel tokens are not taken on this server'));
+      try {
+        grant = await ctx.verifyToken(data.token, channel);
+      } catch (error) {
+        if (isPushyError(error)) return fail(error);
+        throw error;
+      }
+      // The token is the authorisation, and on presence its claim is the member.
+      // A token without one names no member: the client cannot pick one itself.
+      data = { ...data, data: grant.presence === undefined ? undefined : JSON.stringify(grant.presence) };
+      if (kind === 'presence' && grant.presence === undefined) return fail('PRESENCE_DATA_REQUIRED');
+    }
     const presenceText = typeof data.data === 'string' ? data.data : data.data === undefined ? undefined : JSON.stringify(data.data);
     if (presenceText !== undefined && exceedsBytes(presenceText, ctx.limits.maxPresenceDataBytes)) {
       throw new PushyError('PRESENCE_DATA_TOO_LARGE', `Presence data larger than ${ctx.limits.maxPresenceDataBytes} bytes`);
     }
-    if (kind !== 'public') {
+    if (kind !== 'public' && grant === undefined) {
       if (!data.auth) {
         connection.send(EVENTS.subscriptionNeedAuth, undefined, { channel });
         return { channel, subscribed: false, needAuth: true };
@@ -76,7 +99,17 @@ const subscribe: CommandHandler<typeof schema> = {
 
     // The channel core sends the success frame (through the connection), then the missed events
     // (with `since`), then the live ones.
-    const outcome = await ctx.channels.subscribe(connection, channel, presence, { since: data.since });
+    // A place on an exclusive channel first: a full one refuses here, before anything is joined.
+    const full = await ctx.exclusive?.claim(connection, channel);
+    if (full) return fail(full);
+    let outcome: Awaited<ReturnType<typeof ctx.channels.subscribe>>;
+    try {
+      outcome = await ctx.channels.subscribe(connection, channel, presence, { since: data.since });
+    } catch (error) {
+      await ctx.exclusive?.release(connection, channel);
+      throw error;
+    }
+    ctx.grants?.set(connection, channel, grant);
     const result: SubscribeResult = { channel, subscribed: true, memberId: outcome.memberId };
     // No position while the history store is away: the client then has nothing to resume from.
     if (outcome.offset !== undefined) {
@@ -95,7 +128,10 @@ function parsePresence(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  // Members go out in presence frames: their data must encode again.
+  checkJsonDepth(text, 'Presence data');
+  return value as Record<string, unknown>;
 }
 
 export default subscribe;

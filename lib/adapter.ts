@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Broker } from './broker/broker.js';
 import { MemoryBroker } from './broker/memory-broker.js';
 import { RedisBroker } from './broker/redis-broker.js';
+import { withFeed } from './broker/feed-broker.js';
 import type { PushyConfig } from './config.js';
 import type { HistoryStore } from './history/history-store.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './history/idempotency-store.js';
@@ -11,11 +12,17 @@ import { RedisIdempotencyStore } from './history/redis-idempotency-store.js';
 import type { Logger } from './logger.js';
 import { RedisNodeLiveness } from './nodes/node-liveness.js';
 import { MemoryNodeRegistry, type NodeRegistry } from './nodes/node-registry.js';
+import { MemoryOccupancyStore, type OccupancyStore } from './occupancy/occupancy-store.js';
+import { RedisOccupancyStore } from './occupancy/redis-occupancy-store.js';
 import { RedisNodeRegistry } from './nodes/redis-node-registry.js';
 import { MemoryPresenceStore, type PresenceStore } from './presence/presence-store.js';
 import { RedisPresenceStore } from './presence/redis-presence-store.js';
 import { RedisConnection } from './redis/redis-connection.js';
+import { createClusterAdapter, createShardedAdapter } from './sharded-adapter.js';
 import { RedisReplayStore } from './signing/redis-replay-store.js';
+import type { ExclusiveChannelStore } from './channel-rules/exclusive-channel-store.js';
+import { MemoryExclusiveChannelStore } from './channel-rules/memory-exclusive-channel-store.js';
+import { RedisExclusiveChannelStore } from './channel-rules/redis-exclusive-channel-store.js';
 import { MemoryReplayStore, type SignatureReplayStore } from './signing/replay-store.js';
 
 /**
@@ -33,6 +40,10 @@ export interface Adapter {
   idempotency: IdempotencyStore;
   /** v3 signatures already used (refused when sent again), cluster-wide on Redis. */
   replays: SignatureReplayStore;
+  /** Which channels have subscribers anywhere, and pending webhook removals (cluster-wide on Redis). */
+  occupancy: OccupancyStore;
+  /** Places on exclusive channels (`channels` rules), cluster-wide on Redis. */
+  exclusive: ExclusiveChannelStore;
   /** The Redis clients every Redis part shares (absent in memory), for tools and tests that look inside. */
   redis?: RedisConnection;
   /** Releases what the adapter itself holds (the heartbeat, the Redis clients); call after the server closed. */
@@ -52,21 +63,28 @@ const STARTUP_WAIT_MS = 5000;
 export async function createAdapter(config: PushyConfig, logger: Logger): Promise<Adapter> {
   const { adapter } = config;
   if (adapter.type === 'memory') {
+    const broker = new MemoryBroker();
     return {
-      broker: new MemoryBroker(),
+      broker,
+      exclusive: new MemoryExclusiveChannelStore(broker.nodeId),
       presence: new MemoryPresenceStore(),
       nodes: new MemoryNodeRegistry(),
       history: memoryHistory(config),
       idempotency: memoryIdempotency(config),
       replays: memoryReplays(config),
+      occupancy: new MemoryOccupancyStore(),
       close: async () => {},
     };
   }
+  if (adapter.redis.shards.length > 0) return createShardedAdapter(config, logger, STARTUP_WAIT_MS);
+  if (adapter.redis.cluster.length > 0) return createClusterAdapter(config, logger, STARTUP_WAIT_MS);
   const redis = new RedisConnection({
     url: adapter.url,
     keyPrefix: adapter.keyPrefix,
     commandTimeout: adapter.commandTimeout,
     maxReconnectDelay: adapter.maxReconnectDelay,
+    sentinels: adapter.redis.sentinels,
+    sentinelName: adapter.redis.name,
     logger,
   });
   const nodeId = randomUUID();
@@ -74,13 +92,23 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
   const liveness = new RedisNodeLiveness({ connection: redis, nodeId, logger, ...timing });
   const shared = { connection: redis, nodeId, logger, liveness, ...timing };
   const presence = new RedisPresenceStore(shared);
+  const occupancy = new RedisOccupancyStore(shared);
+  const exclusive = new RedisExclusiveChannelStore({ connection: redis, nodeId });
+  // The places of a node found dead go back, as its presence members do.
+  liveness.onBeat(async (beat) => {
+    for (const dead of beat.dead) await exclusive.releaseNode(dead);
+  });
+  // The events feed (feed.enabled) rides on the broker: every event this node publishes.
+  const feedOrNot = (broker: Broker): Broker => (config.feed.enabled ? withFeed(broker, { connection: redis, channel: config.feed.channel, logger }) : broker);
   const parts: Adapter = {
-    broker: new RedisBroker({ connection: redis, logger, nodeId }),
+    broker: feedOrNot(new RedisBroker({ connection: redis, logger, nodeId })),
     presence,
     nodes: new RedisNodeRegistry(shared),
     history: new RedisHistoryStore({ connection: redis, logger, metaTtl: config.history.metaTtl }),
     idempotency: new RedisIdempotencyStore({ connection: redis }),
     replays: new RedisReplayStore({ connection: redis }),
+    occupancy,
+    exclusive,
     redis,
     close: async () => {
       await liveness.close();
@@ -88,6 +116,7 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
     },
   };
   presence.start();
+  occupancy.start();
   liveness.start();
   logger.info('redis adapter', { nodeId, redis: redis.address, keyPrefix: adapter.keyPrefix });
   if (!(await redis.waitUntilReady(STARTUP_WAIT_MS))) {

@@ -3,12 +3,13 @@ import os from 'node:os';
 import convict from 'convict';
 import { MAX_ROTATION_GRACE } from './apps/app-keys.js';
 import type { AppStoreType, AppsConfig } from './apps/app-store.js';
-import { appInputSchema, describeIssue, type App } from './apps/app.js';
+import { appInputSchema, appWebhookSchema, describeIssue, MAX_WEBHOOKS_PER_APP, type App, type AppWebhook } from './apps/app.js';
 import { readEnvApp } from './apps/env-app.js';
 import { channelRulesSchema, type ChannelRule } from './channel-rules/channel-rule.js';
 import { FEED_CHANNEL_PATTERN } from './feed/feed-event.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './logger.js';
 import { NetworkList } from './network/ip-networks.js';
+import { redisEndpointsFormat, redisUrlsFormat, type RedisEndpoint } from './redis/redis-endpoints.js';
 import { MAX_BATCH_EVENTS, MAX_CHANNEL_NAME_LENGTH, MAX_TRIGGER_CHANNELS } from './util/limits.js';
 
 export { MAX_CHANNEL_NAME_LENGTH } from './util/limits.js';
@@ -51,6 +52,18 @@ convict.addFormat({
   name: 'apps-list',
   validate(value: unknown) {
     if (!Array.isArray(value)) throw new Error('must be an array of apps [{"id", "key", "secret", ...}]');
+  },
+  coerce: parseJsonText,
+});
+
+/**
+ * `webhooks.defaultApp`: the native default app's webhooks; from the environment, as JSON text.
+ * Each is parsed with the app schema's webhook rule after convict (see `checkWebhooks`).
+ */
+convict.addFormat({
+  name: 'webhooks-list',
+  validate(value: unknown) {
+    if (!Array.isArray(value)) throw new Error('must be an array of webhooks [{"url", "events", ...}]');
   },
   coerce: parseJsonText,
 });
@@ -107,6 +120,12 @@ convict.addFormat({
   },
   coerce: parseJsonText,
 });
+
+/** `adapter.redis.sentinels` and `adapter.redis.cluster`: `[{host, port}]`; from the environment, `host:port,host:port`. */
+convict.addFormat(redisEndpointsFormat);
+
+/** `adapter.redis.shards`: Redis URLs; from the environment, comma-separated. */
+convict.addFormat(redisUrlsFormat);
 
 /**
  * `workers`: how many processes serve the port, a whole number from 1 (from the environment as
@@ -238,7 +257,7 @@ const schema = {
       env: 'PUSHY_SOCKJS_CLIENT_URL',
     },
     allowedOrigins: {
-      doc: 'Origins (e.g. https://app.example.com, https://*.example.com) browsers may connect from; empty: any. Same-origin requests and requests without an Origin header are always let in.',
+      doc: 'Origins (e.g. https://app.example.com, https://*.example.com) browsers may connect from, and the only ones SockJS answers with credentialed CORS; empty: any. Requests without an Origin header, and from the server\'s own listening origin, are always let in; list the public origin of Pushy itself when clients reach it through a proxy or another name (the iframe transports need it).',
       format: Array,
       default: [] as string[],
       env: 'PUSHY_SOCKJS_ALLOWED_ORIGINS',
@@ -250,6 +269,12 @@ const schema = {
   },
   limits: {
     maxConnections: { doc: 'Most open SockJS connections on this node; more are closed at once with code 4503.', format: 'nat', default: 10000, env: 'PUSHY_MAX_CONNECTIONS' },
+    maxConnectionsPerIp: {
+      doc: 'Most open SockJS connections from one client address (IPv6: one /64) on this node; more are closed at once with code 4429. 0: no limit (the default: behind a proxy every client has its address).',
+      format: 'nat',
+      default: 0,
+      env: 'PUSHY_MAX_CONNECTIONS_PER_IP',
+    },
     maxChannelsPerConnection: { doc: 'Most channels one connection may be subscribed to (more: pushy:error 429).', format: 'nat', default: 100, env: 'PUSHY_MAX_CHANNELS_PER_CONNECTION' },
     framesPerSecond: { doc: 'Client frames per second a connection may send on average (token bucket refill rate; over it: pushy:error 429).', format: 'nat', default: 20, env: 'PUSHY_FRAMES_PER_SECOND' },
     frameBurst: { doc: 'Client frames a connection may send at once before the rate applies (token bucket size; enough to subscribe to maxChannelsPerConnection channels at once).', format: 'nat', default: 100, env: 'PUSHY_FRAME_BURST' },
@@ -337,8 +362,15 @@ const schema = {
     },
   },
   metrics: {
-    enabled: { doc: 'Serve Prometheus metrics (unauthenticated: keep the path off the public network).', format: 'flag', default: true, env: 'PUSHY_METRICS_ENABLED' },
+    enabled: { doc: 'Serve Prometheus metrics (without metrics.token, unauthenticated: keep the path off the public network).', format: 'flag', default: true, env: 'PUSHY_METRICS_ENABLED' },
     path: { doc: 'URL path of the Prometheus metrics.', format: urlPath, default: '/metrics', env: 'PUSHY_METRICS_PATH' },
+    token: {
+      doc: 'Bearer token a scrape must send (Authorization: Bearer <token>; else 401). Empty: the metrics are public.',
+      format: String,
+      default: '',
+      env: 'PUSHY_METRICS_TOKEN',
+      sensitive: true,
+    },
   },
   admin: {
     username: { doc: 'Admin API and dashboard user (HTTP Basic). Empty, with an empty password: the admin side is off (404); set both or neither.', format: String, default: '', env: 'PUSHY_ADMIN_USERNAME' },
@@ -429,6 +461,13 @@ const schema = {
       default: 3000,
       env: 'PUSHY_WEBHOOKS_REMOVAL_DELAY',
     },
+    defaultApp: {
+      doc: 'Webhooks of the native default app (the one secretKey signs for): [{"url", "events", "headers", "filter"}], as in an app\'s "webhooks"; signed with secretKey under the key "default".',
+      format: 'webhooks-list',
+      default: [] as unknown[],
+      env: 'PUSHY_WEBHOOKS_DEFAULT_APP',
+      sensitive: true,
+    },
   },
   adapter: {
     type: {
@@ -453,6 +492,42 @@ const schema = {
       format: 'nat',
       default: 20000,
       env: 'PUSHY_REDIS_NODE_TIMEOUT',
+    },
+    redis: {
+      sentinels: {
+        doc: 'Redis Sentinels to ask where the primary named adapter.redis.name is, as [{host, port}] (env: "host:port,host:port"); when set, the host and port of adapter.url are not used (its password, database and TLS are) and a failover is followed without a restart. Empty: no Sentinel.',
+        format: redisEndpointsFormat.name,
+        default: [] as RedisEndpoint[],
+        env: 'PUSHY_REDIS_SENTINELS',
+      },
+      cluster: {
+        doc: 'Seed nodes of a Redis Cluster, as [{host, port}] (env: "host:port,host:port"); when set, adapter.url only lends its password and TLS. Channels are spread over 16 hash slots evenly spaced over the slot space (so over up to 16 primaries) and use sharded pub/sub (Redis 7). Empty: no cluster.',
+        format: redisEndpointsFormat.name,
+        default: [] as RedisEndpoint[],
+        env: 'PUSHY_REDIS_CLUSTER',
+      },
+      shards: {
+        doc: 'Independent Redis servers to spread channels over, as a list of URLs (env: comma-separated); each channel (its events, history, presence, idempotency keys) lives on one of them, chosen by consistent hashing of its name; node list and signature replays live on the first. Empty: one Redis, adapter.url. Never logged (only hosts and ports are).',
+        format: redisUrlsFormat.name,
+        default: [] as string[],
+        env: 'PUSHY_REDIS_SHARDS',
+        sensitive: true,
+      },
+      name: { doc: 'Name of the primary the Sentinels watch (their "sentinel monitor <name>"); used with adapter.redis.sentinels.', format: String, default: 'mymaster', env: 'PUSHY_REDIS_SENTINEL_NAME' },
+    },
+  },
+  clientEvents: {
+    enabled: {
+      doc: 'Let clients send client-* events (the publish-event command) to the other subscribers of a private or presence channel they are subscribed to; off: refused with 446.',
+      format: 'flag',
+      default: false,
+      env: 'PUSHY_CLIENT_EVENTS_ENABLED',
+    },
+    perSecond: {
+      doc: 'Client events a connection may send per second on average (burst: the same number); over it: pushy:error 429, the event is dropped.',
+      format: integerFrom(1, 1000),
+      default: 10,
+      env: 'PUSHY_CLIENT_EVENTS_PER_SECOND',
     },
   },
   feed: {
@@ -512,6 +587,7 @@ export type PushyConfig = {
   ssl: { key: string; cert: string };
   limits: {
     maxConnections: number;
+    maxConnectionsPerIp: number;
     maxChannelsPerConnection: number;
     framesPerSecond: number;
     frameBurst: number;
@@ -531,12 +607,13 @@ export type PushyConfig = {
   /** Channel rules, parsed: the first whose `match` fits a channel applies. */
   channels: ChannelRule[];
   health: { drainDelay: number };
-  metrics: { enabled: boolean; path: string };
+  metrics: { enabled: boolean; path: string; token: string };
   admin: { username: string; password: string; maxLoginFailures: number; lockoutSeconds: number };
   apps: AppsConfig;
   webhooks: WebhooksConfig;
   adapter: AdapterConfig;
   feed: { enabled: boolean; channel: string };
+  clientEvents: { enabled: boolean; perSecond: number };
 };
 
 /**
@@ -554,6 +631,8 @@ export interface WebhooksConfig {
   maxQueued: number;
   concurrency: number;
   removalDelay: number;
+  /** The native default app's webhooks. */
+  defaultApp: AppWebhook[];
 }
 
 /** The `signing` options: which signature forms the server takes. */
@@ -584,6 +663,8 @@ export type AdapterConfig = {
   maxReconnectDelay: number;
   heartbeatInterval: number;
   nodeTimeout: number;
+  /** Sentinel: where to find the primary (see lib/redis/redis-endpoints.ts). */
+  redis: { sentinels: RedisEndpoint[]; name: string; shards: string[]; cluster: RedisEndpoint[] };
 };
 
 /** Nested partial, for overriding some options (tests, embedding). */
@@ -614,6 +695,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PushyConfig {
   const config = convict(schema, { env, args: [] });
   let apps: AppsConfig;
   let channels: ChannelRule[];
+  let defaultAppWebhooks: AppWebhook[];
   try {
     if (options.file) config.load(readConfigFile(options.file));
     if (options.overrides) applyOverrides((key, value) => config.set(key as never, value as never), withAppsShorthand(options.overrides as Record<string, unknown>));
@@ -621,13 +703,14 @@ export function loadConfig(options: LoadConfigOptions = {}): PushyConfig {
     checkAdapter(config.get('adapter') as AdapterConfig);
     checkWorkers(config.get('workers') as number | 'auto', config.get('ssl') as PushyConfig['ssl']);
     checkCommandsDir(config.get('commandsDir') as string);
-    checkWebhooks(config.get('webhooks') as WebhooksConfig);
+    defaultAppWebhooks = checkWebhooks(config.get('webhooks') as WebhooksConfig);
     apps = checkApps(config.get('apps') as { store: AppsConfig['store']; list: unknown[]; rotationGrace: number }, env);
     channels = checkChannelRules(config.get('channels') as unknown[]);
   } catch (error) {
     throw new ConfigError(`Invalid ${source}: ${describeConvictError(error, env)}`);
   }
-  return { ...(config.getProperties() as PushyConfig), apps, channels };
+  const properties = config.getProperties() as PushyConfig;
+  return { ...properties, webhooks: { ...properties.webhooks, defaultApp: defaultAppWebhooks }, apps, channels };
 }
 
 /**
@@ -728,6 +811,10 @@ function checkAdapter(adapter: AdapterConfig): void {
     throw new Error('adapter.nodeTimeout: must be longer than adapter.heartbeatInterval');
   }
   if (adapter.commandTimeout < 1) throw new Error('adapter.commandTimeout: must be at least 1 (ms)');
+  const topologies = (['sentinels', 'shards', 'cluster'] as const).filter((key) => adapter.redis[key].length > 0);
+  if (topologies.length > 1) {
+    throw new Error(`adapter.redis.${topologies[1]}: cannot be combined with adapter.redis.${topologies[0]} (choose one of sentinels, shards, cluster)`);
+  }
 }
 
 /**
@@ -758,11 +845,14 @@ function checkCommandsDir(folder: string): void {
   if (!isFolder) throw new Error(`commandsDir: not a folder: value was ${JSON.stringify(folder)}`);
 }
 
-/** Webhook options that must be at least 1 to make sense. */
-function checkWebhooks(webhooks: WebhooksConfig): void {
+/** Webhook options that must be at least 1 to make sense, and the default app's webhooks (returned parsed). */
+function checkWebhooks(webhooks: WebhooksConfig): AppWebhook[] {
   for (const key of ['batchSize', 'timeout', 'maxQueued', 'concurrency'] as const) {
     if (webhooks[key] < 1) throw new Error(`webhooks.${key}: must be at least 1`);
   }
+  const parsed = appWebhookSchema.array().max(MAX_WEBHOOKS_PER_APP, `must have at most ${MAX_WEBHOOKS_PER_APP} webhooks`).safeParse(webhooks.defaultApp);
+  if (!parsed.success) throw new Error(describeIssue(parsed.error, 'webhooks.defaultApp'));
+  return parsed.data;
 }
 
 function describeConvictError(error: unknown, env: NodeJS.ProcessEnv): string {

@@ -30,6 +30,9 @@ export const ERRORS = {
   TOKEN_EXPIRED: { code: '441', status: 401, message: 'Channel token has expired' },
   TOKEN_WRONG_CHANNEL: { code: '442', status: 403, message: 'Channel token is for another channel' },
   TOKEN_UNKNOWN_KEY: { code: '443', status: 401, message: 'Channel token names an unknown key (kid)' },
+  CLIENT_EVENTS_DISABLED: { code: '446', status: 403, message: 'Client events are turned off on this server (clientEvents.enabled)' },
+  CLIENT_EVENTS_RATE_LIMITED: { code: '429', status: 429, message: 'Too many client events: the event was dropped (clientEvents.perSecond)' },
+  PUBLISH_NOT_ALLOWED: { code: '445', status: 403, message: 'Publishing on this channel needs a subscription made with a channel token that has "pub": true' },
   TOKEN_ALGORITHM: { code: '444', status: 401, message: 'Channel token algorithm refused: only HS256 is accepted' },
 
   BAD_REQUEST: { code: '400', status: 400, message: 'Missing or malformed parameters' },
@@ -37,12 +40,15 @@ export const ERRORS = {
   INVALID_CREDENTIALS: { code: '403', status: 403, message: 'Invalid credentials' },
   SIGNATURE_REPLAYED: { code: '409', status: 409, message: 'Signature already used: sign every request anew (a new auth_timestamp or auth_nonce)' },
   BODY_TOO_LARGE: { code: '413', status: 413, message: 'Request body too large' },
+  BODY_INCOMPLETE: { code: '400', status: 400, message: 'Request body cut short' },
+  JSON_TOO_DEEP: { code: '400', status: 400, message: 'JSON nested too deeply' },
   NOT_FOUND: { code: '404', status: 404, message: 'Not found' },
   METHOD_NOT_ALLOWED: { code: '405', status: 405, message: 'Method not allowed' },
   UNSUPPORTED_MEDIA_TYPE: { code: '415', status: 415, message: 'Unsupported content type: send application/json or application/x-www-form-urlencoded' },
   UNAVAILABLE: { code: '503', status: 503, message: 'Service unavailable' },
   UNAUTHORIZED: { code: '401', status: 401, message: 'Admin credentials required' },
   TOO_MANY_LOGIN_FAILURES: { code: '429', status: 429, message: 'Too many failed admin logins from this address; try again later' },
+  METRICS_UNAUTHORIZED: { code: '401', status: 401, message: 'Metrics token required' },
   ORIGIN_NOT_ALLOWED: { code: '403', status: 403, message: 'Origin not allowed' },
 
   APP_NOT_FOUND: { code: '404', status: 404, message: 'App not found' },
@@ -52,7 +58,13 @@ export const ERRORS = {
   APP_ID_TAKEN: { code: '409', status: 409, message: 'App id is already taken' },
   APP_KEY_TAKEN: { code: '409', status: 409, message: 'App key is already used by another app' },
   APP_TOO_MANY_KEYS: { code: '409', status: 409, message: 'App has too many live keys' },
+  APP_TOO_MANY_CONNECTIONS: { code: '429', status: 429, message: 'The app has reached its connection limit (maxConnections) on this server' },
+  APP_RATE_LIMITED: { code: '429', status: 429, message: "Too many events from this app's backends (limits.backendEventsPerSecond)" },
+  PUSHER_UNAUTHORIZED: { code: '401', status: 401, message: 'Invalid Pusher request signature (auth_key, auth_timestamp within 600 s, auth_signature, body_md5)' },
   APPS_READ_ONLY: { code: '409', status: 409, message: 'Apps come from the config file here (apps.store.type "config"): edit apps.list and restart, or use the postgres store' },
+  API_UNAUTHORIZED: { code: '401', status: 401, message: 'Invalid request signature' },
+  API_RATE_LIMITED: { code: '429', status: 429, message: 'Too many API requests for this app; slow down' },
+  EVENT_DATA_TOO_LARGE: { code: '413', status: 413, message: 'Event data too large' },
 } as const satisfies Record<string, { code: string; status: number; message: string }>;
 
 /** A key of the catalogue, e.g. `'INVALID_CHANNEL'`. */
@@ -94,6 +106,16 @@ export function errorBody(error: Pick<PushyError, 'code' | 'message'> & { errorN
 export const CLOSES = {
   /** The connection limit of the node is reached. */
   TOO_MANY_CONNECTIONS: { code: 4503, reason: 'Too many connections on this server' },
+  /** The client's address already has `limits.maxConnectionsPerIp` connections open here. */
+  TOO_MANY_CONNECTIONS_FROM_ADDRESS: { code: 4429, reason: 'Too many connections from this address' },
+  /** The socket's URL names an app key no app has (`/pushy/app/<key>/socket`). */
+  APP_NOT_FOUND: { code: 4404, reason: 'Unknown app key' },
+  /** The socket's app is disabled (at connect, or later: its open sockets are closed). */
+  APP_DISABLED: { code: 4403, reason: 'App is disabled' },
+  /** The socket's app key has expired after a rotation: use the app's current key. */
+  APP_KEY_EXPIRED: { code: 4401, reason: 'App key has expired' },
+  /** The socket's app has its `maxConnections` open on this node. */
+  APP_TOO_MANY_CONNECTIONS: { code: 4431, reason: 'Too many connections for this app' },
   /** The client kept sending over the frame rate. */
   FLOODING: { code: 4029, reason: 'Too many frames: rate limit exceeded repeatedly' },
   /** The client does not read what it is sent fast enough. */

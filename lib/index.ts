@@ -8,6 +8,9 @@ export { signTrigger, signChannel, triggerUrl, sha256Hex } from './signing.js';
 export type { TriggerSignatureInput, ChannelSignatureInput, TriggerUrlInput } from './signing.js';
 export { signChannelV3, signTriggerV3, triggerUrlV3, signHistoryV3, historyUrlV3, channelAuthTextV3, AUTH_VERSION_V3, CHANNEL_AUTH_V3_PREFIX } from './signing.js';
 export type { ChannelAuthV3Input, TriggerV3Input, HistoryV3Input, NonceOption } from './signing.js';
+export { signEventsV3, eventsUrlV3, signPatternV3, type EventsV3Input } from './signing.js';
+// Channel tokens are signed by the token module of the channel core (it knows patterns), below lib/signing's layer.
+export { signChannelToken, type ChannelTokenInput } from './tokens/sign-channel-token.js';
 export { signRequest, verifyRequest, requestSigningText, type BodyDigest, type SignRequestInput, type VerifyRequestInput, type VerifiedRequest } from './signing.js';
 export { PushyError, ListenError, ERRORS, CLOSES, type ErrorName, type CloseInfo } from './errors.js';
 export type { CommandHandler, CommandContext } from './native/command-registry.js';
@@ -33,3 +36,10 @@ export type { AuthorizeChannelInput, SignatureVersion, ChannelAuthorization, Cha
 export { MemoryNodeRegistry, type NodeRegistry, type NodeList } from './nodes/node-registry.js';
 export { RedisNodeRegistry, type RedisNodeRegistryDeps } from './nodes/redis-node-registry.js';
 export { RedisNodeLiveness, type RedisNodeLivenessDeps, type Beat } from './nodes/node-liveness.js';
+export { installProcessPolicy, type ProcessPolicyOptions } from './process-policy.js';
+export { AppDirectory, createDefaultApp } from './apps/app-directory.js';
+export { openAppStore } from './apps/open-app-store.js';
+export type { App, AppKey, AppLimits, AppCreateInput, AppUpdate, RedactedApp } from './apps/app.js';
+export type { AppStore, AppChange, AppsConfig, CreatedApp, RotatedKey, RotateOptions } from './apps/app-store.js';
+export { ChannelTokenVerifier } from './tokens/verify-channel-token.js';
+export { appSecretLookup } from './tokens/app-secret-lookup.js';

@@ -13,6 +13,7 @@ export {
   CHANNEL_AUTH_V3_PREFIX,
   channelAuthTextV3,
   signChannelV3,
+  signPatternV3,
   signTriggerV3,
   triggerUrlV3,
   signHistoryV3,
@@ -24,6 +25,7 @@ export {
   type HistoryV3Input,
   type NonceOption,
 } from './signing/v3.js';
+export { signEventsV3, eventsUrlV3, EVENTS_PATH, BATCH_EVENTS_PATH, type EventsV3Input } from './signing/events-v3.js';
 export {
   signRequest,
   verifyRequest,

@@ -8,9 +8,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeOptions } from '../lib/config.js';
 import { replaceBlock } from './doc-blocks.js';
+import { ERROR_NAMES_BLOCK, renderErrorNamesTable } from './error-names-table.js';
 
 /** The file that holds the table (this script runs from dist/scripts/). */
 export const CONFIGURATION_DOC = fileURLToPath(new URL('../../docs/configuration.md', import.meta.url));
+
+/** The file that holds the generated table of error names. */
+export const ERRORS_DOC = fileURLToPath(new URL('../../docs/errors.md', import.meta.url));
 
 /** Name of the `<!-- options-table -->` ... `<!-- /options-table -->` block. */
 export const OPTIONS_BLOCK = 'options-table';
@@ -38,4 +42,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     writeFileSync(CONFIGURATION_DOC, updated);
     process.stdout.write(`${CONFIGURATION_DOC}: options table rewritten (${describeOptions().length} options)\n`);
   }
+  const errors = readFileSync(ERRORS_DOC, 'utf8');
+  const errorsUpdated = replaceBlock(errors, ERROR_NAMES_BLOCK, renderErrorNamesTable());
+  if (errorsUpdated !== errors) writeFileSync(ERRORS_DOC, errorsUpdated);
+  process.stdout.write(`${ERRORS_DOC}: error names table ${errorsUpdated === errors ? 'up to date' : 'rewritten'}\n`);
 }

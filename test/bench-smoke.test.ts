@@ -42,6 +42,7 @@ describe('bench harness (quick smoke run)', function () {
       expect(run.manyChannels.deliveries, `${name} many channels`).to.equal(run.manyChannels.expected);
     }
     expect(results.triggers.pushy.statuses).to.deep.equal({ 200: results.meta.params.triggerRequests });
+    expect(results.triggers.pusher.statuses, 'Pusher HTTP API events').to.deep.equal({ 200: results.meta.params.triggerRequests });
     for (const row of results.rows) expect(row.pushy, row.metric).to.be.a('number');
     expect(readFileSync(path.join(out, 'latest.svg'), 'utf8')).to.match(/^<svg[\s\S]*<\/svg>\n$/);
   });

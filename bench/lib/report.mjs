@@ -73,6 +73,11 @@ export function buildRows(results) {
     }),
     finish({ metric: 'Server CPU per trigger', unit: 'us', better: 'lower', pushy: t.pushy?.cpuUsPerRequest, baselines: t.bare ? { bare: t.bare.cpuUsPerRequest } : {}, target: { vs: 'bare', op: '<=', ratio: 1.3 } }),
   );
+  if (t.pusher) {
+    // Issue #18's target applies to it too (issue #15 compared it with the native trigger's CPU).
+    rows.push(finish({ metric: 'Server CPU per Pusher API event', unit: 'us', better: 'lower', pushy: t.pusher.cpuUsPerRequest, baselines: t.bare ? { bare: t.bare.cpuUsPerRequest } : {}, target: { vs: 'bare', op: '<=', ratio: 1.3 } }));
+    if (t.pushy) rows.at(-1).vsNativeTrigger = t.pusher.cpuUsPerRequest / t.pushy.cpuUsPerRequest;
+  }
   return rows;
 }
 

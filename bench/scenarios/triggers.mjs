@@ -6,20 +6,24 @@ import { SECRET, startServer } from '../lib/servers.mjs';
 
 const client = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'trigger-load.mjs');
 
-/** Trigger throughput and server CPU per request of `name` (`pushy` or `bare`). */
+/**
+ * Trigger throughput and server CPU per request of `name`: `pushy` (the native trigger),
+ * `pusher` (the same server, its Pusher HTTP API events endpoint) or `bare`.
+ */
 export async function triggerRun(ctx, name) {
   const { P, log } = ctx;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   log(`${name}: trigger throughput on ${port}`);
-  const server = await startServer(name, port);
+  const server = await startServer(name === 'pusher' ? 'pushy' : name, port);
+  const mode = name === 'pusher' ? 'pusher' : 'native';
   try {
     await sleep(300);
     const cpu0 = serverCpuUs(server.pid);
     // Two client processes, so that the HTTP client is less of the bottleneck than the server.
     const loads = await Promise.all(
       [0, 1].map(async () => {
-        const load = spawnNode([client, base, SECRET, P.triggerRequests / 2, P.triggerConcurrency / 2]);
+        const load = spawnNode([client, base, SECRET, P.triggerRequests / 2, P.triggerConcurrency / 2, mode]);
         let out = '';
         load.stdout.on('data', (chunk) => (out += chunk));
         load.stderr.on('data', (chunk) => process.stderr.write(chunk));

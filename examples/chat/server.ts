@@ -10,11 +10,22 @@ try {
   process.stderr.write(`chat example: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 }
-console.log(`Pushy is on ${example.pushyUrl}; open ${example.appUrl} in two browser windows to chat.`);
 
 const running = example;
+let stopping = false;
 const stop = (): void => {
-  void running.close().then(() => process.exit(0));
+  // A second signal while closing changes nothing: the close under way ends the process.
+  if (stopping) return;
+  stopping = true;
+  running.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`chat example: could not close cleanly: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
 };
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+// Listening for the signals before saying it is up: whoever reads that line may stop it at once.
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+console.log(`Pushy is on ${example.pushyUrl}; open ${example.appUrl} in two browser windows to chat.`);

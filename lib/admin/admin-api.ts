@@ -4,6 +4,7 @@ import type { ChannelManager } from '../channels/channel-manager.js';
 import { channelKind, eventNameSchema, type ChannelPolicy } from '../channels/channel-policy.js';
 import { PushyError } from '../errors.js';
 import { readBody } from '../http/body.js';
+import { checkJsonDepth } from '../util/json-depth.js';
 import { sendJson } from '../http/respond.js';
 import type { Route } from '../http/router.js';
 import { channelFromPath, parseQuery } from '../http/params.js';
@@ -159,15 +160,18 @@ export function adminApiRoutes(deps: AdminApiDeps): Route[] {
  * without a CORS preflight (which Pushy never grants), so a browser holding the admin
  * credential cannot be made to trigger events by another site.
  */
-async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new PushyError('UNSUPPORTED_MEDIA_TYPE', 'Send application/json');
   const raw = await readBody(req, limit);
+  let value: unknown;
   try {
-    return JSON.parse(raw);
+    value = JSON.parse(raw);
   } catch {
     throw new PushyError('BAD_REQUEST', 'Body is not valid JSON');
   }
+  checkJsonDepth(raw, 'Body');
+  return value;
 }
 
 function invalid(error: z.ZodError): PushyError {

@@ -6,12 +6,15 @@ import type { Route, RouteContext } from '../http/router.js';
 import { adminApiRoutes, type AdminApiDeps } from './admin-api.js';
 import { ADMIN_CHALLENGE, checkBasicAuth, type AdminCredentials } from './basic-auth.js';
 import type { LoginThrottle } from './login-throttle.js';
+import { appsApiRoutes, type AppsApiDeps } from './apps-api.js';
 
 /** What the admin side needs. */
 export interface AdminRoutesDeps extends AdminApiDeps {
   credentials: AdminCredentials;
   /** Counts failed logins per client address and locks guessers out. */
   throttle: LoginThrottle;
+  /** The apps routes (`/pushy/admin/api/apps`), when the server has an app directory. */
+  appsApi?: AppsApiDeps;
 }
 
 /** The dashboard's files, served from the package's `admin-ui/` folder. */
@@ -33,7 +36,7 @@ const DASHBOARD_CSP =
  * credential. Only created when an admin credential is configured, so otherwise none exists.
  */
 export function adminRoutes(deps: AdminRoutesDeps): Route[] {
-  const routes = [...adminApiRoutes(deps), dashboardRoute(uiFolder())];
+  const routes = [...adminApiRoutes(deps), ...(deps.appsApi ? appsApiRoutes(deps.appsApi) : []), dashboardRoute(uiFolder())];
   return routes.map((route) => ({
     ...route,
     handle(ctx) {

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { secretsEqual } from '../util/constant-time.js';
 
 /** The admin credential from config. */
 export interface AdminCredentials {
@@ -16,8 +16,8 @@ export const ADMIN_CHALLENGE = 'Basic realm="Pushy admin", charset="UTF-8"';
  */
 export function checkBasicAuth(header: string | undefined, expected: AdminCredentials): boolean {
   const given = parseBasic(header);
-  const userOk = digestEqual(given?.username ?? '', expected.username);
-  const passwordOk = digestEqual(given?.password ?? '', expected.password);
+  const userOk = secretsEqual(given?.username ?? '', expected.username);
+  const passwordOk = secretsEqual(given?.password ?? '', expected.password);
   return given !== undefined && userOk && passwordOk;
 }
 
@@ -28,9 +28,4 @@ function parseBasic(header: string | undefined): AdminCredentials | undefined {
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-function digestEqual(given: string, expected: string): boolean {
-  const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }

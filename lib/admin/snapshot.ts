@@ -40,7 +40,7 @@ export function nodeView(deps: NodeViewDeps): NodeView {
     startedAt: deps.startedAt,
     updatedAt: now,
     uptime: Math.round((now - deps.startedAt) / 1000),
-    broker: { ready: broker.isReady(), state: broker.state },
+    broker: { ready: broker.isReady(), state: broker.state, ...(broker.shardStates ? { shards: broker.shardStates() } : {}) },
     connections: connectionCounts(deps),
     channels: { total: stats.channels, byKind: stats.byKind },
     subscriptions: stats.subscriptions,

@@ -1,5 +1,5 @@
 import { PushyError } from '../errors.js';
-import { freezeApp, DEFAULT_APP_ID, DEFAULT_APP_KEY, type App } from './app.js';
+import { freezeApp, DEFAULT_APP_ID, DEFAULT_APP_KEY, type App, type AppWebhook } from './app.js';
 import type { KeyMatch } from './app-index.js';
 import { secretsFor } from './app-keys.js';
 import type { AppChange, AppStore } from './app-store.js';
@@ -9,7 +9,7 @@ import type { AppChange, AppStore } from './app-store.js';
  * client and trigger that names no app. Built from the secret as configured (or generated), with
  * none of the app schema's rules on it, so every secret that works today keeps working.
  */
-export function createDefaultApp(secretKey: string): App {
+export function createDefaultApp(secretKey: string, webhooks: readonly AppWebhook[] = []): App {
   return freezeApp({
     id: DEFAULT_APP_ID,
     name: 'Default app',
@@ -18,7 +18,7 @@ export function createDefaultApp(secretKey: string): App {
     enableClientEvents: false,
     enableUserAuthentication: false,
     limits: {},
-    webhooks: [],
+    webhooks,
     keys: [{ key: DEFAULT_APP_KEY, secret: secretKey }],
   });
 }
@@ -32,10 +32,13 @@ export class AppDirectory {
 
   readonly store: AppStore;
 
-  /** `secretKey`: the top-level option as in effect (configured, or generated for this run). */
-  constructor(options: { store: AppStore; secretKey: string }) {
+  /**
+   * `secretKey`: the top-level option as in effect (configured, or generated for this run);
+   * `defaultAppWebhooks`: the default app's webhooks (`webhooks.defaultApp`).
+   */
+  constructor(options: { store: AppStore; secretKey: string; defaultAppWebhooks?: readonly AppWebhook[] }) {
     this.store = options.store;
-    this.defaultApp = createDefaultApp(options.secretKey);
+    this.defaultApp = createDefaultApp(options.secretKey, options.defaultAppWebhooks);
   }
 
   /** The default app first, then the store's. */

@@ -89,6 +89,16 @@ export const appLimitsSchema = z.strictObject({
   backendEventsPerSecond: count.optional(),
   /** Client events per second one connection of this app may send. */
   clientEventsPerSecond: count.optional(),
+  /** Pusher HTTP API: largest event `data`, in bytes (default 10240, Pusher's). */
+  maxEventDataBytes: count.optional(),
+  /** Pusher HTTP API: most channels one event goes to (default 100). */
+  maxEventChannels: count.optional(),
+  /** Pusher HTTP API: most events in one `batch_events` request (default 10). */
+  maxBatchEvents: count.optional(),
+  /** Pusher HTTP API: longest event name, in characters (default 200). */
+  maxEventNameLength: count.optional(),
+  /** Pusher HTTP API: requests per second this app's backends may make, on each node (default 10000). */
+  apiRequestsPerSecond: count.optional(),
 });
 export type AppLimits = z.infer<typeof appLimitsSchema>;
 
@@ -126,6 +136,8 @@ const settingsShape = {
   enabled: z.boolean().optional(),
   enableClientEvents: z.boolean().optional(),
   enableUserAuthentication: z.boolean().optional(),
+  /** Pusher clients get `pusher_internal:subscription_count` on their non-presence channels (this node's count). */
+  enableSubscriptionCount: z.boolean().optional(),
   /** Most open connections of this app on one node; absent: only the node's `limits.maxConnections`. */
   maxConnections: count.optional(),
   limits: appLimitsSchema.optional(),
@@ -190,6 +202,8 @@ export interface App {
   readonly enabled: boolean;
   readonly enableClientEvents: boolean;
   readonly enableUserAuthentication: boolean;
+  /** Pusher subscription counts are sent (absent: not). */
+  readonly enableSubscriptionCount?: boolean;
   /** Most open connections of this app on one node; absent: only the node's limit. */
   readonly maxConnections?: number;
   readonly limits: Readonly<AppLimits>;
@@ -211,6 +225,7 @@ export function toApp(input: {
   enabled?: boolean;
   enableClientEvents?: boolean;
   enableUserAuthentication?: boolean;
+  enableSubscriptionCount?: boolean;
   maxConnections?: number | null;
   limits?: Readonly<AppLimits>;
   webhooks?: readonly AppWebhook[];
@@ -227,6 +242,8 @@ export function toApp(input: {
     keys: keys.map((pair) => (pair.expiresAt === undefined ? { key: pair.key, secret: pair.secret } : { key: pair.key, secret: pair.secret, expiresAt: pair.expiresAt })),
   };
   if (input.maxConnections !== undefined && input.maxConnections !== null) app.maxConnections = input.maxConnections;
+  // Only when on, so that apps without it look as they did.
+  if (input.enableSubscriptionCount === true) app.enableSubscriptionCount = true;
   return app;
 }
 

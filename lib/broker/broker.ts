@@ -16,10 +16,14 @@ export interface ChannelEventMessage {
   data: unknown;
   /** Connection that must not receive it (the trigger's `socket_id`). */
   excludeSocketId?: string;
+  /** The signed-in user who sent it, on a client event of a presence channel (Pusher's `user_id`). */
+  userId?: string;
   /** Position in the channel's history, assigned once on the publishing node (none on `pushy:` events). */
   offset?: number;
   /** Epoch of the channel's history that `offset` belongs to. */
   epoch?: string;
+  /** A client event on a presence channel: the sender's member id (live delivery only, not in history). */
+  memberId?: string;
 }
 
 /** A presence change on a channel: a member's first connection joined, or its last one left. */
@@ -42,6 +46,14 @@ export type BrokerMessage = ChannelEventMessage | PresenceMessage;
 export type BrokerMessageHandler = (message: BrokerMessage) => void;
 
 /** Contract that every broker passes (see test/lib/broker-contract.ts). */
+/** One Redis shard's state, as a sharded broker reports it. */
+export interface BrokerShardState {
+  /** The shard's stable name (`host:port/db`, or a Redis Cluster slot group). */
+  shard: string;
+  /** `ready`, `connecting`, `reconnecting`, `resubscribing` or `closed`. */
+  state: string;
+}
+
 export interface Broker {
   /** Unique id of this node. */
   readonly nodeId: string;
@@ -55,6 +67,14 @@ export interface Broker {
   /** This node has no local subscribers for the channel of this key any more. */
   unsubscribe(channelKey: string): Promise<void>;
   onMessage(handler: BrokerMessageHandler): void;
+  /**
+   * (Wildcard subscriptions) This node also wants the messages of every channel whose key starts
+   * with `prefix` (ending with `.`, e.g. `orders.`); counted, so call {@link unsubscribePrefix}
+   * once per call. A message is handed over once however many prefixes and channels match.
+   */
+  subscribePrefix?(prefix: string): Promise<void>;
+  /** Drops one {@link subscribePrefix} of `prefix`. */
+  unsubscribePrefix?(prefix: string): Promise<void>;
   close(): Promise<void>;
   /**
    * True while this broker can carry messages to every node (a Redis broker: both clients
@@ -64,4 +84,6 @@ export interface Broker {
   isReady(): boolean;
   /** A short state name for operators: `ready` exactly when {@link isReady}, else e.g. `connecting`, `reconnecting`, `closed`. */
   readonly state: string;
+  /** With several Redis shards: each one's state, in the configured order (health, metrics, dashboard). */
+  shardStates?(): BrokerShardState[];
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { channelKey } from '../apps/namespace.js';
 import type { Broker, BrokerMessage, BrokerMessageHandler } from './broker.js';
+import { KeyPrefixes } from './key-prefixes.js';
 
 /**
  * In-process broker for a single node: publishing hands the message straight to this node's
@@ -10,6 +11,7 @@ export class MemoryBroker implements Broker {
   readonly nodeId = randomUUID();
   private readonly channels = new Set<string>();
   private readonly handlers: BrokerMessageHandler[] = [];
+  private readonly prefixes = new KeyPrefixes();
   private closed = false;
 
   isReady(): boolean {
@@ -21,7 +23,8 @@ export class MemoryBroker implements Broker {
   }
 
   async publish(message: BrokerMessage): Promise<number> {
-    if (!this.channels.has(channelKey(message.app, message.channel))) return 0;
+    const key = channelKey(message.app, message.channel);
+    if (!this.channels.has(key) && this.prefixes.longest(key) === undefined) return 0;
     for (const handler of this.handlers) handler(message);
     return 1;
   }
@@ -32,6 +35,14 @@ export class MemoryBroker implements Broker {
 
   async unsubscribe(channel: string): Promise<void> {
     this.channels.delete(channel);
+  }
+
+  async subscribePrefix(prefix: string): Promise<void> {
+    this.prefixes.add(prefix);
+  }
+
+  async unsubscribePrefix(prefix: string): Promise<void> {
+    this.prefixes.remove(prefix);
   }
 
   onMessage(handler: BrokerMessageHandler): void {

@@ -25,8 +25,10 @@ const wireSchema = z.object({
   /** `data` was written as a RawJson's text, to be taken back from the payload as is (see {@link RAW_DATA}). */
   raw: z.literal(true).optional(),
   excludeSocketId: z.string().optional(),
+  userId: z.string().optional(),
   offset: z.number().int().nonnegative().optional(),
   epoch: z.string().optional(),
+  memberId: z.string().max(64).optional(),
 });
 
 /**
@@ -46,8 +48,8 @@ export function encodeNodeMessage(message: BrokerMessage): string {
   if (message.data instanceof RawJson) {
     // Data held as a RawJson is spliced in as its text, last: a node of an earlier version reads
     // it as the JSON it is, and this version takes the exact text back, byte for byte.
-    const { type, app, channel, event, excludeSocketId, offset, epoch } = message;
-    const head = JSON.stringify({ type, app: app === DEFAULT_APP ? undefined : app, channel, event, excludeSocketId, offset, epoch });
+    const { type, app, channel, event, excludeSocketId, offset, epoch, memberId } = message;
+    const head = JSON.stringify({ type, app: app === DEFAULT_APP ? undefined : app, channel, event, excludeSocketId, offset, epoch, memberId });
     return `${head.slice(0, -1)}${RAW_DATA}${message.data.text}}`;
   }
   // The usual case as it is: spreading a copy here would cost more than the rest of a publish.

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { RedisConnection } from '../redis/redis-connection.js';
 import type { Broker, BrokerMessage, BrokerMessageHandler } from './broker.js';
 import { decodeNodeMessage, encodeNodeMessage } from './node-wire.js';
+import { KeyPrefixes } from './key-prefixes.js';
 
 /** What a {@link RedisBroker} needs. */
 export interface RedisBrokerDeps {
@@ -30,6 +31,8 @@ export interface RedisBrokerDeps {
 export class RedisBroker implements Broker {
   readonly nodeId: string;
   private readonly channels = new Set<string>();
+  /** Key prefixes of wildcard subscriptions, each PSUBSCRIBEd as `<prefix>ch:<key prefix>*`. */
+  private readonly prefixes = new KeyPrefixes();
   private readonly handlers: BrokerMessageHandler[] = [];
   private readonly removers: Array<() => void> = [];
   private readonly channelPrefix: string;
@@ -42,8 +45,13 @@ export class RedisBroker implements Broker {
     this.channelPrefix = deps.connection.key('ch', '');
     const subscriber = deps.connection.subscriber;
     const onMessage = (redisChannel: string, text: string): void => this.receive(redisChannel, text);
-    subscriber.on('message', onMessage);
-    this.removers.push(() => subscriber.off('message', onMessage));
+    // On a Redis Cluster, sharded pub/sub: an event goes to the one primary of its channel's slot.
+    const messageEvent = deps.connection.isCluster ? 'smessage' : 'message';
+    subscriber.on(messageEvent, onMessage);
+    this.removers.push(() => subscriber.off(messageEvent, onMessage));
+    const onPatternMessage = (pattern: string, redisChannel: string, text: string): void => this.receivePattern(pattern, redisChannel, text);
+    subscriber.on('pmessage', onPatternMessage);
+    this.removers.push(() => subscriber.off('pmessage', onPatternMessage));
     this.removers.push(deps.connection.onReady(() => void this.resubscribe()));
   }
 
@@ -71,7 +79,9 @@ export class RedisBroker implements Broker {
       throw new PushyError('UNAVAILABLE', "Redis is unavailable: the event reached only this node's subscribers, not the other nodes'; try again later");
     }
     const payload = encodeNodeMessage(message);
-    return this.deps.connection.run('publish', (redis) => redis.publish(this.channelPrefix + key, payload));
+    const channel = this.channelPrefix + key;
+    if (this.deps.connection.isCluster) return this.deps.connection.run('publish', async (redis) => Number(await redis.spublish(channel, payload)));
+    return this.deps.connection.run('publish', (redis) => redis.publish(channel, payload));
   }
 
   async subscribe(channel: string): Promise<void> {
@@ -89,6 +99,16 @@ export class RedisBroker implements Broker {
     this.handlers.push(handler);
   }
 
+  async subscribePrefix(prefix: string): Promise<void> {
+    if (this.closed || !this.prefixes.add(prefix)) return;
+    await this.sendPatterns('psubscribe', [prefix]);
+  }
+
+  async unsubscribePrefix(prefix: string): Promise<void> {
+    if (!this.prefixes.remove(prefix)) return;
+    await this.sendPatterns('punsubscribe', [prefix]);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -97,6 +117,33 @@ export class RedisBroker implements Broker {
     this.channels.clear();
     this.handlers.length = 0;
     if (channels.length > 0) await this.send('unsubscribe', channels);
+    const prefixes = this.prefixes.all();
+    if (prefixes.length > 0) await this.sendPatterns('punsubscribe', prefixes);
+  }
+
+  /** PSUBSCRIBE/PUNSUBSCRIBE of key prefixes, as {@link send} (replayed on reconnect). */
+  private async sendPatterns(command: 'psubscribe' | 'punsubscribe', prefixes: string[]): Promise<void> {
+    const subscriber = this.deps.connection.subscriber;
+    if (subscriber.status !== 'ready') return;
+    try {
+      await subscriber[command](...prefixes.map((prefix) => this.channelPrefix + prefix + '*'));
+    } catch (error) {
+      this.deps.logger.debug(`redis ${command} failed`, { patterns: prefixes.length, error });
+    }
+  }
+
+  /**
+   * A message that came through a pattern. Redis sends a message once per matching SUBSCRIBE and
+   * PSUBSCRIBE: it is taken from the channel's own subscription when there is one, otherwise
+   * through the longest matching prefix only, so it is handed over once.
+   */
+  private receivePattern(pattern: string, redisChannel: string, text: string): void {
+    if (this.closed || !redisChannel.startsWith(this.channelPrefix)) return;
+    const key = redisChannel.slice(this.channelPrefix.length);
+    if (this.channels.has(key)) return;
+    const longest = this.prefixes.longest(key);
+    if (longest === undefined || pattern !== this.channelPrefix + longest + '*') return;
+    this.receive(redisChannel, text);
   }
 
   /**
@@ -108,7 +155,9 @@ export class RedisBroker implements Broker {
     const subscriber = this.deps.connection.subscriber;
     if (subscriber.status !== 'ready') return;
     try {
-      await subscriber[command](...channels.map((channel) => this.channelPrefix + channel));
+      const names = channels.map((channel) => this.channelPrefix + channel);
+      if (this.deps.connection.isCluster) await subscriber[command === 'subscribe' ? 'ssubscribe' : 'sunsubscribe'](...names);
+      else await subscriber[command](...names);
     } catch (error) {
       // The connection dropped mid-command; the ready handler resubscribes what is still needed.
       this.deps.logger.debug(`redis ${command} failed`, { channels: channels.length, error });
@@ -119,6 +168,7 @@ export class RedisBroker implements Broker {
     this.restoring = true;
     try {
       if (this.channels.size > 0) await this.send('subscribe', [...this.channels]);
+      if (this.prefixes.size > 0) await this.sendPatterns('psubscribe', this.prefixes.all());
     } finally {
       this.restoring = false;
     }

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { JoinResult, Member, PresenceStore } from '../presence/presence-store.js';
 import type { TrafficCounters } from '../stats/traffic.js';
 import { DEFAULT_CHANNEL_POLICY, RESERVED_EVENT_PREFIX, channelKind, type ChannelKind, type ChannelPolicy } from './channel-policy.js';
+import type { ChannelHooks } from './channel-hooks.js';
 import { FrameCache } from './frame-cache.js';
 import type { SubscribeOutcome, Subscriber } from './subscriber.js';
 
@@ -31,12 +32,26 @@ export interface ChannelManagerDeps {
   maxPresenceMembers?: number;
   /** The channel-name rule a subscribe must pass (default: the protocol's own). */
   policy?: ChannelPolicy;
+  /** An app's own limits, where it overrides the two above (default: none; the global ones apply). */
+  appLimits?: (app: string) => AppChannelLimits | undefined;
+  /** Told of each refusal by one of the two limits, with the subscriber's app (per-app counts). */
+  onLimitRefusal?: (app: string, name: 'TOO_MANY_SUBSCRIPTIONS' | 'PRESENCE_CHANNEL_FULL') => void;
+  /** Who follows channels opening and closing on this node and members coming and going (webhooks). */
+  hooks?: ChannelHooks;
+}
+
+/** The per-app overrides of the channel limits (an app's `limits`). */
+export interface AppChannelLimits {
+  readonly maxChannelsPerConnection?: number;
+  readonly maxPresenceMembers?: number;
 }
 
 /** Options of {@link ChannelManager.subscribe}. */
 export interface SubscribeOptions {
   /** Where the client left off: the events after it are replayed when history still has them all. */
   since?: StreamPosition;
+  /** The channel-name rule of the subscriber's front end, when it is not the native one (Pusher's is case-sensitive and takes `#server-to-user-…`). */
+  policy?: ChannelPolicy;
 }
 
 /** Counts for leak checks and metrics. */
@@ -89,6 +104,8 @@ export class ChannelManager {
     deps.presence.onChange?.((change) => {
       const { app, channel } = parseChannelKey(change.channel);
       const event = change.kind === 'add' ? 'member-added' : 'member-removed';
+      if (change.kind === 'add') this.deps.hooks?.memberAdded?.(app, channel, change.member);
+      else this.deps.hooks?.memberRemoved?.(app, channel, change.member);
       void this.announce({ type: 'presence', app, channel, event, member: change.member }, 'could not publish a presence change');
     });
   }
@@ -103,10 +120,13 @@ export class ChannelManager {
     if (subscriber.subscriptions.has(channel)) {
       throw new PushyError('ALREADY_SUBSCRIBED');
     }
-    if (subscriber.subscriptions.size >= this.deps.maxChannelsPerConnection) {
+    const appLimits = this.deps.appLimits?.(subscriber.app);
+    const maxChannels = appLimits?.maxChannelsPerConnection ?? this.deps.maxChannelsPerConnection;
+    if (subscriber.subscriptions.size >= maxChannels) {
+      this.deps.onLimitRefusal?.(subscriber.app, 'TOO_MANY_SUBSCRIPTIONS');
       throw new PushyError('TOO_MANY_SUBSCRIPTIONS');
     }
-    const name = this.policy.check(channel);
+    const name = (options.policy ?? this.policy).check(channel);
     if (!name.ok) throw new PushyError('INVALID_CHANNEL', name.tooLong ? `Channel name ${name.reason}` : undefined);
     const { app } = subscriber;
     const key = channelKey(app, channel);
@@ -134,12 +154,15 @@ export class ChannelManager {
           throw error;
         }
         members = joined.members;
-        if (joined.first && joined.members.length > (this.deps.maxPresenceMembers ?? Number.POSITIVE_INFINITY)) {
+        const maxMembers = appLimits?.maxPresenceMembers ?? this.deps.maxPresenceMembers ?? Number.POSITIVE_INFINITY;
+        if (joined.first && joined.members.length > maxMembers) {
           // Joining first and checking after keeps the limit under concurrent joins: every join
           // that overshoots undoes itself (below) before anyone is told about it.
           await this.deps.presence.leave(key, memberKey, subscriber.id);
-          throw new PushyError('PRESENCE_CHANNEL_FULL', `Presence channel is full (${this.deps.maxPresenceMembers} members)`);
+          this.deps.onLimitRefusal?.(app, 'PRESENCE_CHANNEL_FULL');
+          throw new PushyError('PRESENCE_CHANNEL_FULL', `Presence channel is full (${maxMembers} members)`);
         }
+        if (joined.first) this.deps.hooks?.memberAdded?.(app, channel, member);
         if (!stillSubscribed()) {
           // The subscriber went away (or unsubscribed) while we were joining: undo the join.
           await this.leavePresence(app, channel, memberKey, subscriber.id);
@@ -227,8 +250,8 @@ export class ChannelManager {
       throw failure;
     }
     // Spelled out: an object spread here cost more than the rest of the publish.
-    const { type, app, channel, event, data, excludeSocketId } = message;
-    return this.deps.broker.publish({ type, app, channel, event, data, excludeSocketId, offset: position.offset, epoch: position.epoch });
+    const { type, app, channel, event, data, excludeSocketId, memberId } = message;
+    return this.deps.broker.publish({ type, app, channel, event, data, excludeSocketId, offset: position.offset, epoch: position.epoch, memberId });
   }
 
   /** Sends a presence change to every node; a failure (the broker away) is logged, not thrown. */
@@ -287,6 +310,16 @@ export class ChannelManager {
     for (const channel of this.channels.values()) {
       if (channel.app === app && channel.subscribers.size > 0) counts.set(channel.name, channel.subscribers.size);
     }
+    return counts;
+  }
+
+  /**
+   * Local subscribers per channel of every app, by channel key (`channelKey(app, channel)`): what
+   * this node publishes to the node registry, so that any node can count an app's channels.
+   */
+  localSubscriberCountsByKey(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [key, channel] of this.channels) if (channel.subscribers.size > 0) counts.set(key, channel.subscribers.size);
     return counts;
   }
 
@@ -381,6 +414,7 @@ export class ChannelManager {
     if (!channel) {
       channel = { app, name, kind: channelKind(name), subscribers: new Map(), brokerReady: this.deps.broker.subscribe(key) };
       this.channels.set(key, channel);
+      this.deps.hooks?.channelOpened?.(app, name);
     }
     channel.subscribers.set(local.subscriber.id, local);
     // Every subscriber waits for the broker subscription, not only the first: its history read
@@ -394,12 +428,14 @@ export class ChannelManager {
     channel.subscribers.delete(subscriber.id);
     if (channel.subscribers.size > 0) return;
     this.channels.delete(key);
+    this.deps.hooks?.channelClosed?.(channel.app, channel.name);
     await this.deps.broker.unsubscribe(key);
   }
 
   private async leavePresence(app: string, channel: string, memberKey: string, subscriberId: string): Promise<void> {
     const left = await this.deps.presence.leave(channelKey(app, channel), memberKey, subscriberId);
     if (left.last && left.member) {
+      this.deps.hooks?.memberRemoved?.(app, channel, left.member);
       await this.deps.broker.publish({ type: 'presence', app, channel, event: 'member-removed', member: left.member });
     }
   }

@@ -1,6 +1,8 @@
 import { loadConfig } from '../config.js';
 import { silentLogger } from '../logger.js';
 import { createServer } from '../server.js';
+import { AppDirectory } from '../apps/app-directory.js';
+import { ConfigAppStore } from '../apps/config-app-store.js';
 import { COMMON_OPTIONS, configFileArg, parseCommandLine } from './args.js';
 import type { CliCommand } from './command.js';
 import { maskSecrets } from './mask.js';
@@ -35,7 +37,9 @@ export const checkConfigCommand: CliCommand = {
     const config = loadConfig({ file, env: io.env });
     // What only building the server finds (ssl files, admin pair, command modules): build it on
     // in-memory parts, never listening, and close it at once (no drain delay).
-    const server = await createServer({ config: { ...config, health: { drainDelay: 0 } }, logger: silentLogger });
+    // The configured apps in memory: a check never connects to (nor migrates) a PostgreSQL store.
+    const apps = new AppDirectory({ store: new ConfigAppStore(config.apps.list), secretKey: config.secretKey });
+    const server = await createServer({ config: { ...config, health: { drainDelay: 0 } }, logger: silentLogger, apps });
     const failed = server.commandsReport.failed;
     await server.close();
     io.out(JSON.stringify(maskSecrets(config), null, 2) + '\n');

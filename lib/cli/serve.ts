@@ -1,8 +1,10 @@
 import { createAdapter } from '../adapter.js';
+import { installProcessPolicy } from '../process-policy.js';
 import { ClusterPrimary } from '../cluster/primary.js';
 import { generateSecretKey, loadConfig, workerCount, type PushyConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
+import { warnings } from '../config-warnings.js';
 import { createServer, type PushyServer } from '../server.js';
 import { COMMON_OPTIONS, configFileArg, parseCommandLine } from './args.js';
 import type { CliCommand, CliIo } from './command.js';
@@ -48,23 +50,25 @@ interface Running {
 /** One process: the adapter's stores and broker, one server. */
 async function startSingle(config: PushyConfig, logger: Logger): Promise<Running> {
   const adapter = await createAdapter(config, logger);
-  const { broker, presence, nodes, history, idempotency, replays } = adapter;
-  let server: PushyServer;
+  const { broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive } = adapter;
+  let server: PushyServer | undefined;
   try {
-    server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays });
+    server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive });
     for (const failure of server.commandsReport.failed) {
       logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
     }
     await server.listen();
   } catch (error) {
-    // Nothing was served: let go of Redis so that the process can end with the error.
+    // Nothing was served: let go of Redis (and the app store) so that the process can end with the error.
+    await server?.apps.store.close().catch((closeError: unknown) => logger.warn('closing the app store failed', { error: closeError }));
     await adapter.close().catch((closeError: unknown) => logger.warn('closing the broker failed', { error: closeError }));
     throw error;
   }
+  const running = server;
   return {
-    url: () => server.url(),
+    url: () => running.url(),
     close: async () => {
-      await server.close();
+      await running.close();
       await adapter.close();
     },
   };
@@ -107,6 +111,9 @@ export const serveCommand: CliCommand = {
     const file = configFileArg(values.config, positionals);
     const loaded = loadConfig({ file, env: io.env, overrides: values.port === undefined ? undefined : { port: parsePort(values.port) } });
     const logger = createLogger(loaded.logLevel, undefined, loaded.log.format);
+    installProcessPolicy({ logger, commandsDir: loaded.commandsDir });
+    // Valid but risky settings (unsigned triggers from trusted networks...): said once, at start.
+    for (const warning of warnings(loaded)) logger.warn(warning);
     const workers = workerCount(loaded);
     // Every worker must sign with the same secret: one is generated here, once, when none is set.
     const secretKeyGenerated = loaded.secretKey === '';
@@ -119,8 +126,6 @@ export const serveCommand: CliCommand = {
           `Set "secretKey" in your config file or PUSHY_SECRET_KEY to keep one.\n`,
       );
     }
-    io.out(`Pushy is listening on ${running.url()} (SockJS at ${config.sockjs.prefix}${workers > 1 ? `, ${workers} workers` : ''})\n`);
-
     let stopping = false;
     const stop = async (signal: string): Promise<void> => {
       if (stopping) return;
@@ -136,6 +141,8 @@ export const serveCommand: CliCommand = {
     };
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
+    // Said last: whoever waits for this line (a supervisor, a test) may send a signal at once.
+    io.out(`Pushy is listening on ${running.url()} (SockJS at ${config.sockjs.prefix}${workers > 1 ? `, ${workers} workers` : ''})\n`);
     return undefined;
   },
 };

@@ -4,14 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { memoryHistory, memoryIdempotency, memoryReplays } from '../adapter.js';
 import type { PushyConfig } from '../config.js';
 import { ListenError } from '../errors.js';
+import { ExclusiveHost } from '../channel-rules/ipc-exclusive-host.js';
 import { BrokerHub } from '../ipc/broker-hub.js';
 import { childLink, type Link } from '../ipc/link.js';
+import { OccupancyHost } from '../ipc/occupancy-host.js';
 import { PresenceHost } from '../ipc/presence-host.js';
 import { RpcHost, type RpcHandler } from '../ipc/rpc.js';
 import { storeHandlers, type SharedStores } from '../ipc/store-host.js';
 import type { Logger } from '../logger.js';
 import { MemoryPresenceStore } from '../presence/presence-store.js';
-import { requestTarget, SessionRouter } from './sticky.js';
+import { requestTarget, sessionRouter, type SessionRouter } from './sticky.js';
 
 /** What {@link ClusterPrimary} takes. */
 export interface ClusterPrimaryOptions {
@@ -28,6 +30,8 @@ export interface ClusterPrimaryOptions {
 
 /** Longest wait for a client's request line before its connection goes to any worker (which times it out itself). */
 const REQUEST_LINE_WAIT_MS = 5000;
+/** Connections that may wait while the workers start. */
+const MAX_WAITING = 10_000;
 /** Longest wait for a worker to start. */
 const WORKER_START_MS = 30_000;
 /** Longest wait for the workers' graceful shutdown before they are killed. */
@@ -50,7 +54,8 @@ interface WorkerProcess {
  * the machine, and nothing else. Each connection's first request line decides its worker (the
  * SockJS session id, see sticky.ts; any worker for requests without one), and the socket is
  * handed over with the bytes already read. Workers share channels, presence, history,
- * idempotency keys and used signatures through this process (lib/ipc/), or through Redis when
+ * idempotency keys, used signatures, channel occupancy and exclusive channels' places through
+ * this process (lib/ipc/, lib/channel-rules/ipc-*), or through Redis when
  * `adapter.type` is `redis` (then this process keeps nothing). A worker that dies is replaced.
  */
 export class ClusterPrimary {
@@ -66,10 +71,17 @@ export class ClusterPrimary {
   private readonly host: RpcHost | undefined;
   private readonly hub: BrokerHub | undefined;
   private readonly presence: PresenceHost | undefined;
+  private readonly occupancy: OccupancyHost | undefined;
+  private readonly exclusive: ExclusiveHost | undefined;
   private readonly stores: SharedStores | undefined;
   private readonly deathsInARow = new Map<number, number>();
   private roundRobin = 0;
   private stopping = false;
+  /** True until every worker serves: connections wait in {@link waiting} (at most {@link MAX_WAITING}). */
+  private starting = true;
+  private readonly waiting: Array<[net.Socket, Buffer]> = [];
+  /** The configuration workers get: this one, with the port bound. */
+  private workerConfig: PushyConfig;
 
   constructor(options: ClusterPrimaryOptions) {
     this.config = options.config;
@@ -77,32 +89,52 @@ export class ClusterPrimary {
     this.workerCount = options.workers;
     this.entry = options.workerEntry ?? fileURLToPath(new URL('./worker-main.js', import.meta.url));
     this.env = options.env;
-    this.router = new SessionRouter([this.config.sockjs.prefix], this.workerCount);
+    this.workerConfig = options.config;
+    this.router = sessionRouter(this.config, this.workerCount);
     if (this.config.adapter.type === 'memory') {
       // One machine, one copy of the shared state: the memory stores, here.
       this.hub = new BrokerHub((worker) => this.links.get(worker));
       this.presence = new PresenceHost(new MemoryPresenceStore(), () => this.links);
+      this.occupancy = new OccupancyHost(() => this.links);
+      this.exclusive = new ExclusiveHost();
       this.stores = { history: memoryHistory(this.config), idempotency: memoryIdempotency(this.config), replays: memoryReplays(this.config) };
-      const handlers: Record<string, RpcHandler> = { ...this.hub.handlers(), ...this.presence.handlers(), ...storeHandlers(this.stores) };
+      const handlers: Record<string, RpcHandler> = {
+        ...this.hub.handlers(),
+        ...this.presence.handlers(),
+        ...this.occupancy.handlers(),
+        ...this.exclusive.handlers(),
+        ...storeHandlers(this.stores),
+      };
       this.host = new RpcHost(handlers);
     }
   }
 
-  /** Starts every worker, then listens on the configured host and port. */
+  /**
+   * Listens on the configured host and port, then starts every worker (with the port bound, so
+   * that they know their public address); connections that come meanwhile wait for them.
+   */
   async start(): Promise<AddressInfo> {
-    await Promise.all(Array.from({ length: this.workerCount }, (_, index) => this.spawn(index)));
-    return new Promise<AddressInfo>((resolve, reject) => {
-      const failed = (error: NodeJS.ErrnoException): void => {
-        void this.stopWorkers().finally(() => reject(new ListenError(`${this.config.host}:${this.config.port}`, error)));
-      };
+    const address = await new Promise<AddressInfo>((resolve, reject) => {
+      const failed = (error: NodeJS.ErrnoException): void => reject(new ListenError(`${this.config.host}:${this.config.port}`, error));
       this.server.once('error', failed);
       this.server.listen(this.config.port, this.config.host, () => {
         this.server.off('error', failed);
         this.server.on('error', (error) => this.logger.error('listening socket error', { error }));
-        this.logger.info('Pushy listening', { workers: this.workerCount, sockjsPrefix: this.config.sockjs.prefix });
         resolve(this.server.address() as AddressInfo);
       });
     });
+    this.workerConfig = { ...this.config, port: address.port };
+    try {
+      await Promise.all(Array.from({ length: this.workerCount }, (_, index) => this.spawn(index)));
+    } catch (error) {
+      await this.stopWorkers();
+      await new Promise<void>((resolve) => this.server.close(() => resolve()));
+      throw error;
+    }
+    this.starting = false;
+    for (const [socket, head] of this.waiting.splice(0)) this.route(socket, head);
+    this.logger.info('Pushy listening', { workers: this.workerCount, sockjsPrefix: this.config.sockjs.prefix });
+    return address;
   }
 
   /** `http://host:port` once listening. */
@@ -168,7 +200,7 @@ export class ClusterPrimary {
       // A request of a session that lives on another worker, on a connection that came here.
       if (message.kind === 'connection' && handle) this.route(handle, Buffer.from(message.head, 'base64'));
     });
-    link.send({ kind: 'start', index, config: this.config });
+    link.send({ kind: 'start', index, config: this.workerConfig });
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
@@ -196,6 +228,8 @@ export class ClusterPrimary {
     this.links.delete(worker.index);
     this.hub?.dropWorker(worker.index);
     await this.presence?.dropWorker(worker.index);
+    await this.occupancy?.dropWorker(worker.index);
+    await this.exclusive?.dropWorker(worker.index);
     if (this.stopping || !worker.ready) return;
     // Deaths in a row (a worker that lived a minute starts the count again) space the restarts out.
     const deaths = Date.now() - worker.startedAt > 60_000 ? 1 : (this.deathsInARow.get(worker.index) ?? 0) + 1;
@@ -240,18 +274,23 @@ export class ClusterPrimary {
 
   /** Hands a connection (and the bytes read from it) to the worker its request line names. */
   private route(socket: net.Socket, head: Buffer): void {
+    // It may wait (for the workers to start, or in Node's queue of handles to send): a reset
+    // meanwhile must not go unheard.
+    if (socket.listenerCount('error') === 0) socket.on('error', () => socket.destroy());
     const target = requestTarget(head);
     const wanted = typeof target === 'string' ? this.router.route(target) : undefined;
     let worker = wanted === undefined ? undefined : this.workers.get(wanted);
     // A session whose worker died is lost anyway: its requests get another worker's answer.
     if (!worker?.ready || !worker.link.connected) worker = this.anyWorker();
+    if (!worker && this.starting && this.waiting.length < MAX_WAITING) {
+      this.waiting.push([socket, head]);
+      return;
+    }
     if (!worker) {
       // No worker serves right now (all restarting): the client retries.
       socket.destroy();
       return;
     }
-    // Node may queue the handle behind another one: a reset meanwhile must not go unheard.
-    socket.on('error', () => socket.destroy());
     // Once the handle went with the message, the socket object here is done with (and its end
     // is what Node's IPC counts when the worker that handed it back asks whether it is closed).
     worker.link.send({ kind: 'connection', head: head.toString('base64') }, socket, () => socket.destroy());

@@ -5,36 +5,38 @@
  * that all of them land where the session lives; a request without one (`/info`, a trigger, a
  * health check) may go to any worker.
  */
+import { socketPrefixPattern } from '../apps/socket-path.js';
+import type { PushyConfig } from '../config.js';
+import { PUSHER_SOCKJS_PREFIX } from '../pusher/sockjs-fallback.js';
+
+/**
+ * The router for a configuration: the native endpoints (the default app's prefix and the apps'
+ * `/pushy/app/<key>/socket`) and the Pusher front end's SockJS fallbacks.
+ */
+export function sessionRouter(config: Pick<PushyConfig, 'sockjs'>, workers: number): SessionRouter {
+  return new SessionRouter([socketPrefixPattern(config.sockjs.prefix), PUSHER_SOCKJS_PREFIX], workers);
+}
 
 /** Longest request line read before routing; a longer one goes to any worker, which refuses it. */
 export const MAX_REQUEST_LINE_BYTES = 8192;
 
 /** Routes session paths under the given SockJS prefixes to one of `workers` workers. */
 export class SessionRouter {
-  private readonly prefixes: string[];
+  private readonly path: RegExp;
 
   constructor(
+    /** SockJS prefixes as regular expression sources, as the `sockjs` package reads them. */
     prefixes: readonly string[],
     readonly workers: number,
   ) {
-    // A prefix of "/" serves sessions at "/<server>/<session>/<transport>".
-    this.prefixes = prefixes.map((prefix) => (prefix.endsWith('/') ? prefix : `${prefix}/`));
+    // server, session, transport (no slash, no dot in any), and maybe a trailing slash.
+    this.path = new RegExp(`^(?:${prefixes.join('|')})/[^/.]+/([^/.]+)/[^/.]+/?$`);
   }
 
   /** The session id in a request target (origin form, as in a request line), if it names one. */
   sessionOf(target: string): string | undefined {
     const query = target.indexOf('?');
-    const path = query === -1 ? target : target.slice(0, query);
-    for (const prefix of this.prefixes) {
-      if (!path.startsWith(prefix)) continue;
-      const parts = path.slice(prefix.length).split('/');
-      // server, session, transport, and at most an empty part after a trailing slash.
-      if (parts.length < 3 || parts.length > 4 || (parts.length === 4 && parts[3] !== '')) continue;
-      const [server, session, transport] = parts as [string, string, string];
-      if (!isSegment(server) || !isSegment(session) || !isSegment(transport)) continue;
-      return session;
-    }
-    return undefined;
+    return this.path.exec(query === -1 ? target : target.slice(0, query))?.[1];
   }
 
   /** The worker (0 to workers-1) of a session: the same for every request that names it. */
@@ -61,11 +63,6 @@ export function requestTarget(head: Buffer): string | 'incomplete' | undefined {
   const last = line.lastIndexOf(' ');
   if (first <= 0 || last <= first) return undefined;
   return line.slice(first + 1, last);
-}
-
-/** A path segment SockJS accepts as a server or session id or a transport: no slash, no dot. */
-function isSegment(text: string): boolean {
-  return text.length > 0 && !text.includes('.');
 }
 
 /** 32-bit FNV-1a of a string's UTF-16 code units: cheap, and spreads session ids evenly. */

@@ -4,15 +4,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createAdapter } from '../adapter.js';
 import { workerCount, type PushyConfig } from '../config.js';
+import { IpcExclusiveChannelStore } from '../channel-rules/ipc-exclusive-channel-store.js';
 import { IpcBroker } from '../ipc/ipc-broker.js';
+import { IpcOccupancyStore } from '../ipc/ipc-occupancy-store.js';
 import { IpcPresenceStore } from '../ipc/ipc-presence-store.js';
 import { IpcHistoryStore, IpcIdempotencyStore, IpcReplayStore } from '../ipc/ipc-stores.js';
 import type { ClusterMessage, Link } from '../ipc/link.js';
 import { RpcClient } from '../ipc/rpc.js';
 import { createLogger, type Logger } from '../logger.js';
+import { installProcessPolicy } from '../process-policy.js';
 import { createServer, type PushyServerOptions } from '../server.js';
 import { guardSessions } from './session-guard.js';
-import { SessionRouter } from './sticky.js';
+import { sessionRouter } from './sticky.js';
 
 /** The shared parts of a worker and how to let go of them. */
 interface WorkerParts extends Omit<PushyServerOptions, 'config' | 'logger'> {
@@ -25,12 +28,15 @@ interface WorkerParts extends Omit<PushyServerOptions, 'config' | 'logger'> {
  */
 async function sharedParts(config: PushyConfig, logger: Logger, link: Link, rpc: RpcClient): Promise<WorkerParts> {
   if (config.adapter.type === 'redis') return createAdapter(config, logger);
+  const broker = new IpcBroker(link, rpc);
   return {
-    broker: new IpcBroker(link, rpc),
+    broker,
     presence: new IpcPresenceStore(link, rpc),
     history: new IpcHistoryStore(rpc),
     idempotency: new IpcIdempotencyStore(rpc),
     replays: new IpcReplayStore(rpc),
+    occupancy: new IpcOccupancyStore(link, rpc),
+    exclusive: new IpcExclusiveChannelStore(rpc, broker.nodeId),
     close: async () => {},
   };
 }
@@ -57,12 +63,13 @@ export async function runWorker(link: Link): Promise<void> {
   const { index, config: received } = await startMessage(link);
   const config = received as PushyConfig;
   const logger = createLogger(config.logLevel, undefined, config.log.format);
+  installProcessPolicy({ logger, commandsDir: config.commandsDir });
   const parts = await sharedParts(config, logger, link, rpc);
   const server = await createServer({ config, logger, ...parts });
   for (const failure of server.commandsReport.failed) logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
   const folder = mkdtempSync(path.join(tmpdir(), 'pushy-worker-'));
   await server.listen({ path: path.join(folder, 'http.sock') });
-  guardSessions(server.httpServer, { router: new SessionRouter([config.sockjs.prefix], workerCount(config)), index, link, logger });
+  guardSessions(server.httpServer, { router: sessionRouter(config, workerCount(config)), index, link, logger });
 
   link.onMessage((message, handle) => {
     if (message.kind !== 'connection' || !handle) return;

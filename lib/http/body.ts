@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { PushyError } from '../errors.js';
+import { checkJsonDepth } from '../util/json-depth.js';
 
 /** A request body as parsed. */
 export interface ParsedBody {
@@ -24,24 +25,37 @@ function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
-/** Past this many bytes over the limit an oversized upload is cut instead of drained. */
+/** By default, past this many bytes over the limit an oversized upload is cut instead of drained. */
 const DRAIN_CAP_BYTES = 16 * 1024 * 1024;
 
 /**
- * Reads a request body of at most `limit` bytes as strict UTF-8 (invalid: 400). An oversized
- * body is refused with 413 after draining it (so the client reads the answer), or by cutting the
- * socket when it is enormous.
- * Listeners rather than an async iterator: no promise per chunk, and cheaper per request.
+ * Reads a request body of at most `limit` bytes, as strict UTF-8 text (invalid: 400). An oversized body is refused with
+ * 413 after draining it (so the client reads the answer), or by cutting the socket when it is
+ * more than `drainBytes` over the limit; a body cut short by the client is refused with
+ * `BODY_INCOMPLETE` (a client fault).
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number, drainBytes = DRAIN_CAP_BYTES): Promise<string> {
+  return readBodyAs(req, limit, drainBytes, (chunks) => decodeUtf8(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+}
+
+/** Like {@link readBody}, but the bytes as received. */
+export function readBodyBytes(req: IncomingMessage, limit: number, drainBytes = DRAIN_CAP_BYTES): Promise<Buffer> {
+  return readBodyAs(req, limit, drainBytes, (chunks) => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+}
+
+/**
+ * The reading itself; `finish` turns the chunks into the result. Listeners rather than an async
+ * iterator: no promise per chunk, and cheaper per request.
+ */
+function readBodyAs<T>(req: IncomingMessage, limit: number, drainBytes: number, finish: (chunks: Buffer[]) => T): Promise<T> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit + DRAIN_CAP_BYTES) {
+  if (Number.isFinite(declared) && declared > limit + drainBytes) {
     req.destroy();
     return Promise.reject(new PushyError('BODY_TOO_LARGE'));
   }
-  // Read already (nothing left) or cut before its end: as the stream's async iterator would say.
-  if (req.readableEnded) return Promise.resolve('');
-  if (req.destroyed) return Promise.reject(req.errored ?? prematureClose());
+  // Read already (nothing left) or cut before its end.
+  if (req.readableEnded) return Promise.resolve(finish([]));
+  if (req.destroyed) return Promise.reject(incomplete());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -53,7 +67,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit + DRAIN_CAP_BYTES) {
+      if (size > limit + drainBytes) {
         settle();
         req.destroy();
         reject(new PushyError('BODY_TOO_LARGE'));
@@ -65,21 +79,23 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       settle();
       if (size > limit) reject(new PushyError('BODY_TOO_LARGE'));
       else {
+        // Decoding may refuse the bytes (strict UTF-8): a rejection, never a throw from a listener.
         try {
-          resolve(decodeUtf8(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+          resolve(finish(chunks));
         } catch (error) {
           reject(error);
         }
       }
     };
-    const onError = (error: Error): void => {
+    // An error on the request stream is the client's connection failing (reset, aborted).
+    const onError = (): void => {
       settle();
-      reject(error);
+      reject(incomplete());
     };
     // 'close' after 'end' finds the listeners gone; before it, the body was cut short.
     const onClose = (): void => {
       settle();
-      reject(prematureClose());
+      reject(incomplete());
     };
     req.on('data', onData);
     req.on('end', onEnd);
@@ -88,9 +104,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
-/** What Node's stream helpers reject with when a stream closes before its end. */
-function prematureClose(): Error {
-  return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+/** The refusal of a body the client stopped sending: a client fault, not a server error. */
+function incomplete(): PushyError {
+  return new PushyError('BODY_INCOMPLETE');
 }
 
 /**
@@ -103,12 +119,16 @@ export function parseEventBody(raw: string, contentType: string | undefined): Pa
   const type = contentType === 'application/json' ? contentType : (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/x-www-form-urlencoded') {
     const json = tryJson(raw);
-    if (json.ok && typeof json.value === 'object' && json.value !== null) return { value: json.value, json: raw.trim() };
+    if (json.ok && typeof json.value === 'object' && json.value !== null) {
+      checkJsonDepth(raw, 'Body');
+      return { value: json.value, json: raw.trim() };
+    }
     return { value: Object.fromEntries(new URLSearchParams(raw)) };
   }
   if (type === '' || type === 'application/json' || type.endsWith('+json') || type === 'text/plain') {
     const json = tryJson(raw);
     if (!json.ok) throw new PushyError('BAD_REQUEST', 'Body is not valid JSON');
+    checkJsonDepth(raw, 'Body');
     // JSON.parse took it, so the only whitespace trim() can remove is JSON's own.
     return { value: json.value, json: raw.trim() };
   }

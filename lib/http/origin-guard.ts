@@ -1,3 +1,4 @@
+import { appKeyFromSocketPath } from '../apps/socket-path.js';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PushyError, errorBody } from '../errors.js';
@@ -11,15 +12,22 @@ export interface OriginGuardOptions {
   prefix: string;
   /** Allowed origins: `scheme://host[:port]`, or `scheme://*.domain[:port]` for its subdomains. */
   allowedOrigins: readonly string[];
+  /**
+   * The server's own origins (where it listens), always allowed: pages it serves itself (the
+   * iframe transports, the admin dashboard) connect from there. Asked per request.
+   */
+  ownOrigins: () => readonly string[];
   logger: Logger;
 }
 
 /**
  * Builds the check of an `Origin` header against the allowed list. A request without `Origin`
- * (not a browser, or a script-tag transport) and a same-origin one pass: the list is there to
- * stop other sites' pages from opening connections with their visitors' browsers.
+ * (not a browser, or a script-tag transport) and one from the server's own origins pass: the list
+ * is there to stop other sites' pages from opening connections with their visitors' browsers.
+ * The `Host` header plays no part: the client chooses it (a page on a rebinding domain sends its
+ * own name as both Host and Origin), so "same origin" means one of the server's own origins.
  */
-export function originChecker(allowedOrigins: readonly string[]): (origin: string | undefined, host: string | undefined) => boolean {
+export function originChecker(allowedOrigins: readonly string[]): (origin: string | undefined, ownOrigins: readonly string[]) => boolean {
   const exact = new Set<string>();
   const wildcards: RegExp[] = [];
   for (const entry of allowedOrigins) {
@@ -31,13 +39,27 @@ export function originChecker(allowedOrigins: readonly string[]): (origin: strin
       exact.add(origin);
     }
   }
-  return (origin, host) => {
+  return (origin, ownOrigins) => {
     if (origin === undefined) return true;
     const normalised = origin.trim().toLowerCase();
     if (exact.has(normalised) || wildcards.some((pattern) => pattern.test(normalised))) return true;
-    // Same origin: the iframe transports run inside a page this server serves.
-    return host !== undefined && /^https?:\/\//.test(normalised) && normalised.replace(/^https?:\/\//, '') === host.toLowerCase();
+    return ownOrigins.some((own) => own.toLowerCase() === normalised);
   };
+}
+
+/**
+ * The origins of a server listening at `url` (`scheme://host:port`, as `PushyServer.url()` gives
+ * it): that one, and when it listens on a loopback or every interface, its loopback names too
+ * (what a browser on the same machine shows as the origin). Default ports are left out, as
+ * browsers leave them out of `Origin`.
+ */
+export function listeningOrigins(url: string, boundHost: string): string[] {
+  const listening = new URL(url);
+  const names = new Set([listening.hostname]);
+  if (['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(boundHost)) {
+    for (const name of ['localhost', '127.0.0.1', '[::1]']) names.add(name);
+  }
+  return [...names].map((name) => new URL(`${listening.protocol}//${name}:${listening.port}`).origin);
 }
 
 /**
@@ -51,9 +73,10 @@ export function guardOrigins(httpServer: HttpServer, options: OriginGuardOptions
   const prefix = options.prefix.replace(/\/+$/, '');
   const refused = (req: IncomingMessage): boolean => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
-    if (path !== prefix && !path.startsWith(prefix + '/')) return false;
+    // The apps' socket endpoints (`/pushy/app/<key>/socket`) are checked like the default one.
+    if (path !== prefix && !path.startsWith(prefix + '/') && appKeyFromSocketPath(path) === undefined) return false;
     const origin = req.headers.origin;
-    if (allowed(origin, req.headers.host)) return false;
+    if (allowed(origin, options.ownOrigins())) return false;
     options.logger.warn('origin refused', { origin, path });
     return true;
   };

@@ -104,23 +104,36 @@ export function createRouter(routes: readonly Route[], logger: Logger): (req: In
     sendError(res, new PushyError('METHOD_NOT_ALLOWED'), { Allow: allow });
   };
 
+  /** Runs a handler; never rejects (nothing may reach an unhandled rejection). */
   async function run(route: Route, ctx: RouteContext, method: string, pathname: string): Promise<void> {
-    const { res } = ctx;
     try {
       await route.handle(ctx);
     } catch (error) {
-      if (res.headersSent) {
-        logger.error('HTTP handler failed after answering', { path: pathname, error });
-        res.destroy();
-        return;
+      try {
+        answerFailure(ctx.res, error, method, pathname);
+      } catch (answerError) {
+        // Answering itself failed (the socket is gone): there is nobody left to tell.
+        logger.debug('HTTP answer failed', { method, path: pathname, error: answerError instanceof Error ? answerError.message : String(answerError) });
       }
-      if (isPushyError(error)) {
-        // Past a refused upload or during shutdown, the client should not reuse this connection.
-        sendError(res, error, error.status === 413 || error.status === 503 ? { Connection: 'close' } : {});
-        return;
-      }
-      logger.error('HTTP handler failed', { method, path: pathname, error });
-      sendError(res, new PushyError('INTERNAL'));
     }
+  }
+
+  function answerFailure(res: ServerResponse, error: unknown, method: string, pathname: string): void {
+    if (res.headersSent) {
+      logger.error('HTTP handler failed after answering', { path: pathname, error });
+      res.destroy();
+      return;
+    }
+    if (isPushyError(error)) {
+      // A refusal is the client's fault (or a shutdown): worth a debug line, never an error
+      // line, or any client could fill the log.
+      logger.debug('HTTP request refused', { method, path: pathname, code: error.code, message: error.message });
+      // Past a refused or cut upload, or during shutdown, the client should not reuse this connection.
+      const close = error.status === 413 || error.status === 503 || error.errorName === 'BODY_INCOMPLETE';
+      sendError(res, error, close ? { Connection: 'close' } : {});
+      return;
+    }
+    logger.error('HTTP handler failed', { method, path: pathname, error });
+    sendError(res, new PushyError('INTERNAL'));
   }
 }

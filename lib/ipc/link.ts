@@ -25,7 +25,9 @@ export type ClusterMessage =
   /** Primary -> worker: a broker message on a channel the worker subscribed to. */
   | { kind: 'deliver'; message: unknown }
   /** Primary -> worker: a presence change the worker is to announce (a dead worker's member left). */
-  | { kind: 'presence-change'; change: unknown };
+  | { kind: 'presence-change'; change: unknown }
+  /** Primary -> worker: channels a dead worker left empty, for the worker to report (webhooks). */
+  | { kind: 'occupancy-reaped'; channels: string[] };
 
 /** One end of the pipe between the primary and a worker. */
 export interface Link {

@@ -5,6 +5,7 @@ import type { OpenConnections } from '../stats/connections.js';
 import { processMetricsRegistry } from './process-metrics.js';
 import { StatusHistogram } from './status-histogram.js';
 import type { TrafficCounters } from '../stats/traffic.js';
+import type { AppCounters } from '../stats/app-counters.js';
 
 /** What the Prometheus metrics read from. */
 export interface PrometheusMetricsDeps {
@@ -15,6 +16,8 @@ export interface PrometheusMetricsDeps {
   broker: Broker;
   /** Also serve the process metrics (CPU, memory, event loop, GC). Default true. */
   processMetrics?: boolean;
+  /** Per-app counts (the `app` label): refusals of each app's limits. */
+  appCounters?: AppCounters;
 }
 
 /** One server's metrics. */
@@ -104,6 +107,28 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): Prometheus
       }
     },
   });
+  new Counter({
+    name: 'pushy_app_refusals_total',
+    help: "Refusals of an app's own limits (maxConnections, backend event rate...), by app and error name.",
+    labelNames: ['app', 'name'],
+    registers,
+    collect() {
+      this.reset();
+      for (const { app, name, count } of deps.appCounters?.refusals() ?? []) this.inc({ app, name }, count);
+    },
+  });
+  new Gauge({
+    name: 'pushy_app_connections',
+    help: 'Open connections on this node, by app.',
+    labelNames: ['app'],
+    registers,
+    collect() {
+      const counts = new Map<string, number>();
+      for (const connection of deps.connections()) counts.set(connection.app ?? 'default', (counts.get(connection.app ?? 'default') ?? 0) + 1);
+      this.reset();
+      for (const [app, count] of counts) this.set({ app }, count);
+    },
+  });
   const triggerDuration = new StatusHistogram(
     'pushy_trigger_duration_seconds',
     'Time to handle a trigger request, from routing to answer, by HTTP status.',
@@ -116,6 +141,16 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): Prometheus
     registers,
     collect() {
       this.set(broker.isReady() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'pushy_redis_shard_ready',
+    help: 'With adapter.redis.shards or adapter.redis.cluster: 1 per shard (slot group on a cluster) that is connected and subscribed, else 0.',
+    labelNames: ['shard'],
+    registers,
+    collect() {
+      this.reset();
+      for (const { shard, state } of broker.shardStates?.() ?? []) this.set({ shard }, state === 'ready' ? 1 : 0);
     },
   });
   new Gauge({

@@ -10,7 +10,15 @@ import type { Logger } from '../logger.js';
 import { describeIssue } from '../util/zod-issue.js';
 import { wrapLegacy, type LegacyCommand } from './legacy-command.js';
 import { EVENTS, clientFrameSchema, type FrameId } from './protocol.js';
+import type { FrontEndWebhooks } from '../webhooks/front-end-webhooks.js';
 import type { ChannelAuthInput } from '../signing/legacy-auth.js';
+import { checkJsonDepth } from '../util/json-depth.js';
+import type { ChannelGrant } from '../tokens/verify-channel-token.js';
+import type { TokenTarget } from '../tokens/channel-token-scope.js';
+import type { WildcardSubscriptions } from '../channels/wildcard-subscriptions.js';
+import type { ChannelGrants } from './channel-grants.js';
+import type { ClientEventGate } from './client-events.js';
+import type { ExclusiveChannels } from './exclusive-channels.js';
 
 /** What a command handler may use. Everything is passed in; nothing is global. */
 export interface CommandContext {
@@ -29,6 +37,21 @@ export interface CommandContext {
    * of nodes that had subscribers.
    */
   publish(channel: string, event: string, data: unknown, options?: { excludeSelf?: boolean }): Promise<number>;
+  /**
+   * Verifies a channel token for `target` (a normalised channel name) with the app's keys;
+   * rejects with a `TOKEN_*` error. Absent when the server takes no tokens.
+   */
+  verifyToken?(token: string, target: TokenTarget): Promise<ChannelGrant>;
+  /** Wildcard subscriptions (`orders.*`); absent: patterns are refused. */
+  wildcards?: WildcardSubscriptions;
+  /** What tokens granted per subscription (the `publish-event` command reads it). */
+  grants?: ChannelGrants;
+  /** The rule of client events (`clientEvents.*`); absent: refused. */
+  clientEvents?: ClientEventGate;
+  /** Places on exclusive channels (`channels` rules); absent: no limits. */
+  exclusive?: ExclusiveChannels;
+  /** The webhooks told of client events (`client_event`); absent: none are sent. */
+  webhooks?: FrontEndWebhooks;
 }
 
 /**
@@ -55,12 +78,29 @@ export interface CommandRegistryDeps {
   channels: ChannelManager;
   /** The channel-name rule a command's publish must pass. */
   policy: ChannelPolicy;
-  authorize(input: ChannelAuthInput): boolean;
+  /** Checks a channel `auth` for the connection that sent it (against its app's secrets). */
+  authorize(input: ChannelAuthInput, connection: Connection): boolean;
   maxFrameBytes: number;
+  /** A connection's app's own `maxFrameBytes`, when it has one (it can only lower the global one: the transports cut longer messages first). */
+  appFrameLimit?: (connection: Connection) => number | undefined;
+  /** Told of each frame refused by its app's own `maxFrameBytes` (per-app counts). */
+  onAppFrameRefusal?: (connection: Connection) => void;
   /** Largest presence data on a subscribe, in bytes (default: no limit). */
   maxPresenceDataBytes?: number;
   /** The SockJS server object, handed to v1 commands as their first argument. */
   sockjsServer?: unknown;
+  /** Verifies channel tokens (see {@link CommandContext.verifyToken}). */
+  verifyToken?(token: string, target: TokenTarget): Promise<ChannelGrant>;
+  /** Wildcard subscriptions. */
+  wildcards?: WildcardSubscriptions;
+  /** What tokens granted per subscription. */
+  grants?: ChannelGrants;
+  /** The rule of client events. */
+  clientEvents?: ClientEventGate;
+  /** Places on exclusive channels. */
+  exclusive?: ExclusiveChannels;
+  /** The webhooks told of client events. */
+  webhooks?: FrontEndWebhooks;
 }
 
 /** Outcome of loading a commands folder. */
@@ -139,8 +179,15 @@ export class CommandRegistry {
     let command = '';
     try {
       if (exceedsBytes(text, this.deps.maxFrameBytes)) throw new PushyError('FRAME_TOO_LARGE');
+      const appLimit = this.deps.appFrameLimit?.(connection);
+      if (appLimit !== undefined && exceedsBytes(text, appLimit)) {
+        this.deps.onAppFrameRefusal?.(connection);
+        throw new PushyError('FRAME_TOO_LARGE');
+      }
       const frame = parseFrame(text);
       frameId = frame.id;
+      // Whatever a command does with the data (publish it, reply with it) encodes it again.
+      checkJsonDepth(text, 'Frame');
       command = frame.command.toLowerCase();
       const handler = this.commands.get(command);
       if (!handler) throw new PushyError('UNKNOWN_COMMAND', `Unknown command "${truncate(frame.command)}"`);
@@ -161,15 +208,22 @@ export class CommandRegistry {
   }
 
   private context(connection: Connection, frameId: FrameId | undefined): CommandContext {
-    const { channels, logger, authorize } = this.deps;
+    const { channels, logger, authorize, verifyToken, grants, clientEvents, exclusive, wildcards, webhooks } = this.deps;
     return {
       connection,
       channels,
       logger,
       frameId,
       limits: this.limits,
-      authorize,
-      publish: (channel, event, data, options) => this.publish(channel, event, data, options?.excludeSelf ? connection.id : undefined),
+      authorize: (input) => authorize(input, connection),
+      verifyToken,
+      grants,
+      clientEvents,
+      webhooks,
+      exclusive,
+      wildcards,
+      // A command publishes in its connection's app: never into another app's channel of that name.
+      publish: (channel, event, data, options) => this.publish(connection.app, channel, event, data, options?.excludeSelf ? connection.id : undefined),
     };
   }
 
@@ -178,12 +232,12 @@ export class CommandRegistry {
    * rules: a command that relays client input must not let a client publish `pushy:` events (a
    * fake presence change) or on channels no trigger could use.
    */
-  private async publish(channel: unknown, event: unknown, data: unknown, excludeSocketId?: string): Promise<number> {
+  private async publish(app: string, channel: unknown, event: unknown, data: unknown, excludeSocketId?: string): Promise<number> {
     const name = this.deps.policy.check(channel);
     if (!name.ok) throw new PushyError('INVALID_CHANNEL', name.tooLong ? `Channel name ${name.reason}` : 'Invalid channel name');
     const eventName = eventNameSchema.safeParse(event);
     if (!eventName.success) throw new PushyError('INVALID_DATA', `Invalid event name: ${describeIssue(eventName.error)}`);
-    return this.deps.channels.publish({ type: 'event', channel: name.name, event: eventName.data, data, excludeSocketId });
+    return this.deps.channels.publish({ type: 'event', app, channel: name.name, event: eventName.data, data, excludeSocketId });
   }
 }
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { DEFAULT_APP, channelKey } from '../apps/namespace.js';
+import type { AppDirectory } from '../apps/app-directory.js';
+import { channelKey } from '../apps/namespace.js';
+import { appOfRequest } from './app-request.js';
 import type { ChannelPolicy } from '../channels/channel-policy.js';
 import type { HistoryRead, HistoryStore } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
@@ -22,6 +24,8 @@ export interface HistoryRouteDeps {
   maxLimit: number;
   /** The channel-name rule, as on the trigger. */
   policy: ChannelPolicy;
+  /** The apps: `/pushy/app/<id>/channel/<channel>/history` reads app `<id>`'s history, signed with its secrets. */
+  apps: AppDirectory;
 }
 
 const integer = (what: string) => z.string().regex(/^\d{1,15}$/, `${what} must be a non-negative integer`);
@@ -39,14 +43,15 @@ const readHistoryQuery = signedQuery({
 export function historyRoute(deps: HistoryRouteDeps): Route {
   return {
     methods: ['GET'],
-    path: /^\/pushy\/channel\/(?<channel>[^/]*)\/history\/?$/,
+    path: /^\/pushy(?:\/app\/(?<app>[^/]+))?\/channel\/(?<channel>[^/]*)\/history\/?$/,
     async handle({ res, url, params }) {
+      const { app, scope } = appOfRequest(deps.apps, params.app);
       const channel = channelFromPath(params.channel, deps.policy);
       const { query, credentials } = readHistoryQuery(url.searchParams);
-      const signed = deps.signatures.verifyHistory(channel, credentials);
+      const signed = deps.signatures.verifyHistory(channel, credentials, scope);
       const since = Number(query.since ?? 0);
       const limit = Math.min(Number(query.limit ?? deps.maxLimit), deps.maxLimit);
-      const read = await deps.signatures.once(signed, () => deps.history.read(channelKey(DEFAULT_APP, channel), deps.retention.resolve(channel), { since, limit }));
+      const read = await deps.signatures.once(signed, () => deps.history.read(channelKey(app.id, channel), deps.retention.resolve(channel), { since, limit }));
       deps.logger.debug('history read', { channel, since, events: read.events.length });
       sendJsonText(res, 200, encodeHistory(channel, read));
     },

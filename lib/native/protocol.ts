@@ -47,18 +47,21 @@ export interface ServerFrame {
   data?: unknown;
   /** (v2) Position of a channel event in its channel's history. */
   offset?: number;
+  /** (v2) A client event on a presence channel: the sender's member id. */
+  memberId?: string;
 }
 
 /**
  * Encodes one server frame as the JSON text that goes on the wire. Data given as a
  * {@link RawJson} goes in as its exact text.
  */
-export function encodeFrame(event: string, channel?: string, data?: unknown, offset?: number): string {
+export function encodeFrame(event: string, channel?: string, data?: unknown, offset?: number, memberId?: string): string {
   if (data instanceof RawJson) return spliceFrame(event, channel, data.text, offset);
   const frame: ServerFrame = { event };
   if (channel !== undefined) frame.channel = channel;
   if (data !== undefined) frame.data = data;
   if (offset !== undefined) frame.offset = offset;
+  if (memberId !== undefined) frame.memberId = memberId;
   return JSON.stringify(frame);
 }
 
@@ -78,7 +81,7 @@ function spliceFrame(event: string, channel: string | undefined, data: string, o
  */
 export const NATIVE_ENCODER: FrameEncoder<string> = {
   encode(message: ChannelMessage): string {
-    if (message.type === 'event') return encodeFrame(message.event, message.channel, message.data, message.offset);
+    if (message.type === 'event') return encodeFrame(message.event, message.channel, message.data, message.offset, message.memberId);
     const event = message.event === 'member-added' ? EVENTS.presenceAdd : EVENTS.presenceQuit;
     return encodeFrame(event, message.channel, { member: message.member });
   },

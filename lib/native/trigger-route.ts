@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_APP, channelKey } from '../apps/namespace.js';
+import type { AppDirectory } from '../apps/app-directory.js';
+import { channelKey } from '../apps/namespace.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import { eventNameSchema, type ChannelPolicy } from '../channels/channel-policy.js';
 import { PushyError, isPushyError } from '../errors.js';
@@ -11,8 +12,11 @@ import { sendOk } from '../http/respond.js';
 import type { DrainGate } from '../http/drain-gate.js';
 import type { Route, RouteContext } from '../http/router.js';
 import { RawJson } from '../raw-json.js';
-import { SignaturePolicy, type RequestCredentials } from '../signing/signature-policy.js';
+import { SignaturePolicy, TRUSTED, type RequestCredentials } from '../signing/signature-policy.js';
+import type { TrustedTriggers } from '../network/trusted-triggers.js';
 import { socketIdSchema } from './protocol.js';
+import { BackendRates, appOfRequest } from './app-request.js';
+import type { AppCounters } from '../stats/app-counters.js';
 
 /** What the trigger endpoint needs. */
 export interface TriggerRouteDeps {
@@ -27,6 +31,14 @@ export interface TriggerRouteDeps {
   policy: ChannelPolicy;
   /** Admits triggers until shutdown; refused ones get 503. */
   gate?: DrainGate;
+  /** The apps: `/pushy/app/<id>/channel/<channel>/trigger` publishes in app `<id>`, signed with its secrets. */
+  apps: AppDirectory;
+  /** Each app's `limits.backendEventsPerSecond` (default: a set of this route's own). */
+  rates?: BackendRates;
+  /** Per-app counts: events published, refusals of the app's rate. */
+  counters?: AppCounters;
+  /** Unsigned triggers from trusted networks (`trigger.trustedNetworks`). */
+  trusted?: TrustedTriggers;
 }
 
 /** What a trigger's query says besides its signature. */
@@ -60,15 +72,19 @@ export function signedQuery<F extends z.ZodRawShape>(fields: F): (search: URLSea
 }
 
 const readTriggerQuery = signedQuery(triggerFields);
+const readUnsignedQuery = z.object(triggerFields);
 
 /**
- * `POST /pushy/channel/<channel>/trigger`: a backend publishes an event, signed with the
- * secret key. 201 when the channel has subscribers somewhere, 200 when not.
+ * `POST /pushy/channel/<channel>/trigger` (the default app, signed with the secret key) and
+ * `POST /pushy/app/<id>/channel/<channel>/trigger` (app `<id>`, signed with one of its live
+ * secrets): a backend publishes an event. 201 when the channel has subscribers somewhere, 200
+ * when not.
  */
 export function triggerRoute(deps: TriggerRouteDeps): Route {
+  const rates = deps.rates ?? new BackendRates();
   return {
     methods: ['POST'],
-    path: /^\/pushy\/channel\/(?<channel>[^/]*)\/trigger\/?$/,
+    path: /^\/pushy(?:\/app\/(?<app>[^/]+))?\/channel\/(?<channel>[^/]*)\/trigger\/?$/,
     async handle(ctx) {
       if (deps.gate && !deps.gate.enter()) throw new PushyError('UNAVAILABLE', 'Server shutting down: trigger not accepted');
       try {
@@ -89,6 +105,7 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
    */
   function logRefusal({ req, params }: RouteContext, error: PushyError): void {
     deps.logger.debug('trigger refused', {
+      app: (params.app ?? '').slice(0, 100) || undefined,
       channel: (params.channel ?? '').slice(0, 200),
       status: error.status,
       code: error.code,
@@ -98,17 +115,28 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
   }
 
   async function handleTrigger({ req, res, search, params }: RouteContext): Promise<void> {
+    const { app, scope: signingScope } = appOfRequest(deps.apps, params.app);
     const channel = channelFromPath(params.channel, deps.policy);
-    const { query, credentials } = readTriggerQuery(new URLSearchParams(search));
-    const raw = await readBody(req, deps.maxBodyBytes);
+    const searchParams = new URLSearchParams(search);
+    const trusted = deps.trusted?.admits(req, searchParams) ?? false;
+    const { query, credentials } = trusted ? { query: parseQuery(readUnsignedQuery, searchParams), credentials: undefined } : readTriggerQuery(searchParams);
+    const raw = await readBody(req, app.limits.maxTriggerBodyBytes ?? deps.maxBodyBytes);
     const body = parseEventBody(raw, req.headers['content-type']);
-    const signed = deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: body.value });
+    const signed =
+      credentials === undefined ? TRUSTED : deps.signatures.verifyTrigger({ channel, event: query.event, credentials, rawBody: raw, parsedBody: body.value, scope: signingScope });
+    // After the signature: only the app's own backends use up its allowance.
+    try {
+      rates.take(app);
+    } catch (error) {
+      deps.counters?.refusal(app.id, 'APP_RATE_LIMITED');
+      throw error;
+    }
     // What was signed is delivered: the JSON text as sent when that was signed, else (v1 signed
     // JSON.stringify of the parsed body, a form is no JSON) the parsed value.
     const data = signed.rawBody && body.json !== undefined ? new RawJson(body.json) : body.value;
     const key = query.idempotency_key;
-    // Keys are remembered per app and channel (this endpoint serves the default app).
-    const scope = channelKey(DEFAULT_APP, channel);
+    // Keys are remembered per app and channel.
+    const scope = channelKey(app.id, channel);
     if (key !== undefined) {
       // Before the replay check: a v3 request sent again with its key is a retry, answered below.
       const claim = await deps.idempotency.claim(scope, key);
@@ -123,7 +151,7 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
     let nodes: number;
     try {
       nodes = await deps.signatures.once(signed, () =>
-        deps.channels.publish({ type: 'event', app: DEFAULT_APP, channel, event: query.event, data, excludeSocketId: query.socket_id }),
+        deps.channels.publish({ type: 'event', app: app.id, channel, event: query.event, data, excludeSocketId: query.socket_id }),
       );
     } catch (error) {
       // Not published (a replay refused, or the publish failed), so a retry with this key must publish.
@@ -134,6 +162,7 @@ export function triggerRoute(deps: TriggerRouteDeps): Route {
       }
       throw error;
     }
+    deps.counters?.message(app.id);
     const code = nodes > 0 ? 201 : 200;
     if (key !== undefined) {
       await deps.idempotency.complete(scope, key, code).catch((error: unknown) => {

@@ -1,3 +1,5 @@
+import type { BrokerShardState } from '../broker/broker.js';
+
 /** Connection counts of one node. */
 export interface ConnectionCounts {
   total: number;
@@ -18,7 +20,7 @@ export interface NodeView {
   /** When these counts were read, ms epoch (the node's clock): a peer's are up to a heartbeat old. */
   updatedAt: number;
   uptime: number;
-  broker: { ready: boolean; state: string };
+  broker: { ready: boolean; state: string; shards?: BrokerShardState[] };
   connections: ConnectionCounts;
   channels: { total: number; byKind: Record<string, number> };
   subscriptions: number;
@@ -47,7 +49,10 @@ export interface ClusterChannels {
   subscribers: Map<string, number>;
 }
 
-/** A node's subscribers per channel (channels without local subscribers are left out). */
+/**
+ * A node's subscribers per channel, by channel key (`channelKey(app, channel)`: a default-app
+ * channel by its name); channels without local subscribers are left out.
+ */
 export type LocalChannels = () => ReadonlyMap<string, number>;
 
 /**
@@ -63,8 +68,11 @@ export interface NodeRegistry {
   start(view: () => NodeView, channels: LocalChannels): void;
   /** Every live node. `self` is this node's view as of now: it replaces its own published one. */
   list(self: NodeView): Promise<NodeList>;
-  /** Subscribers per channel over every live node; `self` (this node's, now) replaces its published ones. */
-  channels(self: ReadonlyMap<string, number>): Promise<ClusterChannels>;
+  /**
+   * Subscribers per channel of `app` (default: the default app) over every live node; `self`
+   * (this node's channels of that app, now, by name) replaces its published ones.
+   */
+  channels(self: ReadonlyMap<string, number>, app?: string): Promise<ClusterChannels>;
   /** Stops publishing and removes this node from the list at once. */
   close(): Promise<void>;
 }

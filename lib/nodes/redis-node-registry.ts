@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PushyError } from '../errors.js';
 import { MAX_CHANNEL_NAME_LENGTH } from '../config.js';
+import { DEFAULT_APP, parseChannelKey } from '../apps/namespace.js';
 import { isNormalisedChannelName } from '../util/channel-name.js';
 import { RedisScript } from '../redis/redis-script.js';
 import { livenessFor, type LivenessDeps, type RedisNodeLiveness } from './node-liveness.js';
@@ -149,7 +150,7 @@ export class RedisNodeRegistry implements NodeRegistry {
     return { adapter: 'redis', redis: 'up', nodes: [self, ...peers] };
   }
 
-  async channels(self: ReadonlyMap<string, number>): Promise<ClusterChannels> {
+  async channels(self: ReadonlyMap<string, number>, app: string = DEFAULT_APP): Promise<ClusterChannels> {
     const { connection } = this.deps;
     const subscribers = new Map(self);
     if (!connection.isUp) return { adapter: 'redis', redis: 'down', subscribers };
@@ -164,9 +165,10 @@ export class RedisNodeRegistry implements NodeRegistry {
     for (const hash of hashes) {
       for (let i = 0; i + 1 < hash.length; i += 2) {
         // Written by a peer (or anyone with access to Redis): what is not a channel and a count is skipped.
-        const [name, text] = [hash[i]!, hash[i + 1]!];
+        const [key, text] = [hash[i]!, hash[i + 1]!];
         const count = /^\d{1,9}$/.test(text) ? Number(text) : 0;
-        if (count > 0 && isNormalisedChannelName(name, MAX_CHANNEL_NAME_LENGTH)) subscribers.set(name, (subscribers.get(name) ?? 0) + count);
+        const name = count > 0 ? channelOfApp(key, app) : undefined;
+        if (name !== undefined) subscribers.set(name, (subscribers.get(name) ?? 0) + count);
       }
     }
     return { adapter: 'redis', redis: 'up', subscribers };
@@ -267,4 +269,21 @@ function channelChanges(before: ReadonlyMap<string, number>, after: ReadonlyMap<
   }
   for (let i = 0; i < removes.length; i += CHANNEL_BATCH) batches.push([0, ...removes.slice(i, i + CHANNEL_BATCH)]);
   return batches.length > 0 ? batches : [[0]];
+}
+
+/**
+ * Another app's channel names follow its front end's rule (Pusher's are case-sensitive, and a
+ * user channel starts with `#`): any of these characters, bounded.
+ */
+const APP_CHANNEL_NAME = /^[#A-Za-z0-9_\-=@,.;:]{1,220}$/;
+
+/**
+ * The name of a channel key read from a peer's hash when it is a channel of `app`, else
+ * undefined (another app's, or not a channel: written by anyone with access to Redis).
+ */
+function channelOfApp(key: string, app: string): string | undefined {
+  const parsed = parseChannelKey(key);
+  if (parsed.app !== app) return undefined;
+  if (app === DEFAULT_APP) return isNormalisedChannelName(parsed.channel, MAX_CHANNEL_NAME_LENGTH) ? parsed.channel : undefined;
+  return APP_CHANNEL_NAME.test(parsed.channel) ? parsed.channel : undefined;
 }

@@ -35,7 +35,7 @@ export function healthRoutes(deps: HealthDeps): Route[] {
       handle({ res }) {
         const shuttingDown = deps.isShuttingDown();
         const brokerOk = deps.broker.isReady();
-        const checks = { accepting: !shuttingDown, broker: deps.broker.state };
+        const checks = { accepting: !shuttingDown, broker: deps.broker.state, ...(deps.broker.shardStates ? { shards: deps.broker.shardStates() } : {}) };
         if (!shuttingDown && brokerOk) {
           sendJson(res, 200, { status: 'ready', uptime: uptime(), checks });
           return;

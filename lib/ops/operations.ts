@@ -4,6 +4,7 @@ import { TrafficHistory } from '../admin/traffic-samples.js';
 import { LoginThrottle } from '../admin/login-throttle.js';
 import type { NodeRegistry } from '../nodes/node-registry.js';
 import { nodeView } from '../admin/snapshot.js';
+import { startMetaStats, type MetaPublisher } from '../meta/meta-publisher.js';
 import type { Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import type { ChannelPolicy } from '../channels/channel-policy.js';
@@ -16,6 +17,8 @@ import type { Route } from '../http/router.js';
 import type { Logger } from '../logger.js';
 import { createPrometheusMetrics } from '../metrics/prometheus.js';
 import type { TrafficCounters } from '../stats/traffic.js';
+import type { AppDirectory } from '../apps/app-directory.js';
+import type { AppCounters } from '../stats/app-counters.js';
 
 /** What the operations side reads from the server. */
 export interface OperationsDeps {
@@ -32,6 +35,10 @@ export interface OperationsDeps {
   secretKey: string;
   /** Where this node publishes its view and finds its peers' (the admin per-node view). */
   nodes: NodeRegistry;
+  /** The apps (admin API `/pushy/admin/api/apps`). */
+  apps?: AppDirectory;
+  /** Per-app counts (admin app list, metrics `app` label). */
+  appCounters?: AppCounters;
 }
 
 /** Probes, metrics and the admin side of one server. */
@@ -59,12 +66,12 @@ const HISTORY_SAMPLES = 300;
 export function createOperations(deps: OperationsDeps): Operations {
   const { config, broker, channels, policy, connections, traffic, logger, nodes } = deps;
   const credentials = adminCredentials(config);
-  const metrics = config.metrics.enabled ? createPrometheusMetrics({ traffic, channels, connections, broker }) : undefined;
+  const metrics = config.metrics.enabled ? createPrometheusMetrics({ traffic, channels, connections, broker, appCounters: deps.appCounters }) : undefined;
   let shuttingDown = false;
   const view = { broker, channels, connections, traffic, startedAt: Date.now() };
 
   const routes: Route[] = healthRoutes({ broker, isShuttingDown: () => shuttingDown });
-  if (metrics) routes.push(metricsRoute(config.metrics.path, metrics.registry));
+  if (metrics) routes.push(metricsRoute(config.metrics.path, metrics.registry, config.metrics.token));
   let history: TrafficHistory | undefined;
   if (credentials) {
     history = new TrafficHistory({
@@ -84,23 +91,30 @@ export function createOperations(deps: OperationsDeps): Operations {
       secretKey: deps.secretKey,
       sockjsPrefix: config.sockjs.prefix,
       maxBodyBytes: config.limits.maxTriggerBodyBytes,
+      appsApi: deps.apps && deps.appCounters ? { apps: deps.apps, counters: deps.appCounters, connections, maxBodyBytes: config.limits.maxTriggerBodyBytes } : undefined,
     });
     routes.push(...admin.map((route) => instrumentRoute(route, { traffic })));
   }
+
+  // The default app's private-meta-stats channel (issue #17): started with the node list.
+  let meta: MetaPublisher | undefined;
 
   return {
     routes,
     instrumentTrigger: (route) => instrumentRoute(route, { traffic, observe: metrics?.observeTrigger }),
     start() {
       history?.start();
+      meta = startMetaStats({ broker, logger, nodes: async () => (await nodes.list(nodeView(view))).nodes });
       nodes.start(
         () => nodeView(view),
-        () => channels.localSubscriberCounts(),
+        // Every app's channels, by channel key: the Pusher HTTP API counts any app's cluster-wide.
+        () => channels.localSubscriberCountsByKey(),
       );
     },
     async drain() {
       shuttingDown = true;
       history?.stop();
+      meta?.stop();
       if (config.health.drainDelay > 0) {
         logger.info('draining before close', { drainDelay: config.health.drainDelay });
         await new Promise((resolve) => setTimeout(resolve, config.health.drainDelay));

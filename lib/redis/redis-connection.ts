@@ -1,6 +1,7 @@
-import { Redis, ReplyError } from 'ioredis';
+import { Cluster, Redis, ReplyError } from 'ioredis';
 import { PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { RedisEndpoint } from './redis-endpoints.js';
 
 /** What a {@link RedisConnection} needs. */
 export interface RedisConnectionOptions {
@@ -12,6 +13,19 @@ export interface RedisConnectionOptions {
   commandTimeout: number;
   /** Longest wait between reconnection attempts, in milliseconds. */
   maxReconnectDelay: number;
+  /**
+   * Sentinels that name the primary (`sentinelName`); when given, `url`'s host and port are not
+   * used (its password, database and TLS are) and a failover is followed by reconnecting to the
+   * promoted replica.
+   */
+  sentinels?: RedisEndpoint[];
+  /** The primary's name at the sentinels. */
+  sentinelName?: string;
+  /**
+   * Seed nodes of a Redis Cluster; when given, `url` only lends its password and TLS. Commands
+   * go to the primary of their key's slot; the subscriber uses sharded pub/sub (SSUBSCRIBE).
+   */
+  cluster?: RedisEndpoint[];
   logger: Logger;
 }
 
@@ -24,10 +38,12 @@ export interface RedisConnectionOptions {
  * `commandTimeout`, so callers get a quick {@link PushyError} `UNAVAILABLE` instead of a hang.
  */
 export class RedisConnection {
-  readonly commands: Redis;
-  readonly subscriber: Redis;
+  readonly commands: Redis | Cluster;
+  readonly subscriber: Redis | Cluster;
   /** Where Redis is, for logs: host and port only, never the password. */
   readonly address: string;
+  /** True on a Redis Cluster: pub/sub is sharded and every script's keys must share one slot. */
+  readonly isCluster: boolean;
   private readonly readyListeners = new Set<() => void>();
   private readonly logger: Logger;
   private readonly prefix: string;
@@ -39,8 +55,11 @@ export class RedisConnection {
   constructor(options: RedisConnectionOptions) {
     this.logger = options.logger;
     this.prefix = options.keyPrefix;
-    this.address = describeAddress(options.url);
+    const sentinels = options.sentinels ?? [];
+    this.isCluster = (options.cluster ?? []).length > 0;
+    this.address = sentinels.length > 0 ? `sentinel ${options.sentinelName ?? ''}` : describeAddress(options.url);
     const clientOptions = {
+      ...(sentinels.length > 0 ? sentinelOptions(sentinels, options.sentinelName ?? '', options.maxReconnectDelay) : {}),
       enableOfflineQueue: false,
       commandTimeout: options.commandTimeout,
       maxRetriesPerRequest: 0,
@@ -48,8 +67,15 @@ export class RedisConnection {
       autoResubscribe: false,
       retryStrategy: (attempt: number) => Math.min(100 * 2 ** Math.min(attempt - 1, 10), options.maxReconnectDelay),
     };
-    this.commands = new Redis(options.url, { ...clientOptions, connectionName: 'pushy-commands' });
-    this.subscriber = new Redis(options.url, { ...clientOptions, connectionName: 'pushy-subscriber' });
+    const cluster = options.cluster ?? [];
+    if (cluster.length > 0) {
+      this.address = `cluster ${cluster.map((node) => `${node.host}:${node.port}`).join(',')}`;
+      this.commands = clusterClient(cluster, options, 'pushy-commands', false);
+      this.subscriber = clusterClient(cluster, options, 'pushy-subscriber', true);
+    } else {
+      this.commands = new Redis(options.url, { ...clientOptions, connectionName: 'pushy-commands' });
+      this.subscriber = new Redis(options.url, { ...clientOptions, connectionName: 'pushy-subscriber' });
+    }
     for (const [role, client] of [['commands', this.commands], ['subscriber', this.subscriber]] as const) {
       client.on('ready', () => this.clientReady());
       client.on('close', () => this.clientLost(role));
@@ -103,7 +129,7 @@ export class RedisConnection {
    * Runs a command on the commands client. Connection trouble (Redis away, timeout) becomes
    * `UNAVAILABLE`; a reply error (a bug, a wrong Redis) is rethrown as is.
    */
-  async run<T>(what: string, command: (redis: Redis) => Promise<T>): Promise<T> {
+  async run<T>(what: string, command: (redis: Redis | Cluster) => Promise<T>): Promise<T> {
     if (this.commands.status !== 'ready') throw unavailable(what);
     try {
       return await command(this.commands);
@@ -121,7 +147,22 @@ export class RedisConnection {
     await Promise.all([this.quit(this.commands), this.quit(this.subscriber)]);
   }
 
-  private async quit(client: Redis): Promise<void> {
+  /**
+   * The same clients under a longer key prefix (`<prefix><suffix>`): on a Redis Cluster, a
+   * hash tag in the suffix puts every key and sharded channel of the view in one slot, so that
+   * scripts and SSUBSCRIBE work. The view shares the clients, health and ready listeners;
+   * closing it closes nothing (close the connection it came from).
+   */
+  scoped(suffix: string): RedisConnection {
+    const view = Object.create(this) as RedisConnection;
+    Object.defineProperty(view, 'prefix', { value: this.prefix + suffix });
+    Object.defineProperty(view, 'close', { value: async () => {} });
+    // Each view's broker listens on the shared subscriber.
+    this.subscriber.setMaxListeners(this.subscriber.getMaxListeners() + 1);
+    return view;
+  }
+
+  private async quit(client: Redis | Cluster): Promise<void> {
     if (client.status !== 'ready') {
       client.disconnect();
       return;
@@ -169,6 +210,43 @@ export class RedisConnection {
 
 function unavailable(what: string): PushyError {
   return new PushyError('UNAVAILABLE', `Redis is unavailable (${what}); try again later`);
+}
+
+/**
+ * An ioredis Cluster client with the connection's policy: no offline queue, a command timeout,
+ * reconnecting with backoff. The subscriber one opens a sharded-subscriber connection per
+ * primary, so each SSUBSCRIBE goes to the primary of its channel's slot.
+ */
+function clusterClient(nodes: RedisEndpoint[], options: RedisConnectionOptions, name: string, subscriber: boolean): Cluster {
+  const backoff = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt - 1, 10), options.maxReconnectDelay);
+  const url = new URL(options.url);
+  return new Cluster(nodes, {
+    enableOfflineQueue: false,
+    clusterRetryStrategy: backoff,
+    shardedSubscribers: subscriber,
+    redisOptions: {
+      connectionName: name,
+      commandTimeout: options.commandTimeout,
+      maxRetriesPerRequest: 0,
+      autoResubscribe: false,
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+      ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+      ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+    },
+  });
+}
+
+/**
+ * ioredis options for a primary found through Sentinel: each reconnect asks the sentinels
+ * where the primary is now. (ioredis's `failoverDetector` is left off: with it, a client whose
+ * primary died ended for good instead of reconnecting to the promoted replica.)
+ */
+function sentinelOptions(sentinels: RedisEndpoint[], name: string, maxReconnectDelay: number) {
+  return {
+    sentinels,
+    name,
+    sentinelRetryStrategy: (attempt: number) => Math.min(100 * 2 ** Math.min(attempt - 1, 10), maxReconnectDelay),
+  };
 }
 
 function describeAddress(url: string): string {

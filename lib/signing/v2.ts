@@ -73,6 +73,8 @@ export interface TriggerUrlInput {
   socketId?: string;
   /** Extra query parameters that are not signed (e.g. `idempotency_key`). */
   extraParams?: Record<string, string>;
+  /** The app id, for `/pushy/app/<id>/channel/...` (default: the default app's `/pushy/channel/...`). */
+  app?: string;
 }
 
 /** (v2, legacy) A complete trigger URL signed with `auth_key`; `triggerUrlV3` signs every parameter. */
@@ -80,7 +82,7 @@ export function triggerUrl(input: TriggerUrlInput): string {
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
   const channel = input.channel.toLowerCase();
   const authKey = signTrigger({ channel, event: input.event, timestamp, body: input.body, secretKey: input.secretKey });
-  const url = new URL(`/pushy/channel/${encodeURIComponent(channel)}/trigger`, input.baseUrl);
+  const url = new URL(`${input.app === undefined ? '/pushy' : `/pushy/app/${encodeURIComponent(input.app)}`}/channel/${encodeURIComponent(channel)}/trigger`, input.baseUrl);
   url.searchParams.set('event', input.event);
   url.searchParams.set('timestamp', String(timestamp));
   url.searchParams.set('auth_key', authKey);

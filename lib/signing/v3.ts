@@ -26,14 +26,22 @@ export const CHANNEL_AUTH_V3_PREFIX = 'v3:';
 /** First line of a channel auth text: a request text starts with its method instead. */
 const CHANNEL_AUTH_V3_TAG = 'pushy-channel-auth-v3';
 
+/**
+ * Where an app's HTTP API lives: `/pushy/app/<id>` for an app named in the URL, `/pushy` for the
+ * default app. The path is signed, so a request signed for one app's URL never passes on another's.
+ */
+export function apiBase(app?: string): string {
+  return app === undefined ? '/pushy' : `/pushy/app/${app}`;
+}
+
 /** The path a trigger on a (valid, lowercased) channel signs, whatever escaping its URL uses. */
-export function triggerPath(channel: string): string {
-  return `/pushy/channel/${channel}/trigger`;
+export function triggerPath(channel: string, app?: string): string {
+  return `${apiBase(app)}/channel/${channel}/trigger`;
 }
 
 /** The path a history read of a (valid, lowercased) channel signs. */
-export function historyPath(channel: string): string {
-  return `/pushy/channel/${channel}/history`;
+export function historyPath(channel: string, app?: string): string {
+  return `${apiBase(app)}/channel/${channel}/history`;
 }
 
 /** What a v3 channel auth covers. */
@@ -60,6 +68,22 @@ export function signChannelV3(input: ChannelAuthV3Input & { secretKey: string })
   return CHANNEL_AUTH_V3_PREFIX + hmacSha256Hex(input.secretKey, channelAuthTextV3(input));
 }
 
+/** A wildcard pattern's text, loosely (the server parses it strictly before checking an auth). */
+const PATTERN_TEXT = /^[A-Za-z0-9_\-=@,.;:]+\.\*\*?$/;
+
+/**
+ * `auth` for subscribing one socket to a `private-` wildcard pattern (`private-orders.*`):
+ * `v3:<hex>`, the channel auth text with the pattern (lowercased) in the channel's place.
+ */
+export function signPatternV3(input: { socketId: string; pattern: string; secretKey: string }): string {
+  requireSecret(input.secretKey);
+  requireSocketId(input.socketId);
+  if (typeof input.pattern !== 'string' || input.pattern.length > 200 || !PATTERN_TEXT.test(input.pattern)) {
+    throw new TypeError('pattern must be a wildcard pattern such as "private-orders.*" or "private-orders.**"');
+  }
+  return CHANNEL_AUTH_V3_PREFIX + hmacSha256Hex(input.secretKey, channelAuthTextV3({ socketId: input.socketId, channel: input.pattern }));
+}
+
 /** What a v3 trigger covers. */
 export interface TriggerV3Input {
   channel: string;
@@ -76,6 +100,8 @@ export interface TriggerV3Input {
   idempotencyKey?: string;
   /** `auth_nonce`: default 16 random hex digits (see {@link NonceOption}); `false` for none. */
   nonce?: NonceOption;
+  /** The app id, for `/pushy/app/<id>/channel/...` (default: the default app's `/pushy/channel/...`). */
+  app?: string;
 }
 
 /**
@@ -100,13 +126,13 @@ export function signTriggerV3(input: TriggerV3Input): Record<string, string> {
     query.socket_id = input.socketId;
   }
   if (input.idempotencyKey !== undefined) query.idempotency_key = input.idempotencyKey;
-  return signRequest({ method: 'POST', path: triggerPath(channel), query, body: input.body, secret: input.secretKey, bodyDigest: 'sha256' });
+  return signRequest({ method: 'POST', path: triggerPath(channel, input.app), query, body: input.body, secret: input.secretKey, bodyDigest: 'sha256' });
 }
 
 /** A complete v3 trigger URL: POST it with exactly the body it was signed with. */
 export function triggerUrlV3(input: TriggerV3Input & { baseUrl: string }): string {
   const channel = requireChannel(input.channel);
-  return withQuery(new URL(`/pushy/channel/${encodeURIComponent(channel)}/trigger`, input.baseUrl), signTriggerV3(input));
+  return withQuery(new URL(triggerPath(encodeURIComponent(channel), input.app), input.baseUrl), signTriggerV3(input));
 }
 
 /** What a v3 history read covers. */
@@ -121,6 +147,8 @@ export interface HistoryV3Input {
   timestamp?: number;
   /** `auth_nonce`, as for a trigger. */
   nonce?: NonceOption;
+  /** The app id, as for a trigger. */
+  app?: string;
 }
 
 /** The query of a v3 `GET /pushy/channel/<channel>/history`, every parameter signed. */
@@ -131,13 +159,13 @@ export function signHistoryV3(input: HistoryV3Input): Record<string, string> {
   addNonce(query, input.nonce);
   if (input.since !== undefined) query.since = String(input.since);
   if (input.limit !== undefined) query.limit = String(input.limit);
-  return signRequest({ method: 'GET', path: historyPath(channel), query, secret: input.secretKey, bodyDigest: 'sha256' });
+  return signRequest({ method: 'GET', path: historyPath(channel, input.app), query, secret: input.secretKey, bodyDigest: 'sha256' });
 }
 
 /** A complete v3 history URL. */
 export function historyUrlV3(input: HistoryV3Input & { baseUrl: string }): string {
   const channel = requireChannel(input.channel);
-  return withQuery(new URL(`/pushy/channel/${encodeURIComponent(channel)}/history`, input.baseUrl), signHistoryV3(input));
+  return withQuery(new URL(historyPath(encodeURIComponent(channel), input.app), input.baseUrl), signHistoryV3(input));
 }
 
 function addNonce(query: Record<string, string>, nonce: NonceOption | undefined): void {

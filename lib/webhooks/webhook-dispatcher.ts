@@ -105,6 +105,9 @@ export class WebhookDispatcher {
     this.running = true;
     this.pumping = this.pump();
     this.touchTimer = setInterval(() => void this.touch(), this.deps.options.touchInterval);
+    // Background work: it never keeps a process alive by itself (a server that failed to start
+    // must be able to exit; a running one is kept alive by its listening socket).
+    this.touchTimer.unref();
   }
 
   /** Looks at the queue now rather than at the next poll (something was just pushed). */
@@ -184,6 +187,7 @@ export class WebhookDispatcher {
         resolve();
       };
       const timer = setTimeout(done, this.deps.options.pollInterval);
+      timer.unref();
       this.wakeUp = done;
     });
   }
@@ -250,6 +254,7 @@ export class WebhookDispatcher {
         target.timer = undefined;
         this.markReady(target);
       }, wait);
+      target.timer.unref();
     }
   }
 
@@ -341,6 +346,7 @@ export class WebhookDispatcher {
       target.timer = undefined;
       this.markReady(target);
     }, delay);
+    target.timer.unref();
   }
 
   /** Gives events up: reported (counted and logged) and acknowledged, so they are never delivered again. */

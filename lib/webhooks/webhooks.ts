@@ -73,13 +73,16 @@ export class Webhooks {
 
   /**
    * One thing happened in an app (decided cluster-wide by the channel core, emitted by one node):
-   * tell the app's webhooks about it, in due course. Never throws, never waits.
+   * tell the app's webhooks about it, in due course. Never throws, never waits. `settled`: the
+   * caller already waited out the removal delay (cluster-wide, `webhook-sources.ts`), so the
+   * event is routed at once.
    */
-  emit(appId: string, event: WebhookEvent): void {
+  emit(appId: string, event: WebhookEvent, options: { settled?: boolean } = {}): void {
     if (this.closed) return;
     // Apps without webhooks (most of them) cost one lookup.
     if (!this.hasWebhooks(appId)) return;
-    this.delay.offer(appId, event);
+    if (options.settled === true) this.route(appId, event);
+    else this.delay.offer(appId, event);
   }
 
   /** Events waiting in this node: removals in their delay, routed events not yet queued, events held for delivery. */

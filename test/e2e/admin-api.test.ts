@@ -22,6 +22,12 @@ const ADMIN_URLS: Array<[string, string]> = [
   ['GET', '/pushy/admin/api/nodes'],
   ['POST', '/pushy/admin/api/trigger'],
   ['POST', '/pushy/admin/api/auth'],
+  ['GET', '/pushy/admin/api/apps'],
+  ['POST', '/pushy/admin/api/apps'],
+  ['POST', '/pushy/admin/api/apps/shop/disable'],
+  ['POST', '/pushy/admin/api/apps/shop/enable'],
+  ['POST', '/pushy/admin/api/apps/shop/rotate'],
+  ['DELETE', '/pushy/admin/api/apps/shop'],
 ];
 
 function adminJson(srv: TestServer, path: string, body: unknown, auth = GOOD): ReturnType<typeof request> {

@@ -59,6 +59,31 @@ describe('e2e: admin dashboard in Chromium', function () {
     }
   });
 
+  it('lists the apps with their state, keys and this node\'s connections, never a secret', async () => {
+    const apps = [
+      { id: 'alpha', name: 'Alpha shop', key: 'alpha-key', secret: 'alpha-dashboard-secret' },
+      { id: 'off', key: 'off-key', secret: 'off-dashboard-secret', enabled: false },
+    ];
+    const withApps = await startServer({ admin: ADMIN, apps } as never);
+    const context = await browser.newContext({ httpCredentials: ADMIN });
+    const client = await TestClient.connect(withApps.url, 'websocket', '/pushy/app/alpha-key/socket');
+    try {
+      const page = await context.newPage();
+      await page.goto(`${withApps.url}/pushy/admin`);
+      await page.locator('#status.live').waitFor();
+      await waitForText(page, '#apps tr[data-app="alpha"] td[data-label="Connections"]', '1');
+      expect(await page.textContent('#apps tr[data-app="alpha"] td[data-label="Name"]')).to.equal('Alpha shop');
+      expect(await page.textContent('#apps tr[data-app="off"] td[data-label="State"]')).to.equal('disabled');
+      expect(await page.textContent('#apps tr[data-app="default"] td[data-label="Connections"]')).to.equal('0');
+      expect(await page.textContent('#apps-store')).to.equal('config store, read-only');
+      expect(await page.content()).not.to.contain('dashboard-secret');
+    } finally {
+      await client.close();
+      await context.close();
+      await withApps.close();
+    }
+  });
+
   it('shows a new connection, triggers from the console, and sees the event in the console and the client', async () => {
     const context = await browser.newContext({ httpCredentials: ADMIN, viewport: { width: 1280, height: 1000 } });
     const problems: string[] = [];

@@ -48,6 +48,35 @@ describe('e2e: limits', () => {
     });
   });
 
+  describe('maxConnectionsPerIp', () => {
+    let srv: TestServer;
+    before(async () => {
+      srv = await startServer({ limits: { maxConnectionsPerIp: 2 } });
+    });
+    after(() => srv.close());
+
+    it('closes a connection past the limit of its address with 4429; other addresses and the others go on', async () => {
+      const a = await RawWsClient.connect(srv.url);
+      const b = await TestClient.connect(srv.url, 'xhr-streaming');
+      const extra = RawWsClient.open(srv.url, 'framed');
+      expect(await extra.closed()).to.deep.equal({ code: CLOSES.TOO_MANY_CONNECTIONS_FROM_ADDRESS.code, reason: CLOSES.TOO_MANY_CONNECTIONS_FROM_ADDRESS.reason });
+      expect(extra.events('pushy:connect')).to.have.length(0);
+      const rawExtra = RawWsClient.open(srv.url, 'raw');
+      expect((await rawExtra.closed()).code).to.equal(CLOSES.TOO_MANY_CONNECTIONS_FROM_ADDRESS.code);
+      // Another address of this machine has its own count.
+      const elsewhere = await RawWsClient.connect(srv.url, 'raw', { localAddress: '127.0.0.2' });
+      await stillServes(srv, elsewhere, 'ip-elsewhere');
+      await stillServes(srv, a, 'ip-a');
+      await stillServes(srv, b, 'ip-b');
+      // A closed connection gives its place back.
+      await a.close();
+      await waitFor(() => srv.server.sockjs.connections.size === 2);
+      const c = await RawWsClient.connect(srv.url);
+      await stillServes(srv, c, 'ip-c');
+      await Promise.all([b.close(), c.close(), elsewhere.close()]);
+    });
+  });
+
   describe('maxChannelsPerConnection', () => {
     let srv: TestServer;
     before(async () => {

@@ -115,4 +115,24 @@ describe('e2e: Prometheus metrics', () => {
       await Promise.all([custom.close(), disabled.close()]);
     }
   });
+
+  it('with metrics.token, serves only a scrape that sends it as a Bearer token (401 otherwise)', async () => {
+    const guarded = await startServer({ metrics: { token: 'scrape-secret-1' } });
+    try {
+      for (const authorization of [undefined, 'Bearer wrong', 'Bearer scrape-secret-', 'Bearer scrape-secret-12', 'Basic c2NyYXBlLXNlY3JldC0x', 'scrape-secret-1']) {
+        const refused = await request(`${guarded.url}/metrics`, { headers: authorization ? { authorization } : {} });
+        expect(refused.status, authorization).to.equal(401);
+        expect(refused.body).to.deep.equal({ error: { code: '401', name: 'METRICS_UNAUTHORIZED', message: 'Metrics token required' } });
+        expect(refused.headers.get('www-authenticate')).to.equal('Bearer realm="Pushy metrics"');
+        expect(refused.text).to.not.contain('scrape-secret-1');
+      }
+      const ok = await request(`${guarded.url}/metrics`, { headers: { authorization: 'Bearer scrape-secret-1' } });
+      expect(ok.status).to.equal(200);
+      expect(metric(parseMetrics(ok.text), 'pushy_broker_ready')).to.equal(1);
+      // The other routes are not affected.
+      expect((await request(`${guarded.url}/pushy/health`)).status).to.equal(200);
+    } finally {
+      await guarded.close();
+    }
+  });
 });

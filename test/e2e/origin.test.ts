@@ -5,11 +5,12 @@ import { TestClient } from '../helpers/client.js';
 import { RawWsClient } from '../helpers/raw-ws.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { trigger } from '../helpers/trigger.js';
+import { rawRequest } from '../helpers/xhr-session.js';
 
 /** Status of a WebSocket upgrade: 101 when accepted, else the HTTP status it was refused with. */
-function upgradeStatus(url: string, origin?: string): Promise<{ status: number; body: string }> {
+function upgradeStatus(url: string, origin?: string, host?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, origin ? { origin } : {});
+    const ws = new WebSocket(url, { ...(origin ? { origin } : {}), ...(host ? { headers: { host } } : {}) });
     ws.on('open', () => {
       ws.terminate();
       resolve({ status: 101, body: '' });
@@ -65,6 +66,34 @@ describe('e2e: allowed origins', () => {
     }
     const ok = await fetch(srv.url + '/pushy/socket/info', { headers: { origin: 'https://app.example.com' } });
     expect(ok.status).to.equal(200);
+  });
+
+  it('does not take a Host header the client chose for the server\'s own origin (HTTP and WebSocket)', async () => {
+    // A page on a rebinding domain: its own name in Host and Origin.
+    const spoofed = { origin: 'http://rebound.evil.com', host: 'rebound.evil.com' };
+    const answer = await rawRequest(srv.url + '/pushy/socket/123/abcdef/xhr', { headers: spoofed });
+    expect(answer.status).to.equal(403);
+    expect(answer.headers['access-control-allow-origin']).to.equal(undefined);
+    for (const path of ['/websocket', '/000/abcdef/websocket']) {
+      expect((await upgradeStatus(wsBase + path, spoofed.origin, spoofed.host)).status, path).to.equal(403);
+    }
+  });
+
+  it('answers CORS with credentials to allowed origins and the server\'s own only', async () => {
+    for (const origin of ['https://app.example.com', 'https://chat.example.org', srv.url]) {
+      const answer = await rawRequest(srv.url + '/pushy/socket/info', { method: 'GET', headers: { origin } });
+      expect(answer.status, origin).to.equal(200);
+      expect(answer.headers['access-control-allow-origin'], origin).to.equal(origin);
+      expect(answer.headers['access-control-allow-credentials'], origin).to.equal('true');
+    }
+    const refused = await rawRequest(srv.url + '/pushy/socket/info', { method: 'GET', headers: { origin: 'https://evil.com' } });
+    expect(refused.status).to.equal(403);
+    expect(refused.headers['access-control-allow-origin']).to.equal(undefined);
+    expect(refused.headers['access-control-allow-credentials']).to.equal(undefined);
+    // No Origin (not a browser): no credentials granted to anyone.
+    const plain = await rawRequest(srv.url + '/pushy/socket/info', { method: 'GET' });
+    expect(plain.headers['access-control-allow-origin']).to.equal('*');
+    expect(plain.headers['access-control-allow-credentials']).to.equal(undefined);
   });
 
   it('does not apply to the trigger endpoint (backends are checked by signature)', async () => {

@@ -79,7 +79,10 @@ describe('e2e: the npm package holds exactly what runs', function () {
     };
     entries.forEach(visit);
     expect(missing, 'imported but not shipped').to.deep.equal([]);
-    expect(modules.filter((file) => !reached.has(file)), 'shipped but never imported').to.deep.equal([]);
+    // A module of types only compiles to `export {};`: its declarations are what ships, and
+    // those are imported by the declarations that use them.
+    const typesOnly = (file: string): boolean => readFileSync(path.join(PROJECT_ROOT, file), 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '').trim() === 'export {};';
+    expect(modules.filter((file) => !reached.has(file) && !typesOnly(file)), 'shipped but never imported').to.deep.equal([]);
   });
 
   it('every type declaration that a shipped declaration imports is shipped', () => {

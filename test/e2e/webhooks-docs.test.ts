@@ -13,7 +13,7 @@ import { waitUntil } from '../helpers/wait.js';
 import { appDirectory, memoryWebhooks } from '../helpers/webhooks.js';
 
 /** Where the webhooks page is (docs/webhooks.md once placed). */
-const DOC = 'docs/_pending/h7-webhooks.md';
+const DOC = 'docs/webhooks.md';
 /** The port the examples listen on; the tests put a free one in its place. */
 const SHOWN_PORT = '3000';
 

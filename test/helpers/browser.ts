@@ -38,8 +38,11 @@ window.harness = {
   subscribe(name, events) {
     const channel = this.pushy.channel(name);
     const names = ['pushy:subscription-success', 'subscription-error', 'pushy:member-added', 'pushy:member-quit'].concat(events || []);
-    for (const event of names) channel.bind(event, (data) => this.log.push({ type: 'event', channel: channel.name, event, data }));
+    for (const event of names) channel.bind(event, (data, info) => this.log.push({ type: 'event', channel: channel.name, event, data, from: info && info.channel, memberId: info && info.memberId }));
     channel.subscribe();
+  },
+  publish(name, event, data) {
+    return this.pushy.channel(name).publish(event, data).then(() => true, (error) => ({ code: error.code, message: error.message }));
   },
   members(name) {
     return this.pushy.channel(name).members.map((m) => m.id).sort();

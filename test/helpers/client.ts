@@ -7,6 +7,8 @@ export interface Frame {
   data?: any;
   /** Channel events: position in the channel's history. */
   offset?: number;
+  /** Client events on presence channels: the sender's member id. */
+  memberId?: string;
 }
 
 /** Transports that sockjs-client supports in Node. */

@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
+import { ExclusiveHost } from '../../lib/channel-rules/ipc-exclusive-host.js';
 import { BrokerHub } from '../../lib/ipc/broker-hub.js';
+import { OccupancyHost } from '../../lib/ipc/occupancy-host.js';
 import type { ClusterMessage, Link } from '../../lib/ipc/link.js';
 import { PresenceHost } from '../../lib/ipc/presence-host.js';
 import { RpcClient, RpcHost } from '../../lib/ipc/rpc.js';
@@ -50,18 +52,26 @@ export function linkPair(): { worker: Link & { cut(): void }; primary: Link } {
   };
 }
 
-/** The primary's shared parts (memory stores, broker hub, presence host) and workers' ends on pipes. */
+/** The primary's shared parts (memory stores, broker hub, presence, occupancy and exclusive-channel hosts) and workers' ends on pipes. */
 export class LoopbackCluster {
   readonly links = new Map<number, Link>();
   readonly hub = new BrokerHub((worker) => this.links.get(worker));
   readonly presence = new MemoryPresenceStore();
   readonly presenceHost = new PresenceHost(this.presence, () => this.links);
+  readonly occupancyHost = new OccupancyHost(() => this.links);
+  readonly exclusiveHost = new ExclusiveHost();
   readonly stores: SharedStores = {
     history: new MemoryHistoryStore({ maxMemoryBytes: 10_000_000, metaTtl: 3600 }),
     idempotency: new MemoryIdempotencyStore({ maxKeys: 1000 }),
     replays: new MemoryReplayStore({ maxKeys: 1000 }),
   };
-  private readonly host = new RpcHost({ ...this.hub.handlers(), ...this.presenceHost.handlers(), ...storeHandlers(this.stores) });
+  private readonly host = new RpcHost({
+    ...this.hub.handlers(),
+    ...this.presenceHost.handlers(),
+    ...this.occupancyHost.handlers(),
+    ...this.exclusiveHost.handlers(),
+    ...storeHandlers(this.stores),
+  });
   private nextWorker = 0;
   private readonly ends = new Map<number, { cut(): void }>();
 
@@ -81,5 +91,7 @@ export class LoopbackCluster {
     this.links.delete(index);
     this.hub.dropWorker(index);
     await this.presenceHost.dropWorker(index);
+    await this.occupancyHost.dropWorker(index);
+    await this.exclusiveHost.dropWorker(index);
   }
 }

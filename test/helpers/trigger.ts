@@ -15,6 +15,8 @@ export interface TriggerOptions {
   timestamp?: number;
   secret: string;
   extraParams?: Record<string, string>;
+  /** The app id: trigger on `/pushy/app/<id>/channel/...` (default: the default app). */
+  app?: string;
 }
 
 /** Sends a correctly signed trigger through the real HTTP endpoint. */
@@ -29,6 +31,7 @@ export async function trigger(baseUrl: string, channel: string, event: string, d
     timestamp: options.timestamp,
     socketId: options.socketId,
     extraParams: options.extraParams,
+    app: options.app,
   });
   return post(url, body, options.contentType ?? 'application/json');
 }
@@ -41,6 +44,8 @@ export interface TriggerV3Options {
   idempotencyKey?: string;
   timestamp?: number;
   secret: string;
+  /** The app id: trigger on `/pushy/app/<id>/channel/...` (default: the default app). */
+  app?: string;
 }
 
 /** Sends a v3-signed trigger (every parameter signed) through the real HTTP endpoint. */
@@ -55,6 +60,7 @@ export async function triggerV3(baseUrl: string, channel: string, event: string,
     timestamp: options.timestamp,
     socketId: options.socketId,
     idempotencyKey: options.idempotencyKey,
+    app: options.app,
   });
   return post(url, body, options.contentType ?? 'application/json');
 }

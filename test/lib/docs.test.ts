@@ -4,6 +4,7 @@ import path from 'node:path';
 import { CLOSES, ERRORS } from '../../lib/errors.js';
 import { SHUTDOWN_CLOSE } from '../../lib/server.js';
 import { OPTIONS_BLOCK, renderOptionsTable } from '../../scripts/options-table.js';
+import { ERROR_NAMES_BLOCK, renderErrorNamesTable } from '../../scripts/error-names-table.js';
 import { docBlock, readDoc } from '../helpers/docs.js';
 import { PROJECT_ROOT } from '../helpers/process.js';
 
@@ -50,6 +51,11 @@ function withoutCode(text: string): string {
 }
 
 describe('docs stay in sync with the code', () => {
+  it('docs/errors.md lists every catalogue error by name, code and status, and nothing else (generated)', () => {
+    const inFile = docBlock('docs/errors.md', ERROR_NAMES_BLOCK);
+    expect(inFile, 'The error names table in docs/errors.md is out of date: run `npm run docs:options` and commit the result').to.equal(renderErrorNamesTable());
+  });
+
   it('docs/configuration.md holds the options table that the config schema generates', () => {
     const inFile = docBlock('docs/configuration.md', OPTIONS_BLOCK);
     expect(inFile, 'The options table in docs/configuration.md is out of date: run `npm run docs:options` and commit the result').to.equal(renderOptionsTable());

@@ -5,6 +5,11 @@ import { IpcPresenceStore } from '../../lib/ipc/ipc-presence-store.js';
 import { IpcHistoryStore, IpcIdempotencyStore, IpcReplayStore } from '../../lib/ipc/ipc-stores.js';
 import { MemoryHistoryStore } from '../../lib/history/memory-history-store.js';
 import { LoopbackCluster } from '../helpers/ipc-links.js';
+import { randomUUID } from 'node:crypto';
+import { IpcExclusiveChannelStore } from '../../lib/channel-rules/ipc-exclusive-channel-store.js';
+import { IpcOccupancyStore } from '../../lib/ipc/ipc-occupancy-store.js';
+import { describeExclusiveChannelContract } from './channel-rules/exclusive-channel-contract.js';
+import { describeOccupancyContract, freshOccupancyName } from './occupancy-contract.js';
 import { describeBrokerContract } from './broker-contract.js';
 import { describeHistoryContract } from './history-contract.js';
 import { describeNamespaceContract } from './namespace-contract.js';
@@ -47,6 +52,48 @@ describe('cluster (workers over IPC)', () => {
       const { link, rpc } = cluster.worker();
       return { broker: new IpcBroker(link, rpc), presence: new IpcPresenceStore(link, rpc), history: new IpcHistoryStore(rpc), idempotency: new IpcIdempotencyStore(rpc) };
     },
+  });
+
+  describeOccupancyContract('workers over IPC', async () => {
+    const { link, rpc } = cluster.worker();
+    return new IpcOccupancyStore(link, rpc);
+  });
+
+  describeExclusiveChannelContract('workers over IPC', async () => {
+    const nodeId = randomUUID();
+    return { store: new IpcExclusiveChannelStore(cluster.worker().rpc, nodeId), nodeId };
+  });
+
+  it('decides occupancy over every worker; a dead worker\'s channels are reported empty by one live worker', async () => {
+    const machine = new LoopbackCluster();
+    const [one, two, three] = [machine.worker(), machine.worker(), machine.worker()];
+    const [a, b, c] = [one, two, three].map(({ link, rpc }) => new IpcOccupancyStore(link, rpc)) as [IpcOccupancyStore, IpcOccupancyStore, IpcOccupancyStore];
+    const reaped = new Promise<{ worker: string; channels: string[] }>((resolve) => {
+      for (const [worker, store] of [['b', b], ['c', c]] as const) store.onReaped((channels) => resolve({ worker, channels }));
+    });
+    const [shared, alone] = [freshOccupancyName('shared'), freshOccupancyName('alone')];
+    expect(await a.occupy(shared, 60_000)).to.equal('new');
+    expect(await b.occupy(shared, 60_000), 'another worker has subscribers already').to.equal('none');
+    expect(await a.occupy(alone, 60_000)).to.equal('new');
+    expect(await b.vacate(shared, 't-b'), 'a still has subscribers').to.equal(false);
+    await machine.kill(one.index);
+    // Only `alone` was a's alone (b left `shared` before; a was its last).
+    const report = await reaped;
+    expect(report.channels.sort()).to.deep.equal([alone, shared].sort());
+    expect(await c.occupy(alone, 60_000), 'empty, nothing pending').to.equal('new');
+  });
+
+  it('counts exclusive places over every worker and gives a dead worker\'s back', async () => {
+    const machine = new LoopbackCluster();
+    const [one, two] = [machine.worker(), machine.worker()];
+    const a = new IpcExclusiveChannelStore(one.rpc, 'node-a');
+    const b = new IpcExclusiveChannelStore(two.rpc, 'node-b');
+    expect(await a.claim('app', 'duel', 's1', 1, 'reject')).to.deep.equal({ admitted: true, evicted: [] });
+    expect(await b.claim('app', 'duel', 's2', 1, 'reject'), 'the place is taken on another worker').to.deep.equal({ admitted: false, evicted: [] });
+    await machine.kill(one.index);
+    expect(await b.holders('app', 'duel')).to.deep.equal([]);
+    expect(await b.claim('app', 'duel', 's2', 1, 'reject')).to.deep.equal({ admitted: true, evicted: [] });
+    expect(await b.releaseNode('node-b')).to.equal(1);
   });
 
   it('shares idempotency keys between workers', async () => {

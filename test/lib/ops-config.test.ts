@@ -5,7 +5,7 @@ describe('config: health, metrics and admin options', () => {
   it('defaults to metrics on at /metrics, no drain delay and the admin side off; the example file agrees', () => {
     for (const config of [loadConfig({ env: {} }), loadConfig({ env: {}, file: 'config.example.json' })]) {
       expect(config.health).to.deep.equal({ drainDelay: 0 });
-      expect(config.metrics).to.deep.equal({ enabled: true, path: '/metrics' });
+      expect(config.metrics).to.deep.equal({ enabled: true, path: '/metrics', token: '' });
       expect(config.admin).to.deep.equal({ username: '', password: '', maxLoginFailures: 5, lockoutSeconds: 60 });
     }
   });
@@ -16,6 +16,7 @@ describe('config: health, metrics and admin options', () => {
         PUSHY_HEALTH_DRAIN_DELAY: '5000',
         PUSHY_METRICS_ENABLED: 'false',
         PUSHY_METRICS_PATH: '/internal/metrics',
+        PUSHY_METRICS_TOKEN: 'scrape-token',
         PUSHY_ADMIN_USERNAME: 'ops',
         PUSHY_ADMIN_PASSWORD: 'secret',
         PUSHY_ADMIN_MAX_LOGIN_FAILURES: '10',
@@ -23,7 +24,7 @@ describe('config: health, metrics and admin options', () => {
       },
     });
     expect(config.health.drainDelay).to.equal(5000);
-    expect(config.metrics).to.deep.equal({ enabled: false, path: '/internal/metrics' });
+    expect(config.metrics).to.deep.equal({ enabled: false, path: '/internal/metrics', token: 'scrape-token' });
     expect(config.admin).to.deep.equal({ username: 'ops', password: 'secret', maxLoginFailures: 10, lockoutSeconds: 300 });
   });
 

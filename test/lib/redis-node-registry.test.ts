@@ -152,6 +152,20 @@ describe('RedisNodeRegistry', () => {
     expect(await c.clusterChannels()).to.deep.equal([['news', 1], ['private-c', 1], ['weather', 4]]);
   });
 
+  it("counts each app's channels apart: peers publish channel keys, an app's query reads its own", async () => {
+    const a = await node(1000);
+    const b = await node(2000);
+    // What a node publishes: every app's channels by channel key (`<app>/<channel>`; the default app's by name).
+    b.channels = new Map([['news', 2], ['3/news', 5], ['3/presence-Room', 1], ['4/news', 7]]);
+    await eventually(async () => expect(await a.clusterChannels()).to.deep.equal([['news', 2]]));
+    const ofApp = async (app: string, self: Map<string, number>): Promise<Array<[string, number]>> =>
+      [...(await a.registry.channels(self, app)).subscribers].sort(([x], [y]) => x.localeCompare(y));
+    // This node's own counts come as names of that app; Pusher names keep their case.
+    expect(await ofApp('3', new Map([['news', 1]]))).to.deep.equal([['news', 6], ['presence-Room', 1]]);
+    expect(await ofApp('4', new Map())).to.deep.equal([['news', 7]]);
+    expect(await ofApp('9', new Map())).to.deep.equal([]);
+  });
+
   it('writes thousands of channels in batches and then only what changed', async () => {
     const a = await node(1000);
     const b = await node(2000);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Logger } from '../../logger.js';
-import { escapeRegExp } from '../../util/regexp.js';
 import type { FrameBatcher } from './frame-batcher.js';
+import { guarded } from './guarded.js';
 import { HttpSession, Receiver } from './http-session.js';
 import { EVENTSOURCE_FRAMING, XHR_FRAMING } from './sockjs-framing.js';
 import { exposedHeaders } from './ws-transport.js';
@@ -9,20 +9,18 @@ import { exposedHeaders } from './ws-transport.js';
 /** What the HTTP transports need. */
 export interface HttpTransportOptions {
   httpServer: HttpServer;
-  /** SockJS prefix, e.g. `/pushy/socket`. */
-  prefix: string;
+  /** SockJS prefix as a regular expression source (the default app's and the apps' endpoints). */
+  pattern: string;
   /** Milliseconds between `h` frames on an idle receiver (0: none). */
   heartbeatDelay: number;
   /** Milliseconds a session lives without a receiver. */
   disconnectDelay: number;
   /** Bytes a streaming response carries before the client opens the next one. */
   responseLimit: number;
-  /** Largest `xhr_send` body, in bytes. */
-  maxSendBytes: number;
   batcher: FrameBatcher;
   logger: Logger;
-  /** Called once per session, when it opens. */
-  onSession(session: HttpSession): void;
+  /** Called once per session, when it opens, with the path it was opened at. */
+  onSession(session: HttpSession, path: string): void;
 }
 
 /** The prelude of an xhr-streaming response: old browsers show nothing before 2 KiB. */
@@ -38,11 +36,12 @@ const SEND_CONTENT_TYPES = new Set(['text/plain', 'T', 'application/json', 'appl
  * the `sockjs` package sends (headers, prelude, framing, `c[2010,...]` for a second receiver),
  * so sockjs-client cannot tell. Every other SockJS request (info, iframe, htmlfile, jsonp, OPTIONS,
  * the xhr_send of a session this does not hold) goes on to the listeners that were there before.
+ * Bodies are bounded in front of this (`sockjs-bodies.ts`), as for every SockJS post.
  */
 export function attachHttpTransports(options: HttpTransportOptions): void {
   const { httpServer, batcher, logger } = options;
   const sessions = new Map<string, HttpSession>();
-  const path = new RegExp(`^${escapeRegExp(options.prefix)}/[^/.]+/([^/.]+)/(xhr|xhr_streaming|xhr_send|eventsource)/?$`);
+  const path = new RegExp(`^${options.pattern}/[^/.]+/([^/.]+)/(xhr|xhr_streaming|xhr_send|eventsource)/?$`);
 
   const session = (req: IncomingMessage, id: string): HttpSession => {
     let found = sessions.get(id);
@@ -59,7 +58,7 @@ export function attachHttpTransports(options: HttpTransportOptions): void {
     return found;
   };
 
-  const receive = (req: IncomingMessage, res: ServerResponse, id: string, transport: string): void => {
+  const receive = (req: IncomingMessage, res: ServerResponse, id: string, transport: string, pathname: string): void => {
     res.setHeader('Cache-Control', NO_CACHE);
     let receiver: Receiver;
     if (transport === 'eventsource') {
@@ -81,20 +80,15 @@ export function attachHttpTransports(options: HttpTransportOptions): void {
     // As sockjs: TCP keep-alive probes on a response that may stay open for long.
     req.socket.setKeepAlive(true, 5000);
     const target = session(req, id);
-    if (target.attach(receiver)) options.onSession(target);
+    if (target.attach(receiver)) options.onSession(target, pathname);
   };
 
   const send = (req: IncomingMessage, res: ServerResponse, target: HttpSession): void => {
     res.setHeader('Cache-Control', NO_CACHE);
     allowOrigin(req, res, false);
     const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= options.maxSendBytes) chunks.push(chunk);
-    });
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      if (size > options.maxSendBytes) return fail(res, 413, 'Payload too large.');
       const type = (req.headers['content-type'] ?? '').split(';')[0]!;
       if (!SEND_CONTENT_TYPES.has(type)) {
         logger.error(`sockjs: Unsupported content-type ${req.headers['content-type']}`);
@@ -118,21 +112,25 @@ export function attachHttpTransports(options: HttpTransportOptions): void {
 
   const previous = httpServer.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   httpServer.removeAllListeners('request');
-  httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const match = path.exec((req.url ?? '').split('?', 1)[0]!);
-    const method = req.method;
-    if (match) {
-      const [, id, transport] = match as unknown as [string, string, string];
-      if (transport === 'xhr_send') {
-        const target = method === 'POST' ? sessions.get(id) : undefined;
-        // Not one of these sessions: sockjs knows it (htmlfile), or answers 404.
-        if (target) return send(req, res, target);
-      } else if (method === (transport === 'eventsource' ? 'GET' : 'POST')) {
-        return receive(req, res, id, transport);
+  httpServer.on(
+    'request',
+    guarded(logger, 'SockJS HTTP transport', (req: IncomingMessage, res: ServerResponse) => {
+      const pathname = (req.url ?? '').split('?', 1)[0]!;
+      const match = path.exec(pathname);
+      const method = req.method;
+      if (match) {
+        const [, id, transport] = match as unknown as [string, string, string];
+        if (transport === 'xhr_send') {
+          const target = method === 'POST' ? sessions.get(id) : undefined;
+          // Not one of these sessions: sockjs knows it (htmlfile), or answers 404.
+          if (target) return send(req, res, target);
+        } else if (method === (transport === 'eventsource' ? 'GET' : 'POST')) {
+          return receive(req, res, id, transport, pathname);
+        }
       }
-    }
-    for (const listener of previous) listener.call(httpServer, req, res);
-  });
+      for (const listener of previous) listener.call(httpServer, req, res);
+    }),
+  );
 
   const heartbeat =
     options.heartbeatDelay > 0

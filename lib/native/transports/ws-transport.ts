@@ -6,6 +6,7 @@ import { TERMINATE_GRACE_MS, type TransportSocket } from '../connection.js';
 import type { Logger } from '../../logger.js';
 import { escapeRegExp } from '../../util/regexp.js';
 import type { BatchNode, FrameBatcher, FrameSink } from './frame-batcher.js';
+import { guarded } from './guarded.js';
 import { HEARTBEAT_FRAME, OPEN_FRAME, WEBSOCKET_FRAMING, closeFrame, parseIncoming, webSocketTextFrame } from './sockjs-framing.js';
 
 /** What the WebSocket transport needs. */
@@ -13,13 +14,20 @@ export interface WsTransportOptions {
   httpServer: HttpServer;
   /** SockJS prefix, e.g. `/pushy/socket`. */
   prefix: string;
+  /** The prefix as a regular expression source, when it covers more than one path (the app endpoints); default: `prefix` literally. */
+  pattern?: string;
   /** Milliseconds between heartbeats: `h` on idle sessions, and a ping that must be answered (0: none). */
   heartbeatDelay: number;
+  /**
+   * Largest WebSocket message taken in, in bytes; a larger one closes the socket with 1009
+   * before it is buffered (see `maxClientMessageBytes`).
+   */
+  maxPayload: number;
   logger: Logger;
   /** Coalesces each socket's messages (shared with the HTTP transports). */
   batcher: FrameBatcher;
-  /** Called once per open session, right after its `o` frame. */
-  onSession(session: WsSession): void;
+  /** Called once per open session, right after its `o` frame, with the path it was opened at. */
+  onSession(session: WsSession, path: string): void;
 }
 
 /** What the connection glue listens to on a session. */
@@ -42,8 +50,8 @@ const HEARTBEAT = webSocketTextFrame(HEARTBEAT_FRAME);
 /**
  * Serves SockJS's WebSocket transport (`<prefix>/<server>/<session>/websocket`) with `ws`:
  * messages due to a socket together (one event-loop turn, or the write delay) go out as one
- * `a[...]` frame, and a frame
- * due to many sockets is built once and the same bytes written to each. The framing is
+ * `a[...]` frame, and a frame due to many sockets is built once and the same bytes written to
+ * each. The framing is
  * SockJS's, byte for byte (`o`, `h`, `a[...]`, `c[code,"reason"]`), so sockjs-client cannot
  * tell. It takes the `upgrade` event for that path only; every other upgrade (the raw
  * `<prefix>/websocket` endpoint included) goes to the listeners that were there before.
@@ -52,8 +60,8 @@ export function attachWsTransport(options: WsTransportOptions): void {
   const { httpServer, logger } = options;
   const sessions = new Set<WsSession>();
   const { batcher } = options;
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
-  const path = new RegExp(`^${escapeRegExp(options.prefix)}/[^/.]+/[^/.]+/websocket/?$`);
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: options.maxPayload });
+  const path = new RegExp(`^${options.pattern ?? escapeRegExp(options.prefix)}/[^/.]+/[^/.]+/websocket/?$`);
 
   const previous = httpServer.listeners('upgrade') as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
   httpServer.removeAllListeners('upgrade');
@@ -65,25 +73,34 @@ export function attachWsTransport(options: WsTransportOptions): void {
     }
     const remoteAddress = (socket as Socket).remoteAddress ?? '';
     const headers = exposedHeaders(req);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new WsSession(ws, socket as Socket, remoteAddress, headers, batcher, logger);
-      sessions.add(session);
-      session.onGone(() => sessions.delete(session));
-      options.onSession(session);
-    });
+    wss.handleUpgrade(
+      req,
+      socket,
+      head,
+      guarded(logger, 'websocket session start', (ws: WebSocket) => {
+        const session = new WsSession(ws, socket as Socket, remoteAddress, headers, batcher, logger);
+        sessions.add(session);
+        session.onGone(() => sessions.delete(session));
+        options.onSession(session, pathname);
+      }),
+    );
   };
-  httpServer.on('upgrade', onUpgrade);
+  const guardedUpgrade = guarded(logger, 'websocket upgrade', onUpgrade);
+  httpServer.on('upgrade', guardedUpgrade);
 
   const heartbeat =
     options.heartbeatDelay > 0
-      ? setInterval(() => {
-          for (const session of sessions) session.heartbeat();
-        }, options.heartbeatDelay)
+      ? setInterval(
+          guarded(logger, 'websocket heartbeat', () => {
+            for (const session of sessions) session.heartbeat();
+          }),
+          options.heartbeatDelay,
+        )
       : undefined;
   heartbeat?.unref();
   httpServer.once('close', () => {
     if (heartbeat) clearInterval(heartbeat);
-    httpServer.off('upgrade', onUpgrade);
+    httpServer.off('upgrade', guardedUpgrade);
     for (const listener of previous) httpServer.on('upgrade', listener);
     wss.close();
   });
@@ -111,8 +128,14 @@ export class WsSession implements TransportSocket, FrameSink {
   ) {
     socket.setNoDelay(true);
     this.writeFrame(OPEN);
-    ws.on('message', (data: RawData, isBinary: boolean) => this.receive(data, isBinary));
-    ws.on('error', (error: Error) => logger.debug('websocket error', { remote: remoteAddress, error: error.message }));
+    ws.on('message', guarded(logger, 'websocket message', (data: RawData, isBinary: boolean) => this.receive(data, isBinary)));
+    ws.on('error', (error: Error) => {
+      // A client fault (bad framing, a message over maxPayload): ws has sent the close frame.
+      logger.debug('websocket error', { remote: remoteAddress, error: error.message });
+      // Past maxPayload, ws would read (and drop) the rest of the message until the client
+      // answers the close: cut the socket instead.
+      if ((error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') ws.terminate();
+    });
     ws.on('pong', () => {
       this.awaitingPong = false;
     });
@@ -124,7 +147,7 @@ export class WsSession implements TransportSocket, FrameSink {
     this.listeners = listeners;
   }
 
-  /** Queues one message; it leaves with the others due this turn, in order. */
+  /** Queues one message; it leaves with the others due together, in order. */
   write(text: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.batcher.queue(this, text);
@@ -214,7 +237,7 @@ export class WsSession implements TransportSocket, FrameSink {
     }
     for (const message of messages) {
       if (this.ws.readyState !== WebSocket.OPEN) return;
-      this.listeners.data(typeof message === 'string' ? message : JSON.stringify(message));
+      this.listeners.data(typeof message === 'string' ? message : reencode(message));
     }
   }
 
@@ -226,6 +249,19 @@ export class WsSession implements TransportSocket, FrameSink {
     for (const listener of this.goneListeners) listener();
     this.goneListeners = [];
     listeners?.close();
+  }
+}
+
+/**
+ * A message that is not a string (a client sent JSON values instead of JSON texts) as text again,
+ * so that it is handled like a frame; one too deep to encode (JSON.stringify recurses) stays as it
+ * is, and the glue refuses it as not text.
+ */
+function reencode(message: unknown): unknown {
+  try {
+    return JSON.stringify(message);
+  } catch {
+    return message;
   }
 }
 

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { decideAdmission } from '../../../lib/channel-rules/admission.js';
 import { channelRulesSchema } from '../../../lib/channel-rules/channel-rule.js';
 import { ChannelRules } from '../../../lib/channel-rules/channel-rules.js';
 import { ConfigError, loadConfig } from '../../../lib/config.js';
@@ -21,17 +20,6 @@ describe('channel rules', () => {
     expect(rules.ruleFor('xgame-1')).to.equal(undefined);
     expect(rules.isEmpty).to.equal(false);
     expect(new ChannelRules([]).isEmpty).to.equal(true);
-  });
-
-  it('admits while there is room, then rejects or replaces the oldest', () => {
-    const reject = rules.ruleFor('game-1');
-    const replace = rules.ruleFor('private-call-1');
-    expect(decideAdmission(undefined, 1_000_000)).to.equal('admit');
-    expect(decideAdmission(reject, 0)).to.equal('admit');
-    expect(decideAdmission(reject, 1)).to.equal('reject');
-    expect(decideAdmission(replace, 1)).to.equal('admit');
-    expect(decideAdmission(replace, 2)).to.equal('replace-oldest');
-    expect(decideAdmission(replace, 5)).to.equal('replace-oldest');
   });
 
   describe('config', () => {

@@ -1,0 +1,55 @@
+import type { ChannelMessage, FrameEncoder } from '../channels/subscriber.js';
+import type { Member } from '../presence/presence-store.js';
+import { RawJson } from '../raw-json.js';
+import { encodeRawDataFrame, encodeStringDataFrame } from './frames.js';
+
+/** Event that closes the receiving signed-in sockets of a user (`terminate_connections`), on every node. */
+export const TERMINATE_EVENT = 'pushy:terminate-user';
+
+/** What the encoder makes of a terminate message: no frame, an order to close. */
+export const TERMINATE_FRAME = Symbol('terminate');
+
+/** A Pusher frame: JSON text, or the order to close the socket. */
+export type PusherFrame = string | typeof TERMINATE_FRAME;
+
+/**
+ * A channel event's `data` as JSON text: Pusher data is a string, relayed as the API was given
+ * it; a native trigger's JSON data becomes its JSON text (byte for byte for a RawJson).
+ */
+export function eventDataJson(data: unknown): string | undefined {
+  if (data === undefined) return undefined;
+  if (typeof data === 'string') return JSON.stringify(data);
+  if (data instanceof RawJson) return JSON.stringify(data.text);
+  return JSON.stringify(JSON.stringify(data));
+}
+
+/** The Pusher user id of a presence member (a native member without one: its member id). */
+export function memberUserId(member: Member): string {
+  const id = member.id;
+  return typeof id === 'string' ? id : typeof id === 'number' ? String(id) : member.memberId;
+}
+
+/** The Pusher `user_info` of a presence member: its `info`, or a native member's own fields. */
+export function memberUserInfo(member: Member): unknown {
+  if (member.info !== undefined) return member.info;
+  const { memberId: _memberId, subscribed: _subscribed, idle: _idle, id: _id, ...rest } = member;
+  return rest;
+}
+
+/**
+ * The Pusher front end's one encoder: the channel core calls it once per message for every
+ * Pusher socket of the channel on this node, and each gets the same text.
+ */
+export const PUSHER_ENCODER: FrameEncoder<PusherFrame> = {
+  encode(message: ChannelMessage): PusherFrame {
+    if (message.type === 'presence') {
+      const user_id = memberUserId(message.member);
+      return message.event === 'member-added'
+        ? encodeStringDataFrame('pusher_internal:member_added', { user_id, user_info: memberUserInfo(message.member) }, message.channel)
+        : encodeStringDataFrame('pusher_internal:member_removed', { user_id }, message.channel);
+    }
+    if (message.event === TERMINATE_EVENT) return TERMINATE_FRAME;
+    const extra = message.userId === undefined ? undefined : `,"user_id":${JSON.stringify(message.userId)}`;
+    return encodeRawDataFrame(message.event, eventDataJson(message.data), message.channel, extra);
+  },
+};
