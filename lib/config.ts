@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
 import convict from 'convict';
 import { MAX_ROTATION_GRACE } from './apps/app-keys.js';
 import type { AppStoreType, AppsConfig } from './apps/app-store.js';
@@ -126,6 +127,23 @@ convict.addFormat(redisEndpointsFormat);
 /** `adapter.redis.shards`: Redis URLs; from the environment, comma-separated. */
 convict.addFormat(redisUrlsFormat);
 
+/**
+ * `workers`: how many processes serve the port, a whole number from 1 (from the environment as
+ * its digits), or `"auto"`: one per CPU.
+ */
+convict.addFormat({
+  name: 'workers',
+  validate(value: unknown) {
+    if (value !== 'auto' && !(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_WORKERS)) {
+      throw new Error(`must be a whole number from 1 to ${MAX_WORKERS}, or "auto" (one per CPU)`);
+    }
+  },
+  coerce: (value: unknown) => (typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value),
+});
+
+/** Most worker processes (`workers`): more than any machine's cores, and a bound on forks. */
+export const MAX_WORKERS = 256;
+
 /** A list given as JSON text (`["a", "b"]`) or as a comma-separated one (`a, b`); empty text is an empty list. */
 function parseListText(value: unknown): unknown {
   if (typeof value !== 'string') return value;
@@ -151,6 +169,12 @@ function parseJsonText(value: unknown): unknown {
 const schema = {
   port: { doc: 'TCP port to listen on (0 picks a free one).', format: 'port', default: 8123, env: 'PUSHY_PORT' },
   host: { doc: 'Interface to bind to.', format: String, default: '0.0.0.0', env: 'PUSHY_HOST' },
+  workers: {
+    doc: 'Processes that serve the port (1: this one alone; "auto": one per CPU). SockJS sessions stick to one worker; workers share channels through the primary process (or Redis with adapter.type "redis"). Not with ssl: terminate TLS in front.',
+    format: 'workers',
+    default: 1 as number | 'auto',
+    env: 'PUSHY_WORKERS',
+  },
   secretKey: {
     doc: 'Secret shared with your backends; signs triggers and channel auth. Empty: a random one per run, printed once at start.',
     format: String,
@@ -220,6 +244,12 @@ const schema = {
     disconnectDelay: { doc: 'Milliseconds a polling session may be without a receiving request before it is closed.', format: 'nat', default: 5000, env: 'PUSHY_SOCKJS_DISCONNECT_DELAY' },
     responseLimit: { doc: 'Bytes a streaming response may carry before the client must open a new one.', format: 'nat', default: 131072, env: 'PUSHY_SOCKJS_RESPONSE_LIMIT' },
     websocket: { doc: 'Offer the WebSocket transport (turn it off behind proxies that break upgrades).', format: 'flag', default: true, env: 'PUSHY_SOCKJS_WEBSOCKET' },
+    writeDelay: {
+      doc: 'Milliseconds a socket\'s messages may wait to leave together as one SockJS frame (one write per socket): less CPU per message when events come faster than this or the server is busy, at the cost of up to this much latency (half on average). 0: only the messages of one event-loop turn go together (no added latency).',
+      format: 'nat',
+      default: 0,
+      env: 'PUSHY_SOCKJS_WRITE_DELAY',
+    },
     clientUrl: {
       doc: 'URL of sockjs-client that the iframe transports load; Pushy serves its own copy at the default, so no CDN is needed.',
       format: String,
@@ -534,6 +564,8 @@ function urlPath(value: unknown): void {
 export type PushyConfig = {
   port: number;
   host: string;
+  /** Worker processes: a number, or `"auto"` (see {@link workerCount}). */
+  workers: number | 'auto';
   secretKey: string;
   timestampTolerance: number;
   trigger: { trustedNetworks: string[] };
@@ -548,6 +580,7 @@ export type PushyConfig = {
     disconnectDelay: number;
     responseLimit: number;
     websocket: boolean;
+    writeDelay: number;
     clientUrl: string;
     allowedOrigins: string[];
   };
@@ -668,6 +701,7 @@ export function loadConfig(options: LoadConfigOptions = {}): PushyConfig {
     if (options.overrides) applyOverrides((key, value) => config.set(key as never, value as never), withAppsShorthand(options.overrides as Record<string, unknown>));
     config.validate({ allowed: 'strict' });
     checkAdapter(config.get('adapter') as AdapterConfig);
+    checkWorkers(config.get('workers') as number | 'auto', config.get('ssl') as PushyConfig['ssl']);
     checkCommandsDir(config.get('commandsDir') as string);
     defaultAppWebhooks = checkWebhooks(config.get('webhooks') as WebhooksConfig);
     apps = checkApps(config.get('apps') as { store: AppsConfig['store']; list: unknown[]; rotationGrace: number }, env);
@@ -781,6 +815,21 @@ function checkAdapter(adapter: AdapterConfig): void {
   if (topologies.length > 1) {
     throw new Error(`adapter.redis.${topologies[1]}: cannot be combined with adapter.redis.${topologies[0]} (choose one of sentinels, shards, cluster)`);
   }
+}
+
+/**
+ * Several workers take their connections from a primary that reads each request line, which
+ * TLS would hide: TLS is for a proxy in front of them.
+ */
+function checkWorkers(workers: number | 'auto', ssl: PushyConfig['ssl']): void {
+  if (workers !== 1 && (ssl.key !== '' || ssl.cert !== '')) {
+    throw new Error('workers: must be 1 with ssl.key and ssl.cert set (several workers need TLS terminated in front of them, e.g. by a load balancer)');
+  }
+}
+
+/** How many worker processes `workers` asks for on this machine (`"auto"`: one per CPU). */
+export function workerCount(config: Pick<PushyConfig, 'workers'>, cpus: () => number = os.availableParallelism): number {
+  return config.workers === 'auto' ? Math.max(1, Math.min(MAX_WORKERS, cpus())) : config.workers;
 }
 
 /** `commandsDir`, when set, must be a folder that exists: found now, not as a stack at start. */

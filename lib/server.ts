@@ -97,8 +97,13 @@ export interface PushyServer {
   readonly webhooks: Webhooks;
   /** What front ends tell the webhooks: `client_event`, `cache_miss` (the Pusher front end takes it). */
   readonly frontEndWebhooks: FrontEndWebhooks;
-  /** Starts listening on the configured host and port; rejects with a {@link ListenError}. */
+  /**
+   * Starts listening on the configured host and port; rejects with a {@link ListenError}. With
+   * `path`, on that Unix socket instead: a cluster worker, whose connections are handed to it
+   * by the primary (listening still makes the HTTP server track them and apply its timeouts).
+   */
   listen(): Promise<AddressInfo>;
+  listen(target: { path: string }): Promise<string>;
   /** `http(s)://host:port` once listening. */
   url(): string;
   /**
@@ -207,9 +212,18 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   guardSockjsBodies(httpServer, { prefix: pusher.fallbackPrefix, maxBytes: limits.maxFrameBytes, logger });
   // Known once listening (port 0 picks one); requests only come after that.
   let ownOrigins: string[] = [];
-  httpServer.once('listening', () => (ownOrigins = listeningOrigins(server.url(), config.host)));
+  // A cluster worker listens on a Unix socket: its public address is the configured one (the
+  // primary's, with the port it bound).
+  httpServer.once('listening', () => (ownOrigins = listeningOrigins(typeof httpServer.address() === 'string' ? urlOf(config.host, config.port) : server.url(), config.host)));
   guardOrigins(httpServer, { prefix: config.sockjs.prefix, allowedOrigins: config.sockjs.allowedOrigins, ownOrigins: () => ownOrigins, logger });
   const { commands, commandsReport } = native;
+
+  /** `http(s)://host:port`, the any-address shown as loopback. */
+  function urlOf(address: string, port: number): string {
+    const host = address.includes(':') ? `[${address}]` : address;
+    const shownHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
+    return `${config.ssl.cert ? 'https' : 'http'}://${shownHost}:${port}`;
+  }
 
   let closing: Promise<void> | undefined;
   const server: PushyServer = {
@@ -224,24 +238,24 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     apps,
     webhooks: webhooks.webhooks,
     frontEndWebhooks: reported,
-    listen: () =>
-      new Promise<AddressInfo>((resolve, reject) => {
-        const failed = (error: NodeJS.ErrnoException): void => reject(new ListenError(`${config.host}:${config.port}`, error));
-        httpServer.once('error', failed);
-        httpServer.listen(config.port, config.host, () => {
+    listen: ((target?: { path: string }) =>
+      new Promise<AddressInfo | string>((resolve, reject) => {
+        const failed = (error: NodeJS.ErrnoException): void => reject(new ListenError(target?.path ?? `${config.host}:${config.port}`, error));
+        const listening = (): void => {
           httpServer.off('error', failed);
-          const address = httpServer.address() as AddressInfo;
+          const address = httpServer.address() as AddressInfo | string;
           ops.start();
-          logger.info('Pushy listening', { url: server.url(), sockjsPrefix: config.sockjs.prefix });
+          if (!target) logger.info('Pushy listening', { url: server.url(), sockjsPrefix: config.sockjs.prefix });
           resolve(address);
-        });
-      }),
+        };
+        httpServer.once('error', failed);
+        if (target) httpServer.listen(target.path, listening);
+        else httpServer.listen(config.port, config.host, listening);
+      })) as PushyServer['listen'],
     url: () => {
-      const address = httpServer.address() as AddressInfo | null;
-      if (!address) throw new Error('server is not listening');
-      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      const shownHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
-      return `${config.ssl.cert ? 'https' : 'http'}://${shownHost}:${address.port}`;
+      const address = httpServer.address() as AddressInfo | string | null;
+      if (!address || typeof address === 'string') throw new Error('server is not listening on a TCP port');
+      return urlOf(address.address, address.port);
     },
     close: () => {
       closing ??= shutdown();

@@ -26,7 +26,7 @@ describe('bench harness (quick smoke run)', function () {
     });
     expect(stdout).to.include('| Burst fan-out deliveries/s');
     const results = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
-    for (const name of ['pushy', 'sockjs', 'ws', 'socketio']) {
+    for (const name of ['pushy', 'pushy2', 'sockjs', 'ws', 'socketio']) {
       const run = results.fanout[name];
       expect(run.burst.timedOut, `${name} burst`).to.equal(false);
       expect(run.burst.deliveries, `${name} burst`).to.equal(run.burst.expected);
@@ -34,6 +34,13 @@ describe('bench harness (quick smoke run)', function () {
       expect(run.perChannel.timedOut, `${name} per-channel`).to.equal(false);
     }
     for (const name of ['pushy', 'sockjs']) expect(results.fanout[name].xhr.timedOut, `${name} xhr`).to.equal(false);
+    expect(results.writeDelay, 'steady with a write delay').to.include({ timedOut: false, deliveries: results.meta.params.steadySubs * results.meta.params.steadyRate * results.meta.params.steadySeconds });
+    for (const name of ['pushy', 'sockjs', 'socketio']) {
+      const run = results.scale[name];
+      expect(run.maxConnections.connections, `${name} max connections`).to.equal(results.meta.params.maxConns);
+      expect(run.reconnect, `${name} reconnect storm`).to.include({ timedOut: false, gaveUp: 0, back: results.meta.params.stormConns });
+      expect(run.manyChannels.deliveries, `${name} many channels`).to.equal(run.manyChannels.expected);
+    }
     expect(results.triggers.pushy.statuses).to.deep.equal({ 200: results.meta.params.triggerRequests });
     expect(results.triggers.pusher.statuses, 'Pusher HTTP API events').to.deep.equal({ 200: results.meta.params.triggerRequests });
     for (const row of results.rows) expect(row.pushy, row.metric).to.be.a('number');

@@ -1,6 +1,6 @@
 /** Child processes of a run: spawning with a raised fd limit, IPC calls, /proc readings. */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 const CLK_TCK = 100;
@@ -110,6 +110,35 @@ export function cpuUs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLK_TCK;
 }
 
+/** The ids of a process's children (a Pushy primary's workers). */
+export function childPids(pid) {
+  const children = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Field 4, after the name in parentheses, is the parent's id.
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // Ended while the list was read.
+    }
+  }
+  return children;
+}
+
+/**
+ * CPU time of a server: the process and its children (a Pushy primary and its workers; the
+ * baselines have none). Children that ended in between are not counted.
+ */
+export function serverCpuUs(pid) {
+  return childPids(pid).reduce((sum, child) => sum + cpuUs(child), cpuUs(pid));
+}
+
+/** Resident set size of a server: the process and its children. */
+export function serverRssBytes(pid) {
+  return childPids(pid).reduce((sum, child) => sum + rssBytes(child), rssBytes(pid));
+}
+
 /** Resident set size of a process, in bytes. */
 export function rssBytes(pid) {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -141,14 +170,37 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export function startLoadgenPool(script, size) {
   const members = Array.from({ length: size }, () => startLoadgen(script));
   const all = (cmd, args) => Promise.all(members.map((m, i) => m.call(cmd, typeof args === 'function' ? args(i) : args)));
+  // Member i's share of `count` clients: a contiguous range of global indexes.
+  const share = (count, i) => {
+    const first = Math.floor((count * i) / size);
+    return { first, count: Math.floor((count * (i + 1)) / size) - first };
+  };
+  const sum = (parts, key) => parts.reduce((total, part) => total + part[key], 0);
   return {
+    /** Opens `args.count` clients; resolves with how many opened and how many were refused. */
     async connect(args) {
-      await all('connect', (i) => {
-        const first = Math.floor((args.count * i) / size);
-        const end = Math.floor((args.count * (i + 1)) / size);
-        return { ...args, first, count: end - first };
-      });
+      const parts = await all('connect', (i) => ({ ...args, ...share(args.count, i) }));
+      return { connected: sum(parts, 'connected'), failed: sum(parts, 'failed'), lastError: parts.find((p) => p.lastError)?.lastError };
     },
+    /** Keeps `keep` clients (spread evenly over the members, numbered 0 to keep-1 again) and closes the rest. */
+    trim: (keep) => all('trim', (i) => share(keep, i)),
+    /** Reconnection on: clients whose connection ends come back (with backoff) and resubscribe. */
+    reconnect: (args) => all('reconnect', args),
+    /** Waits until every client is back and resubscribed (or gave up); the time is the last member's. */
+    async waitReconnected(args) {
+      const parts = await all('waitReconnected', args);
+      return {
+        settledUs: parts.some((p) => p.timedOut) ? undefined : Math.max(...parts.map((p) => p.settledUs)),
+        timedOut: parts.some((p) => p.timedOut),
+        clients: sum(parts, 'clients'),
+        back: sum(parts, 'back'),
+        reopened: sum(parts, 'reopened'),
+        attempts: sum(parts, 'attempts'),
+        gaveUp: sum(parts, 'gaveUp'),
+        clientErrors: sum(parts, 'errors'),
+      };
+    },
+    stopReconnecting: () => all('stopReconnecting', {}),
     subscribe: (args) => all('subscribe', args),
     reset: (args = {}) => all('reset', args),
     closeAll: () => all('closeAll', {}),

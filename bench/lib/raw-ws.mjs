@@ -43,7 +43,10 @@ export function connectRaw({ host, port, path, localAddress, onText, onClose, on
       const payload = parts.length === 1 ? parts[0] : Buffer.concat(parts);
       parts = [];
       if (opcode === 0x9) socket.write(clientFrame(payload, 0xa));
-      else if (opcode === 0x1 || opcode === 0x0) onText(payload, client);
+      else if (opcode === 0x8) {
+        // Answer the close handshake at once, as browsers do: the server need not wait for us.
+        socket.end(clientFrame(payload.subarray(0, 2), 0x8));
+      } else if (opcode === 0x1 || opcode === 0x0) onText(payload, client);
     };
 
     const parse = (chunk) => {

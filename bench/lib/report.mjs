@@ -1,6 +1,7 @@
 /** Turns raw results into comparison rows, a Markdown table and an SVG chart of the ratios. */
 
 const BASELINES = [
+  ['pushy1', 'Pushy, 1 worker'],
   ['sockjs', 'plain sockjs'],
   ['ws', 'naive ws'],
   ['socketio', 'socket.io'],
@@ -14,29 +15,51 @@ const get = (object, path) => path.split('.').reduce((value, key) => (value == n
  * issue's target where there is one.
  */
 export function buildRows(results) {
-  const f = results.fanout;
   const specs = [
     { metric: 'Burst fan-out deliveries/s', unit: '/s', better: 'higher', path: 'burst.deliveriesPerSec', target: { vs: 'socketio', op: '>=', ratio: 1.5 } },
     { metric: 'Burst CPU per delivery', unit: 'us', better: 'lower', path: 'burst.cpuUsPerDelivery', target: { vs: 'sockjs', op: '<=', ratio: 0.5 } },
     { metric: 'Steady fan-out latency p50', unit: 'ms', better: 'lower', path: 'steady.p50Ms' },
     { metric: 'Steady fan-out latency p99', unit: 'ms', better: 'lower', path: 'steady.p99Ms', target: { vs: 'sockjs', op: '<=', ratio: 0.5 } },
     { metric: 'Steady fan-out latency max', unit: 'ms', better: 'lower', path: 'steady.maxMs' },
-    { metric: 'Steady CPU per delivery', unit: 'us', better: 'lower', path: 'steady.cpuUsPerDelivery' },
+    { metric: 'Steady CPU per delivery', unit: 'us', better: 'lower', path: 'steady.cpuUsPerDelivery', target: { vs: 'ws', op: '<=', ratio: 0.5 } },
     { metric: 'Channel per connection triggers/s', unit: '/s', better: 'higher', path: 'perChannel.triggersPerSec' },
     { metric: 'Channel per connection latency p99', unit: 'ms', better: 'lower', path: 'perChannel.p99Ms' },
     { metric: 'Idle memory per WebSocket', unit: 'KiB', better: 'lower', path: 'idle.bytesPerConnection', scale: 1 / 1024, target: { vs: 'sockjs', op: '<=', ratio: 0.6 } },
     { metric: 'xhr-streaming deliveries/s', unit: '/s', better: 'higher', path: 'xhr.deliveriesPerSec' },
-    { metric: 'xhr-streaming CPU per delivery', unit: 'us', better: 'lower', path: 'xhr.cpuUsPerDelivery' },
+    { metric: 'xhr-streaming CPU per delivery', unit: 'us', better: 'lower', path: 'xhr.cpuUsPerDelivery', target: { vs: 'sockjs', op: '<=', ratio: 0.5 } },
+    // The write delay's trade, against the same baselines' steady run.
+    { metric: `Steady CPU per delivery, writeDelay ${results.writeDelay?.config?.sockjs?.writeDelay ?? '-'} ms`, unit: 'us', better: 'lower', pushyFrom: (r) => r.writeDelay, path: 'cpuUsPerDelivery', baselinePath: 'steady.cpuUsPerDelivery', target: { vs: 'ws', op: '<=', ratio: 0.5 } },
+    { metric: `Steady latency p99, writeDelay ${results.writeDelay?.config?.sockjs?.writeDelay ?? '-'} ms`, unit: 'ms', better: 'lower', pushyFrom: (r) => r.writeDelay, path: 'p99Ms', baselinePath: 'steady.p99Ms' },
+    // workers: 2 against the same build with one process.
+    { metric: 'Burst deliveries/s, 2 workers', unit: '/s', better: 'higher', pushyFrom: (r) => r.fanout.pushy2, path: 'burst.deliveriesPerSec', only: ['pushy1'] },
+    { metric: 'Burst CPU per delivery, 2 workers', unit: 'us', better: 'lower', pushyFrom: (r) => r.fanout.pushy2, path: 'burst.cpuUsPerDelivery', only: ['pushy1'], target: { vs: 'pushy1', op: '<=', ratio: 1.2 } },
+    { metric: 'Steady CPU per delivery, 2 workers', unit: 'us', better: 'lower', pushyFrom: (r) => r.fanout.pushy2, path: 'steady.cpuUsPerDelivery', only: ['pushy1'], target: { vs: 'pushy1', op: '<=', ratio: 1.2 } },
+    { metric: 'Steady latency p99, 2 workers', unit: 'ms', better: 'lower', pushyFrom: (r) => r.fanout.pushy2, path: 'steady.p99Ms', only: ['pushy1'] },
+    { section: 'scale', metric: 'Max connections per process', unit: 'conns', better: 'higher', path: 'maxConnections.connections' },
+    { section: 'scale', metric: 'Connect rate', unit: '/s', better: 'higher', path: 'maxConnections.connectsPerSec' },
+    { section: 'scale', metric: 'Memory per connection, 1 subscription', unit: 'KiB', better: 'lower', path: 'maxConnections.bytesPerConnection', scale: 1 / 1024 },
+    { section: 'scale', metric: 'Reconnect storm: all back after the restart', unit: 's', better: 'lower', path: 'reconnect.secondsFromReady' },
+    { section: 'scale', metric: 'Reconnect storm: server CPU', unit: 's', better: 'lower', path: 'reconnect.cpuSeconds' },
+    { section: 'scale', metric: 'Reconnect storm: clients that gave up', unit: 'clients', better: 'lower', path: 'reconnect.gaveUp' },
+    { section: 'scale', metric: 'Many channels triggers/s', unit: '/s', better: 'higher', path: 'manyChannels.triggersPerSec' },
+    { section: 'scale', metric: 'Many channels latency p99', unit: 'ms', better: 'lower', path: 'manyChannels.p99Ms' },
+    { section: 'scale', metric: 'Many channels memory per subscription', unit: 'B', better: 'lower', path: 'manyChannels.bytesPerSubscription' },
   ];
   const rows = specs.map((spec) => {
     const scale = spec.scale ?? 1;
-    const value = (name) => {
-      const v = get(f[name], spec.path);
+    const f = results[spec.section ?? 'fanout'] ?? {};
+    const number = (object, path) => {
+      const v = get(object, path);
       return typeof v === 'number' && Number.isFinite(v) ? v * scale : undefined;
     };
+    const pushy = spec.pushyFrom ? number(spec.pushyFrom(results), spec.path) : number(f.pushy, spec.path);
     const baselines = {};
-    for (const [name] of BASELINES) if (name !== 'bare' && value(name) !== undefined) baselines[name] = value(name);
-    return finish({ metric: spec.metric, unit: spec.unit, better: spec.better, pushy: value('pushy'), baselines, target: spec.target });
+    for (const [name] of BASELINES) {
+      if (name === 'bare' || (spec.only && !spec.only.includes(name)) || (!spec.only && name === 'pushy1')) continue;
+      const value = name === 'pushy1' ? number(f.pushy, spec.baselinePath ?? spec.path) : number(f[name], spec.baselinePath ?? spec.path);
+      if (value !== undefined) baselines[name] = value;
+    }
+    return finish({ metric: spec.metric, unit: spec.unit, better: spec.better, pushy, baselines, target: spec.target });
   });
   const t = results.triggers;
   rows.push(
@@ -48,11 +71,11 @@ export function buildRows(results) {
       baselines: t.bare ? { bare: t.bare.requestsPerSec } : {},
       target: { vs: 'bare', op: '>=', ratio: 0.5 },
     }),
-    finish({ metric: 'Server CPU per trigger', unit: 'us', better: 'lower', pushy: t.pushy?.cpuUsPerRequest, baselines: t.bare ? { bare: t.bare.cpuUsPerRequest } : {} }),
+    finish({ metric: 'Server CPU per trigger', unit: 'us', better: 'lower', pushy: t.pushy?.cpuUsPerRequest, baselines: t.bare ? { bare: t.bare.cpuUsPerRequest } : {}, target: { vs: 'bare', op: '<=', ratio: 1.3 } }),
   );
   if (t.pusher) {
-    // Issue #15's target is the native trigger's CPU (the row above), not a baseline's.
-    rows.push(finish({ metric: 'Server CPU per Pusher API event', unit: 'us', better: 'lower', pushy: t.pusher.cpuUsPerRequest, baselines: t.bare ? { bare: t.bare.cpuUsPerRequest } : {} }));
+    // Issue #18's target applies to it too (issue #15 compared it with the native trigger's CPU).
+    rows.push(finish({ metric: 'Server CPU per Pusher API event', unit: 'us', better: 'lower', pushy: t.pusher.cpuUsPerRequest, baselines: t.bare ? { bare: t.bare.cpuUsPerRequest } : {}, target: { vs: 'bare', op: '<=', ratio: 1.3 } }));
     if (t.pushy) rows.at(-1).vsNativeTrigger = t.pusher.cpuUsPerRequest / t.pushy.cpuUsPerRequest;
   }
   return rows;
@@ -85,7 +108,8 @@ export function renderTable(rows, meta) {
     const cells = [`${row.metric} (${row.unit})`, fmt(row.pushy, row.unit)];
     for (const [name] of BASELINES) {
       const value = row.baselines[name];
-      cells.push(value === undefined ? '' : `${fmt(value, row.unit)} (${row.ratios[name]?.toFixed(2) ?? '-'}x)`);
+      const ratio = row.ratios[name];
+      cells.push(value === undefined ? '' : ratio === undefined ? fmt(value, row.unit) : `${fmt(value, row.unit)} (${ratio.toFixed(2)}x)`);
     }
     const target = row.target;
     cells.push(target ? `${target.op} ${target.ratio}x ${BASELINES.find(([n]) => n === target.vs)[1]}` : '');

@@ -1,8 +1,9 @@
 import { createAdapter } from '../adapter.js';
 import { installProcessPolicy } from '../process-policy.js';
-import { loadConfig } from '../config.js';
+import { ClusterPrimary } from '../cluster/primary.js';
+import { generateSecretKey, loadConfig, workerCount, type PushyConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { warnings } from '../config-warnings.js';
 import { createServer, type PushyServer } from '../server.js';
 import { COMMON_OPTIONS, configFileArg, parseCommandLine } from './args.js';
@@ -39,6 +40,47 @@ Run "pushy-server <command> --help" for a command's arguments and options.
 `;
 }
 
+/** A started server, one process or a cluster of workers. */
+interface Running {
+  url(): string;
+  /** Graceful stop, then the shared state is let go. */
+  close(): Promise<void>;
+}
+
+/** One process: the adapter's stores and broker, one server. */
+async function startSingle(config: PushyConfig, logger: Logger): Promise<Running> {
+  const adapter = await createAdapter(config, logger);
+  const { broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive } = adapter;
+  let server: PushyServer | undefined;
+  try {
+    server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive });
+    for (const failure of server.commandsReport.failed) {
+      logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
+    }
+    await server.listen();
+  } catch (error) {
+    // Nothing was served: let go of Redis (and the app store) so that the process can end with the error.
+    await server?.apps.store.close().catch((closeError: unknown) => logger.warn('closing the app store failed', { error: closeError }));
+    await adapter.close().catch((closeError: unknown) => logger.warn('closing the broker failed', { error: closeError }));
+    throw error;
+  }
+  const running = server;
+  return {
+    url: () => running.url(),
+    close: async () => {
+      await running.close();
+      await adapter.close();
+    },
+  };
+}
+
+/** `workers` processes behind this one (see lib/cluster/primary.ts). */
+async function startCluster(config: PushyConfig, logger: Logger, io: CliIo): Promise<Running> {
+  const primary = new ClusterPrimary({ config, logger, workers: config.workers as number, env: io.env });
+  await primary.start();
+  return primary;
+}
+
 /** The port option: an integer from 0 to 65535. */
 function parsePort(text: string): number {
   const port = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
@@ -67,34 +109,23 @@ export const serveCommand: CliCommand = {
       return 0;
     }
     const file = configFileArg(values.config, positionals);
-    const config = loadConfig({ file, env: io.env, overrides: values.port === undefined ? undefined : { port: parsePort(values.port) } });
-    const logger = createLogger(config.logLevel, undefined, config.log.format);
-    installProcessPolicy({ logger, commandsDir: config.commandsDir });
+    const loaded = loadConfig({ file, env: io.env, overrides: values.port === undefined ? undefined : { port: parsePort(values.port) } });
+    const logger = createLogger(loaded.logLevel, undefined, loaded.log.format);
+    installProcessPolicy({ logger, commandsDir: loaded.commandsDir });
     // Valid but risky settings (unsigned triggers from trusted networks...): said once, at start.
-    for (const warning of warnings(config)) logger.warn(warning);
-    const adapter = await createAdapter(config, logger);
-    const { broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive } = adapter;
-    let server: PushyServer | undefined;
-    try {
-      server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive });
-      for (const failure of server.commandsReport.failed) {
-        logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
-      }
-      await server.listen();
-    } catch (error) {
-      // Nothing was served: let go of Redis (and the app store) so that the process can end with the error.
-      await server?.apps.store.close().catch((closeError: unknown) => logger.warn('closing the app store failed', { error: closeError }));
-      await adapter.close().catch((closeError: unknown) => logger.warn('closing the broker failed', { error: closeError }));
-      throw error;
-    }
-    if (server.secretKeyGenerated) {
+    for (const warning of warnings(loaded)) logger.warn(warning);
+    const workers = workerCount(loaded);
+    // Every worker must sign with the same secret: one is generated here, once, when none is set.
+    const secretKeyGenerated = loaded.secretKey === '';
+    const config: PushyConfig = { ...loaded, workers, secretKey: secretKeyGenerated ? generateSecretKey() : loaded.secretKey };
+    const running = workers > 1 ? await startCluster(config, logger, io) : await startSingle(config, logger);
+    if (secretKeyGenerated) {
       io.out(
         `No secretKey configured: generated one for this run only (it changes on every restart).\n` +
-          `  secretKey: ${server.secretKey}\n` +
+          `  secretKey: ${config.secretKey}\n` +
           `Set "secretKey" in your config file or PUSHY_SECRET_KEY to keep one.\n`,
       );
     }
-    const running = server;
     let stopping = false;
     const stop = async (signal: string): Promise<void> => {
       if (stopping) return;
@@ -102,7 +133,6 @@ export const serveCommand: CliCommand = {
       logger.info(`${signal} received, closing`);
       try {
         await running.close();
-        await adapter.close();
       } catch (error) {
         logger.error('shutdown failed', { error });
         process.exit(1);
@@ -112,7 +142,7 @@ export const serveCommand: CliCommand = {
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
     // Said last: whoever waits for this line (a supervisor, a test) may send a signal at once.
-    io.out(`Pushy is listening on ${server.url()} (SockJS at ${config.sockjs.prefix})\n`);
+    io.out(`Pushy is listening on ${running.url()} (SockJS at ${config.sockjs.prefix}${workers > 1 ? `, ${workers} workers` : ''})\n`);
     return undefined;
   },
 };

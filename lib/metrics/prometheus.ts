@@ -1,8 +1,9 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry, type Metric } from 'prom-client';
 import type { Broker } from '../broker/broker.js';
 import type { ChannelManager } from '../channels/channel-manager.js';
 import type { OpenConnections } from '../stats/connections.js';
 import { processMetricsRegistry } from './process-metrics.js';
+import { StatusHistogram } from './status-histogram.js';
 import type { TrafficCounters } from '../stats/traffic.js';
 import type { AppCounters } from '../stats/app-counters.js';
 
@@ -128,13 +129,12 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): Prometheus
       for (const [app, count] of counts) this.set({ app }, count);
     },
   });
-  const triggerDuration = new Histogram({
-    name: 'pushy_trigger_duration_seconds',
-    help: 'Time to handle a trigger request, from routing to answer, by HTTP status.',
-    labelNames: ['status'],
-    buckets: TRIGGER_BUCKETS,
-    registers,
-  });
+  const triggerDuration = new StatusHistogram(
+    'pushy_trigger_duration_seconds',
+    'Time to handle a trigger request, from routing to answer, by HTTP status.',
+    TRIGGER_BUCKETS,
+  );
+  own.registerMetric(triggerDuration as unknown as Metric);
   new Gauge({
     name: 'pushy_broker_ready',
     help: '1 when the broker can carry events (a Redis broker: connected), else 0.',
@@ -165,15 +165,9 @@ export function createPrometheusMetrics(deps: PrometheusMetricsDeps): Prometheus
   });
 
   const registry = deps.processMetrics === false ? own : Registry.merge([processMetricsRegistry(), own]);
-  // One label object per status seen (a handful), not one per request.
-  const statusLabels = new Map<number, { status: string }>();
   return {
     registry,
-    observeTrigger: (seconds, status) => {
-      let labels = statusLabels.get(status);
-      if (!labels) statusLabels.set(status, (labels = { status: String(status) }));
-      triggerDuration.observe(labels, seconds);
-    },
+    observeTrigger: (seconds, status) => triggerDuration.observe(status, seconds),
   };
 }
 

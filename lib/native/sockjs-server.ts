@@ -14,6 +14,8 @@ import { AddressCap } from './transports/address-cap.js';
 import { guarded } from './transports/guarded.js';
 import { maxClientMessageBytes } from './transports/message-limits.js';
 import { guardSockjsBodies } from './transports/sockjs-bodies.js';
+import { FrameBatcher } from './transports/frame-batcher.js';
+import { attachHttpTransports } from './transports/http-transport.js';
 import { attachWsTransport, type SessionListeners } from './transports/ws-transport.js';
 import { socketPrefixPattern } from '../apps/socket-path.js';
 import type { AppGate } from './app-gate.js';
@@ -90,8 +92,10 @@ export function createSockjsServer(options: PushyConfig['sockjs'], limits: Sockj
 }
 
 /**
- * Attaches SockJS (every transport) to the HTTP server, with the WebSocket session transport
- * served by `transports/ws-transport.ts` and the others by the `sockjs` package. Each socket
+ * Attaches SockJS (every transport) to the HTTP server: WebSocket sessions served by
+ * `transports/ws-transport.ts`, xhr-streaming, xhr-polling and eventsource by
+ * `transports/http-transport.ts` (both on the shared pre-framed path), the others (htmlfile,
+ * jsonp, the raw WebSocket endpoint, info and iframe pages) by the `sockjs` package. Each socket
  * becomes a {@link Connection}; its frames are rate limited, then dispatched one at a time, in
  * order, and its subscriptions are dropped when it closes.
  */
@@ -214,6 +218,21 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
 
   const prefix = socketPrefixPattern(options.prefix);
   server.installHandlers(deps.httpServer, { prefix });
+  // One batcher for the WebSocket and HTTP transports: a batch's `a[...]` is built once, its
+  // bytes once per transport.
+  const batcher = new FrameBatcher(options.writeDelay);
+  // Installed after sockjs so that they see their session paths first, and before the body guard
+  // so that their `xhr_send` bodies are bounded by it like every other SockJS post.
+  attachHttpTransports({
+    httpServer: deps.httpServer,
+    pattern: prefix,
+    heartbeatDelay: options.heartbeatDelay,
+    disconnectDelay: options.disconnectDelay,
+    responseLimit: options.responseLimit,
+    batcher,
+    logger,
+    onSession: (session, path) => accept(session, (listeners) => session.listen(listeners), path),
+  });
   guardSockjsBodies(deps.httpServer, { prefix, maxBytes: maxMessageBytes, logger });
   // Installed after sockjs so that it sees the WebSocket session path first (see ws-transport).
   if (options.websocket) {
@@ -224,6 +243,7 @@ export function attachSockjs(deps: SockjsEndpointDeps): SockjsEndpoint {
       heartbeatDelay: options.heartbeatDelay,
       maxPayload: maxMessageBytes,
       logger,
+      batcher,
       onSession: (session, path) => accept(session, (listeners) => session.listen(listeners), path),
     });
   }

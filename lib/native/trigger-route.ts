@@ -61,11 +61,13 @@ const legacyAuthSchema = z.object({
  */
 export function signedQuery<F extends z.ZodRawShape>(fields: F): (search: URLSearchParams) => { query: z.output<z.ZodObject<F>>; credentials: RequestCredentials } {
   const schema = z.object(fields);
+  // v1/v2: the route's fields and the credentials in one pass (fields first, as before, so the
+  // first problem named is the same).
+  const legacySchema = z.object({ ...fields, ...legacyAuthSchema.shape });
   return (search) => {
-    const query = parseQuery(schema, search);
-    if (SignaturePolicy.isV3(search)) return { query, credentials: { form: 'v3', query: search } };
-    const auth = parseQuery(legacyAuthSchema, search);
-    return { query, credentials: { form: 'legacy', timestamp: auth.timestamp, authKey: auth.auth_key } };
+    if (SignaturePolicy.isV3(search)) return { query: parseQuery(schema, search), credentials: { form: 'v3', query: search } };
+    const parsed = parseQuery(legacySchema, search) as z.output<z.ZodObject<F>> & z.output<typeof legacyAuthSchema>;
+    return { query: parsed, credentials: { form: 'legacy', timestamp: parsed.timestamp, authKey: parsed.auth_key } };
   };
 }
 

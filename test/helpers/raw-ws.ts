@@ -31,18 +31,21 @@ export class RawWsClient {
     });
   }
 
-  /** Opens a connection and waits for `pushy:connect`. */
-  static async connect(baseUrl: string, mode: RawMode = 'raw', options: WebSocket.ClientOptions = {}, prefix = '/pushy/socket'): Promise<RawWsClient> {
-    const client = RawWsClient.open(baseUrl, mode, options, prefix);
+  /**
+   * Opens a connection and waits for `pushy:connect`. `session` (framed mode): the
+   * `<server>/<session>` part of the path, random by default.
+   */
+  static async connect(baseUrl: string, mode: RawMode = 'raw', options: WebSocket.ClientOptions = {}, prefix = '/pushy/socket', session?: string): Promise<RawWsClient> {
+    const client = RawWsClient.open(baseUrl, mode, options, prefix, session);
     const connect = await client.next('pushy:connect', undefined, 15_000);
     client.socketId = connect.data.socketId;
     return client;
   }
 
   /** Opens a connection without waiting for anything. */
-  static open(baseUrl: string, mode: RawMode = 'raw', options: WebSocket.ClientOptions = {}, prefix = '/pushy/socket'): RawWsClient {
+  static open(baseUrl: string, mode: RawMode = 'raw', options: WebSocket.ClientOptions = {}, prefix = '/pushy/socket', session?: string): RawWsClient {
     const wsBase = baseUrl.replace(/^http/, 'ws');
-    const path = mode === 'raw' ? '/websocket' : `/${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}/${randomBytes(8).toString('hex')}/websocket`;
+    const path = mode === 'raw' ? '/websocket' : `/${session ?? `${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}/${randomBytes(8).toString('hex')}`}/websocket`;
     return new RawWsClient(new WebSocket(wsBase + prefix + path, options), mode);
   }
 

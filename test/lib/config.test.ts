@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, describeOptions, loadConfig } from '../../lib/config.js';
+import { ConfigError, describeOptions, loadConfig, workerCount } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../helpers/process.js';
 
 function tempFile(content: string): string {
@@ -19,6 +19,25 @@ describe('config', () => {
     expect(config.timestampTolerance).to.equal(600);
     expect(config.sockjs.prefix).to.equal('/pushy/socket');
     expect(config.secretKey).to.equal('');
+  });
+
+  it('workers: 1 by default, a whole number or "auto" (one per CPU), from the file or PUSHY_WORKERS', () => {
+    expect(loadConfig({ env: {} }).workers).to.equal(1);
+    expect(loadConfig({ env: { PUSHY_WORKERS: '4' } }).workers).to.equal(4);
+    expect(loadConfig({ env: { PUSHY_WORKERS: 'auto' } }).workers).to.equal('auto');
+    expect(loadConfig({ file: tempFile(JSON.stringify({ workers: 'auto' })), env: {} }).workers).to.equal('auto');
+    expect(workerCount({ workers: 'auto' }, () => 6)).to.equal(6);
+    expect(workerCount({ workers: 3 }, () => 6)).to.equal(3);
+    for (const bad of ['0', '-1', '1.5', 'many', '257']) {
+      expect(() => loadConfig({ env: { PUSHY_WORKERS: bad } }), bad).to.throw(ConfigError, /workers \(environment variable PUSHY_WORKERS\): must be a whole number from 1 to 256, or "auto"/);
+    }
+  });
+
+  it('refuses workers other than 1 with TLS (the primary must read request lines)', () => {
+    const ssl = { key: '/k.pem', cert: '/c.pem' };
+    for (const workers of [2, 'auto'] as const) {
+      expect(() => loadConfig({ overrides: { workers, ssl }, env: {} }), String(workers)).to.throw(ConfigError, /workers: must be 1 with ssl.key and ssl.cert set/);
+    }
   });
 
   it('reads a file, then environment variables over it', () => {

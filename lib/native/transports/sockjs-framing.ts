@@ -64,3 +64,27 @@ export function parseIncoming(payload: string): unknown[] | undefined {
   }
   return payload[0] === '[' && Array.isArray(parsed) ? parsed : [parsed];
 }
+
+/**
+ * How one transport puts a SockJS frame (`a[...]`, `h`, `c[...]`) on its wire. One object per
+ * transport: a batch's bytes are built once per framing and shared by its sockets.
+ */
+export interface Framing {
+  encode(frame: string): Buffer;
+}
+
+/** WebSocket: one text frame per SockJS frame. */
+export const WEBSOCKET_FRAMING: Framing = { encode: webSocketTextFrame };
+
+/** xhr-streaming and xhr-polling: one line per SockJS frame. */
+export const XHR_FRAMING: Framing = { encode: (frame) => Buffer.from(`${frame}\n`) };
+
+// What sockjs escapes in an EventSource `data:` line (its `escape_selected(payload, '\r\n\x00')`,
+// which escapes `%` too): sockjs-client runs `decodeURI` on every event.
+const EVENTSOURCE_ESCAPES: Readonly<Record<string, string>> = { '%': '%25', '\r': '%0D', '\n': '%0A', '\x00': '%00' };
+const EVENTSOURCE_ESCAPABLE = /[%\r\n\x00]/g;
+
+/** EventSource: one `data:` event per SockJS frame. */
+export const EVENTSOURCE_FRAMING: Framing = {
+  encode: (frame) => Buffer.from(`data: ${frame.replace(EVENTSOURCE_ESCAPABLE, (char) => EVENTSOURCE_ESCAPES[char]!)}\r\n\r\n`),
+};

@@ -5,9 +5,9 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { TERMINATE_GRACE_MS, type TransportSocket } from '../connection.js';
 import type { Logger } from '../../logger.js';
 import { escapeRegExp } from '../../util/regexp.js';
-import { FrameBatcher, type BatchNode, type FrameSink } from './frame-batcher.js';
+import type { BatchNode, FrameBatcher, FrameSink } from './frame-batcher.js';
 import { guarded } from './guarded.js';
-import { HEARTBEAT_FRAME, OPEN_FRAME, closeFrame, parseIncoming, webSocketTextFrame } from './sockjs-framing.js';
+import { HEARTBEAT_FRAME, OPEN_FRAME, WEBSOCKET_FRAMING, closeFrame, parseIncoming, webSocketTextFrame } from './sockjs-framing.js';
 
 /** What the WebSocket transport needs. */
 export interface WsTransportOptions {
@@ -24,6 +24,8 @@ export interface WsTransportOptions {
    */
   maxPayload: number;
   logger: Logger;
+  /** Coalesces each socket's messages (shared with the HTTP transports). */
+  batcher: FrameBatcher;
   /** Called once per open session, right after its `o` frame, with the path it was opened at. */
   onSession(session: WsSession, path: string): void;
 }
@@ -47,8 +49,9 @@ const HEARTBEAT = webSocketTextFrame(HEARTBEAT_FRAME);
 
 /**
  * Serves SockJS's WebSocket transport (`<prefix>/<server>/<session>/websocket`) with `ws`:
- * messages due to a socket in one event-loop turn go out as one `a[...]` frame, and a frame
- * due to many sockets is built once and the same bytes written to each. The framing is
+ * messages due to a socket together (one event-loop turn, or the write delay) go out as one
+ * `a[...]` frame, and a frame due to many sockets is built once and the same bytes written to
+ * each. The framing is
  * SockJS's, byte for byte (`o`, `h`, `a[...]`, `c[code,"reason"]`), so sockjs-client cannot
  * tell. It takes the `upgrade` event for that path only; every other upgrade (the raw
  * `<prefix>/websocket` endpoint included) goes to the listeners that were there before.
@@ -56,7 +59,7 @@ const HEARTBEAT = webSocketTextFrame(HEARTBEAT_FRAME);
 export function attachWsTransport(options: WsTransportOptions): void {
   const { httpServer, logger } = options;
   const sessions = new Set<WsSession>();
-  const batcher = new FrameBatcher();
+  const { batcher } = options;
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: options.maxPayload });
   const path = new RegExp(`^${options.pattern ?? escapeRegExp(options.prefix)}/[^/.]+/[^/.]+/websocket/?$`);
 
@@ -111,8 +114,8 @@ export class WsSession implements TransportSocket, FrameSink {
   private goneListeners: Array<() => void> = [];
   private sentSinceHeartbeat = false;
   private awaitingPong = false;
-  /** Text bytes waiting in this turn's batch. */
-  private queuedBytes = 0;
+  /** Text bytes waiting in the batch (the batcher keeps it). */
+  queuedBytes = 0;
   private closeTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -144,10 +147,9 @@ export class WsSession implements TransportSocket, FrameSink {
     this.listeners = listeners;
   }
 
-  /** Queues one message; it leaves with the others due this turn, in order. */
+  /** Queues one message; it leaves with the others due together, in order. */
   write(text: string): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    this.queuedBytes += text.length;
     this.batcher.queue(this, text);
   }
 
@@ -181,7 +183,12 @@ export class WsSession implements TransportSocket, FrameSink {
     this.closeTimer.unref();
   }
 
-  /** Writes a whole pre-built frame (the batcher's path). */
+  /** Writes a batch's frame, built once for every socket due the same messages. */
+  flushBatch(batch: BatchNode): void {
+    this.writeFrame(batch.frame(WEBSOCKET_FRAMING));
+  }
+
+  /** Writes a whole pre-built frame. */
   writeFrame(frame: Buffer): void {
     this.queuedBytes = 0;
     if (this.ws.readyState !== WebSocket.OPEN) return;
@@ -258,7 +265,8 @@ function reencode(message: unknown): unknown {
   }
 }
 
-function exposedHeaders(req: IncomingMessage): Record<string, string | string[] | undefined> {
+/** The request headers a SockJS connection exposes, as the sockjs package picks them. */
+export function exposedHeaders(req: IncomingMessage): Record<string, string | string[] | undefined> {
   const headers: Record<string, string | string[] | undefined> = {};
   for (const key of EXPOSED_HEADERS) {
     const value = req.headers[key];
