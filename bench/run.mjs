@@ -81,7 +81,7 @@ const results = {
   scale: {},
 };
 try {
-  for (const name of ['pushy', 'pushy2', 'sockjs', 'ws', 'socketio']) if (selected('fanout', name)) results.fanout[name] = await fanoutRun(ctx, name);
+  for (const name of ['pushy', 'pusher', 'pushy2', 'sockjs', 'ws', 'socketio']) if (selected('fanout', name)) results.fanout[name] = await fanoutRun(ctx, name);
   // The write delay's trade: the steady scenario again with sockjs.writeDelay set.
   if (selected('delay', 'pushy')) results.writeDelay = await steadyRun(ctx, 'pushy', { sockjs: { writeDelay: P.writeDelayMs } });
   // `pusher`: the same server, its Pusher HTTP API events endpoint instead of the native trigger.

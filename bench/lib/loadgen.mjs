@@ -38,13 +38,16 @@ const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 const MARK = Buffer.from('@T');
 const ACK = Buffer.from('subscription-success');
+/** The Pusher protocol's acknowledgement of a subscribe. */
+const PUSHER_ACK = Buffer.from('subscription_succeeded');
 
 /** Counts the event markers of one message (a Buffer or string) and records their latency. */
 function scan(message, client) {
   const buf = typeof message === 'string' ? Buffer.from(message) : message;
   let at = buf.indexOf(MARK);
   if (at === -1) {
-    for (let ack = buf.indexOf(ACK); ack !== -1; ack = buf.indexOf(ACK, ack + ACK.length)) {
+    const mark = client.kind === 'pusher' ? PUSHER_ACK : ACK;
+    for (let ack = buf.indexOf(mark); ack !== -1; ack = buf.indexOf(mark, ack + mark.length)) {
       acks += 1;
       if (client.awaiting > 0 && --client.awaiting === 0) checkStorm();
     }
@@ -100,6 +103,7 @@ class Client {
   send(text) {
     if (this.kind === 'sockjs') this.raw.send(sockjsFrame(text));
     else if (this.kind === 'socketio') this.raw.send(`42${JSON.stringify(['subscribe', JSON.parse(text).data.channel])}`);
+    else if (this.kind === 'pusher') this.raw.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: JSON.parse(text).data.channel } }));
     else this.raw.send(text);
   }
 
@@ -154,7 +158,9 @@ function openWebSocket(client) {
   return new Promise((resolve, reject) => {
     const { kind } = client;
     const { hostname: host, port } = new URL(client.base);
-    const path = kind === 'sockjs' ? `/pushy/socket/${sessionPath()}/websocket` : kind === 'socketio' ? '/socket.io/?EIO=4&transport=websocket' : '/ws';
+    // `pusher`: the Pusher protocol's endpoint of the default app (key `default`), same channels.
+    const path =
+      kind === 'sockjs' ? `/pushy/socket/${sessionPath()}/websocket` : kind === 'socketio' ? '/socket.io/?EIO=4&transport=websocket' : kind === 'pusher' ? '/app/default?protocol=7&client=bench&version=1' : '/ws';
     let settled = false;
     let opened = false;
     const ready = () => {
@@ -167,6 +173,7 @@ function openWebSocket(client) {
     const handlers = {
       sockjs: (buf) => (buf[0] === 0x61 ? scan(buf, client) : buf[0] === 0x6f ? ready() : undefined),
       ws: (buf) => scan(buf, client),
+      pusher: (buf) => (opened ? scan(buf, client) : buf.includes('connection_established') ? ready() : undefined),
       socketio: (buf, raw) => {
         if (buf[0] === 0x34 && buf[1] === 0x32) scan(buf, client);
         else if (buf[0] === 0x30) raw.send('40');

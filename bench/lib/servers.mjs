@@ -17,6 +17,8 @@ export const SECRET = 'bench-secret';
 /** kind: the client framing the loadgen speaks to it; xhr: whether it serves xhr-streaming. */
 export const SERVERS = {
   pushy: { kind: 'sockjs', secret: SECRET, xhr: true },
+  // The same build, its clients on the Pusher protocol's `/app/<key>` (the default app's channels).
+  pusher: { kind: 'pusher', secret: SECRET },
   // The same build with `workers: 2` (the primary and two workers: CPU and memory summed).
   pushy2: { kind: 'sockjs', secret: SECRET, config: { workers: 2 } },
   sockjs: { kind: 'sockjs', xhr: true, script: 'sockjs-server.mjs' },
