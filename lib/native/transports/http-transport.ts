@@ -41,7 +41,7 @@ const SEND_CONTENT_TYPES = new Set(['text/plain', 'T', 'application/json', 'appl
 export function attachHttpTransports(options: HttpTransportOptions): void {
   const { httpServer, batcher, logger } = options;
   const sessions = new Map<string, HttpSession>();
-  const path = new RegExp(`^${options.pattern}/[^/.]+/([^/.]+)/(xhr|xhr_streaming|xhr_send|eventsource)/?$`);
+  const path = new RegExp(`^${options.pattern}/[^/.]+/([^/.]+)/(xhr|xhr_streaming|xhr_send|jsonp_send|eventsource)/?$`);
 
   const session = (req: IncomingMessage, id: string): HttpSession => {
     let found = sessions.get(id);
@@ -83,6 +83,12 @@ export function attachHttpTransports(options: HttpTransportOptions): void {
     if (target.attach(receiver)) options.onSession(target, pathname);
   };
 
+  /** A body the client got wrong: answered as sockjs answers it, and a debug line (a client fault). */
+  const refuse = (res: ServerResponse, message: string): void => {
+    logger.debug(`sockjs: ${message}`);
+    fail(res, 500, message);
+  };
+
   const send = (req: IncomingMessage, res: ServerResponse, target: HttpSession): void => {
     res.setHeader('Cache-Control', NO_CACHE);
     allowOrigin(req, res, false);
@@ -91,22 +97,54 @@ export function attachHttpTransports(options: HttpTransportOptions): void {
     req.on('end', () => {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!;
       if (!SEND_CONTENT_TYPES.has(type)) {
-        logger.error(`sockjs: Unsupported content-type ${req.headers['content-type']}`);
+        // A client fault, like every refusal here: a debug line, as sockjs's own go.
+        logger.debug(`sockjs: Unsupported content-type ${req.headers['content-type']}`);
         return fail(res, 500, 'Payload expected.');
       }
       const text = Buffer.concat(chunks).toString('utf8');
-      if (text === '') return fail(res, 500, 'Payload expected.');
+      if (text === '') return refuse(res, 'Payload expected.');
       let messages: unknown;
       try {
         messages = JSON.parse(text);
       } catch {
-        return fail(res, 500, 'Broken JSON encoding.');
+        return refuse(res, 'Broken JSON encoding.');
       }
-      if (!Array.isArray(messages)) return fail(res, 500, 'Payload expected.');
+      if (!Array.isArray(messages)) return refuse(res, 'Payload expected.');
       target.receive(messages);
       res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
       res.writeHead(204);
       res.end();
+    });
+  };
+
+  /** `jsonp_send` of one of these sessions, as sockjs answers it: a form's `d` or the text itself, then `ok`. */
+  const sendJsonp = (req: IncomingMessage, res: ServerResponse, target: HttpSession): void => {
+    res.setHeader('Cache-Control', NO_CACHE);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!;
+      const body = Buffer.concat(chunks).toString('utf8');
+      let payload: string | null;
+      if (type === 'application/x-www-form-urlencoded') payload = new URLSearchParams(body).get('d');
+      else if (type === 'text/plain' || type === '') payload = body;
+      else {
+        logger.debug(`sockjs: Unsupported content-type ${req.headers['content-type']}`);
+        return fail(res, 500, 'Payload expected.');
+      }
+      if (!payload) return refuse(res, 'Payload expected.');
+      let messages: unknown;
+      try {
+        messages = JSON.parse(payload);
+      } catch {
+        return refuse(res, 'Broken JSON encoding.');
+      }
+      if (!Array.isArray(messages)) return refuse(res, 'Payload expected.');
+      target.receive(messages);
+      res.setHeader('Content-Length', '2');
+      res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
+      res.writeHead(200);
+      res.end('ok');
     });
   };
 
@@ -120,10 +158,10 @@ export function attachHttpTransports(options: HttpTransportOptions): void {
       const method = req.method;
       if (match) {
         const [, id, transport] = match as unknown as [string, string, string];
-        if (transport === 'xhr_send') {
+        if (transport === 'xhr_send' || transport === 'jsonp_send') {
           const target = method === 'POST' ? sessions.get(id) : undefined;
-          // Not one of these sessions: sockjs knows it (htmlfile), or answers 404.
-          if (target) return send(req, res, target);
+          // Not one of these sessions: sockjs knows it (htmlfile, jsonp), or answers 404.
+          if (target) return transport === 'xhr_send' ? send(req, res, target) : sendJsonp(req, res, target);
         } else if (method === (transport === 'eventsource' ? 'GET' : 'POST')) {
           return receive(req, res, id, transport, pathname);
         }
