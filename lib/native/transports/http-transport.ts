@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import querystring from 'node:querystring';
 import type { Logger } from '../../logger.js';
 import type { FrameBatcher } from './frame-batcher.js';
 import { guarded } from './guarded.js';
@@ -30,8 +31,8 @@ const NO_CACHE = 'no-store, no-cache, no-transform, must-revalidate, max-age=0';
 const SEND_CONTENT_TYPES = new Set(['text/plain', 'T', 'application/json', 'application/xml', '', 'text/xml']);
 
 /**
- * Serves SockJS's xhr-streaming, xhr-polling and eventsource transports (and the `xhr_send`
- * posts of their sessions) on the fan-out path the WebSocket transport uses: pre-framed bytes,
+ * Serves SockJS's xhr-streaming, xhr-polling and eventsource transports (and the `xhr_send` and
+ * `jsonp_send` posts of their sessions) on the fan-out path the WebSocket transport uses: pre-framed bytes,
  * built once per batch per transport, written to every session due them. Byte for byte what
  * the `sockjs` package sends (headers, prelude, framing, `c[2010,...]` for a second receiver),
  * so sockjs-client cannot tell. Every other SockJS request (info, iframe, htmlfile, jsonp, OPTIONS,
@@ -41,7 +42,7 @@ const SEND_CONTENT_TYPES = new Set(['text/plain', 'T', 'application/json', 'appl
 export function attachHttpTransports(options: HttpTransportOptions): void {
   const { httpServer, batcher, logger } = options;
   const sessions = new Map<string, HttpSession>();
-  const path = new RegExp(`^${options.pattern}/[^/.]+/([^/.]+)/(xhr|xhr_streaming|xhr_send|eventsource)/?$`);
+  const path = new RegExp(`^${options.pattern}/[^/.]+/([^/.]+)/(xhr|xhr_streaming|xhr_send|jsonp_send|eventsource)/?$`);
 
   const session = (req: IncomingMessage, id: string): HttpSession => {
     let found = sessions.get(id);
@@ -91,22 +92,45 @@ export function attachHttpTransports(options: HttpTransportOptions): void {
     req.on('end', () => {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!;
       if (!SEND_CONTENT_TYPES.has(type)) {
-        logger.error(`sockjs: Unsupported content-type ${req.headers['content-type']}`);
+        // A client fault: a debug line, as for the bodies sockjs refuses itself.
+        logger.debug(`sockjs: Unsupported content-type ${req.headers['content-type']}`);
         return fail(res, 500, 'Payload expected.');
       }
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text === '') return fail(res, 500, 'Payload expected.');
-      let messages: unknown;
-      try {
-        messages = JSON.parse(text);
-      } catch {
-        return fail(res, 500, 'Broken JSON encoding.');
+      const messages = parseMessages(Buffer.concat(chunks).toString('utf8'));
+      if (typeof messages === 'string') {
+        logger.debug(`sockjs: xhr_send refused: ${messages}`);
+        return fail(res, 500, messages);
       }
-      if (!Array.isArray(messages)) return fail(res, 500, 'Payload expected.');
       target.receive(messages);
       res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
       res.writeHead(204);
       res.end();
+    });
+  };
+
+  // jsonp_send, for a session of these transports (sockjs allows any sender with any receiver).
+  const sendForm = (req: IncomingMessage, res: ServerResponse, target: HttpSession): void => {
+    res.setHeader('Cache-Control', NO_CACHE);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!;
+      let payload: unknown;
+      if (type === 'application/x-www-form-urlencoded') payload = querystring.parse(text).d;
+      else if (type === 'text/plain' || type === '') payload = text;
+      else logger.debug(`sockjs: Unsupported content-type ${req.headers['content-type']}`);
+      // A repeated `d` is a list already, as sockjs reads it.
+      const messages = Array.isArray(payload) ? payload : typeof payload === 'string' && payload !== '' ? parseMessages(payload) : 'Payload expected.';
+      if (typeof messages === 'string') {
+        logger.debug(`sockjs: jsonp_send refused: ${messages}`);
+        return fail(res, 500, messages);
+      }
+      target.receive(messages);
+      res.setHeader('Content-Length', '2');
+      res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
+      res.writeHead(200);
+      res.end('ok');
     });
   };
 
@@ -120,10 +144,10 @@ export function attachHttpTransports(options: HttpTransportOptions): void {
       const method = req.method;
       if (match) {
         const [, id, transport] = match as unknown as [string, string, string];
-        if (transport === 'xhr_send') {
+        if (transport === 'xhr_send' || transport === 'jsonp_send') {
           const target = method === 'POST' ? sessions.get(id) : undefined;
-          // Not one of these sessions: sockjs knows it (htmlfile), or answers 404.
-          if (target) return send(req, res, target);
+          // Not one of these sessions: sockjs knows it (htmlfile, jsonp), or answers 404.
+          if (target) return transport === 'xhr_send' ? send(req, res, target) : sendForm(req, res, target);
         } else if (method === (transport === 'eventsource' ? 'GET' : 'POST')) {
           return receive(req, res, id, transport, pathname);
         }
@@ -157,6 +181,18 @@ function allowOrigin(req: IncomingMessage, res: ServerResponse, nullOrigin: bool
   res.setHeader('Vary', 'Origin');
   const headers = req.headers['access-control-request-headers'];
   if (headers) res.setHeader('Access-Control-Allow-Headers', headers);
+}
+
+/** The messages of a send body (a JSON array), or why it is refused, in sockjs's words. */
+function parseMessages(text: string): unknown[] | string {
+  if (text === '') return 'Payload expected.';
+  let messages: unknown;
+  try {
+    messages = JSON.parse(text);
+  } catch {
+    return 'Broken JSON encoding.';
+  }
+  return Array.isArray(messages) ? messages : 'Payload expected.';
 }
 
 /** An error answer as sockjs gives one: the status and a short text. */
