@@ -251,6 +251,11 @@ export class ClusterPrimary {
       socket.off('data', onData);
       socket.off('error', onError);
       socket.pause();
+      // Bytes that come after the request line's chunk (the rest of a body) must stay in the
+      // kernel for the worker: a paused stream would still read them into this process, where
+      // they would be lost with the handle. (The handle's own readStop: net.Socket has no public
+      // way to stop reading at once.)
+      (socket as unknown as { _handle?: { readStop?(): void } })._handle?.readStop?.();
     };
     const onData = (chunk: Buffer): void => {
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);

@@ -62,8 +62,9 @@ describe('e2e: the npm package holds exactly what runs', function () {
   it('every relative import of a shipped module is shipped, and every shipped module is imported from an entry', () => {
     const shipped = new Set(files);
     const modules = files.filter((file) => file.endsWith('.js') && !file.startsWith('admin-ui/'));
-    // The entries: the bin, the root start script, main, and the exports.
-    const entries = [...Object.values(pkg.bin), 'pushy-server.js', pkg.main, ...Object.values(pkg.exports).flatMap((entry) => (typeof entry === 'string' ? [entry] : [entry.default!]))]
+    // The entries: the bin, the root start script, main, the exports, and the module the
+    // primary of `workers: N` forks its workers with.
+    const entries = [...Object.values(pkg.bin), 'pushy-server.js', pkg.main, ...Object.values(pkg.exports).flatMap((entry) => (typeof entry === 'string' ? [entry] : [entry.default!])), 'dist/lib/cluster/worker-main.js']
       .map(norm)
       .filter((file) => file.endsWith('.js'));
     const reached = new Set<string>();

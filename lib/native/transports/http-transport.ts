@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import querystring from 'node:querystring';
 import type { Logger } from '../../logger.js';
 import type { FrameBatcher } from './frame-batcher.js';
 import { guarded } from './guarded.js';
@@ -30,8 +31,8 @@ const NO_CACHE = 'no-store, no-cache, no-transform, must-revalidate, max-age=0';
 const SEND_CONTENT_TYPES = new Set(['text/plain', 'T', 'application/json', 'application/xml', '', 'text/xml']);
 
 /**
- * Serves SockJS's xhr-streaming, xhr-polling and eventsource transports (and the `xhr_send`
- * posts of their sessions) on the fan-out path the WebSocket transport uses: pre-framed bytes,
+ * Serves SockJS's xhr-streaming, xhr-polling and eventsource transports (and the `xhr_send` and
+ * `jsonp_send` posts of their sessions) on the fan-out path the WebSocket transport uses: pre-framed bytes,
  * built once per batch per transport, written to every session due them. Byte for byte what
  * the `sockjs` package sends (headers, prelude, framing, `c[2010,...]` for a second receiver),
  * so sockjs-client cannot tell. Every other SockJS request (info, iframe, htmlfile, jsonp, OPTIONS,
@@ -83,12 +84,6 @@ export function attachHttpTransports(options: HttpTransportOptions): void {
     if (target.attach(receiver)) options.onSession(target, pathname);
   };
 
-  /** A body the client got wrong: answered as sockjs answers it, and a debug line (a client fault). */
-  const refuse = (res: ServerResponse, message: string): void => {
-    logger.debug(`sockjs: ${message}`);
-    fail(res, 500, message);
-  };
-
   const send = (req: IncomingMessage, res: ServerResponse, target: HttpSession): void => {
     res.setHeader('Cache-Control', NO_CACHE);
     allowOrigin(req, res, false);
@@ -97,19 +92,15 @@ export function attachHttpTransports(options: HttpTransportOptions): void {
     req.on('end', () => {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!;
       if (!SEND_CONTENT_TYPES.has(type)) {
-        // A client fault, like every refusal here: a debug line, as sockjs's own go.
+        // A client fault: a debug line, as for the bodies sockjs refuses itself.
         logger.debug(`sockjs: Unsupported content-type ${req.headers['content-type']}`);
         return fail(res, 500, 'Payload expected.');
       }
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text === '') return refuse(res, 'Payload expected.');
-      let messages: unknown;
-      try {
-        messages = JSON.parse(text);
-      } catch {
-        return refuse(res, 'Broken JSON encoding.');
+      const messages = parseMessages(Buffer.concat(chunks).toString('utf8'));
+      if (typeof messages === 'string') {
+        logger.debug(`sockjs: xhr_send refused: ${messages}`);
+        return fail(res, 500, messages);
       }
-      if (!Array.isArray(messages)) return refuse(res, 'Payload expected.');
       target.receive(messages);
       res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
       res.writeHead(204);
@@ -117,29 +108,24 @@ export function attachHttpTransports(options: HttpTransportOptions): void {
     });
   };
 
-  /** `jsonp_send` of one of these sessions, as sockjs answers it: a form's `d` or the text itself, then `ok`. */
-  const sendJsonp = (req: IncomingMessage, res: ServerResponse, target: HttpSession): void => {
+  // jsonp_send, for a session of these transports (sockjs allows any sender with any receiver).
+  const sendForm = (req: IncomingMessage, res: ServerResponse, target: HttpSession): void => {
     res.setHeader('Cache-Control', NO_CACHE);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
       const type = (req.headers['content-type'] ?? '').split(';')[0]!;
-      const body = Buffer.concat(chunks).toString('utf8');
-      let payload: string | null;
-      if (type === 'application/x-www-form-urlencoded') payload = new URLSearchParams(body).get('d');
-      else if (type === 'text/plain' || type === '') payload = body;
-      else {
-        logger.debug(`sockjs: Unsupported content-type ${req.headers['content-type']}`);
-        return fail(res, 500, 'Payload expected.');
+      let payload: unknown;
+      if (type === 'application/x-www-form-urlencoded') payload = querystring.parse(text).d;
+      else if (type === 'text/plain' || type === '') payload = text;
+      else logger.debug(`sockjs: Unsupported content-type ${req.headers['content-type']}`);
+      // A repeated `d` is a list already, as sockjs reads it.
+      const messages = Array.isArray(payload) ? payload : typeof payload === 'string' && payload !== '' ? parseMessages(payload) : 'Payload expected.';
+      if (typeof messages === 'string') {
+        logger.debug(`sockjs: jsonp_send refused: ${messages}`);
+        return fail(res, 500, messages);
       }
-      if (!payload) return refuse(res, 'Payload expected.');
-      let messages: unknown;
-      try {
-        messages = JSON.parse(payload);
-      } catch {
-        return refuse(res, 'Broken JSON encoding.');
-      }
-      if (!Array.isArray(messages)) return refuse(res, 'Payload expected.');
       target.receive(messages);
       res.setHeader('Content-Length', '2');
       res.setHeader('Content-Type', 'text/plain; charset=UTF-8');
@@ -161,7 +147,7 @@ export function attachHttpTransports(options: HttpTransportOptions): void {
         if (transport === 'xhr_send' || transport === 'jsonp_send') {
           const target = method === 'POST' ? sessions.get(id) : undefined;
           // Not one of these sessions: sockjs knows it (htmlfile, jsonp), or answers 404.
-          if (target) return transport === 'xhr_send' ? send(req, res, target) : sendJsonp(req, res, target);
+          if (target) return transport === 'xhr_send' ? send(req, res, target) : sendForm(req, res, target);
         } else if (method === (transport === 'eventsource' ? 'GET' : 'POST')) {
           return receive(req, res, id, transport, pathname);
         }
@@ -195,6 +181,18 @@ function allowOrigin(req: IncomingMessage, res: ServerResponse, nullOrigin: bool
   res.setHeader('Vary', 'Origin');
   const headers = req.headers['access-control-request-headers'];
   if (headers) res.setHeader('Access-Control-Allow-Headers', headers);
+}
+
+/** The messages of a send body (a JSON array), or why it is refused, in sockjs's words. */
+function parseMessages(text: string): unknown[] | string {
+  if (text === '') return 'Payload expected.';
+  let messages: unknown;
+  try {
+    messages = JSON.parse(text);
+  } catch {
+    return 'Broken JSON encoding.';
+  }
+  return Array.isArray(messages) ? messages : 'Payload expected.';
 }
 
 /** An error answer as sockjs gives one: the status and a short text. */
