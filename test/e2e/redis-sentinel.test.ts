@@ -63,9 +63,11 @@ describe('e2e: two nodes on a Sentinel-managed Redis across a failover', () => {
       answers.push({ n, status: answer.status });
       expect(answer.status).to.equal(201);
     }
-    for (const answer of answers) expect(answer.status).to.be.oneOf([201, 503]);
+    // Each answered: published (201; or 200 while the other node was still resubscribing on the
+    // new primary, so that nobody heard it live: it is in history all the same) or 503.
+    for (const answer of answers) expect(answer.status).to.be.oneOf([200, 201, 503]);
     expect(answers.some((answer) => answer.status === 503)).to.equal(true);
-    const published = answers.filter((answer) => answer.status === 201).map((answer) => answer.n);
+    const published = answers.filter((answer) => answer.status !== 503).map((answer) => answer.n);
 
     // The node that kept its client resubscribed on the new primary: a live event gets through.
     await live.next('msg', (f) => f.data.n === n - 1);
@@ -78,7 +80,7 @@ describe('e2e: two nodes on a Sentinel-managed Redis across a failover', () => {
     await back.next('msg', (f) => f.data.n === n - 1);
     const recovered = back.frames.slice(from).filter((f) => f.event === 'msg');
     const numbers = recovered.map((f) => f.data.n as number);
-    // Every 201 is there; a 503 ("try again") may have been stored before its publish failed.
+    // Every published one is there; a 503 ("try again") may have been stored before its publish failed.
     expect(numbers).to.include.members(published);
     expect(numbers).to.deep.equal([...numbers].sort((x, y) => x - y));
     expect(recovered.map((f) => f.offset)).to.deep.equal(recovered.map((_, i) => (last.offset as number) + 1 + i));
