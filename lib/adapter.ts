@@ -121,6 +121,10 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
   logger.info('redis adapter', { nodeId, redis: redis.address, keyPrefix: adapter.keyPrefix });
   if (!(await redis.waitUntilReady(STARTUP_WAIT_MS))) {
     logger.warn('redis is not reachable yet: starting anyway and reconnecting in the background', { redis: redis.address });
+  } else {
+    // The first heartbeat (with the presence resync it triggers) is done before the node takes
+    // traffic: a join racing that resync would be announced by it, not as the join's own.
+    await liveness.beat();
   }
   return parts;
 }
