@@ -17,7 +17,7 @@ export const LAYERS = [
   { name: 'composition', paths: ['lib/index.ts', 'lib/server.ts', 'lib/adapter.ts', 'lib/sharded-adapter.ts', 'lib/process-policy.ts', 'lib/cli/', 'lib/apps/cli.ts', 'lib/cluster/'] },
   { name: 'front ends', paths: ['lib/native/', 'commands/', 'lib/pusher/'] },
   { name: 'operations', paths: ['lib/ops/', 'lib/admin/', 'lib/metrics/', 'lib/webhooks/', 'lib/meta/'] },
-  { name: 'http', paths: ['lib/http/', 'lib/triggers/'] },
+  { name: 'http', paths: ['lib/http/', 'lib/triggers/', 'lib/transport/'] },
   { name: 'channel core', paths: ['lib/channels/', 'lib/wildcards/', 'lib/channel-rules/', 'lib/tokens/'] },
   { name: 'stores and broker', paths: ['lib/broker/', 'lib/occupancy/', 'lib/history/', 'lib/presence/', 'lib/nodes/', 'lib/redis/', 'lib/shards/', 'lib/ipc/', 'lib/signing.ts', 'lib/signing/'] },
   { name: 'config', paths: ['lib/config.ts', 'lib/config-warnings.ts'] },

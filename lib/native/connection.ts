@@ -30,12 +30,6 @@ export interface TransportSocket {
   terminate(code: number, reason: string): void;
 }
 
-/**
- * How long a terminated client gets to take its close frame before its socket is dropped (every
- * transport's {@link TransportSocket.terminate}).
- */
-export const TERMINATE_GRACE_MS = 2000;
-
 /** Options of a {@link Connection}. */
 export interface ConnectionOptions {
   /**

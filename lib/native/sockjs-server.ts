@@ -14,7 +14,7 @@ import { AddressCap } from './transports/address-cap.js';
 import { guarded } from './transports/guarded.js';
 import { maxClientMessageBytes } from './transports/message-limits.js';
 import { guardSockjsBodies } from './transports/sockjs-bodies.js';
-import { FrameBatcher } from './transports/frame-batcher.js';
+import { FrameBatcher } from '../transport/frame-batcher.js';
 import { attachHttpTransports } from './transports/http-transport.js';
 import { attachWsTransport, type SessionListeners } from './transports/ws-transport.js';
 import { socketPrefixPattern } from '../apps/socket-path.js';

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { TERMINATE_GRACE_MS, type TransportSocket } from '../connection.js';
-import type { BatchNode, FrameBatcher, FrameSink } from './frame-batcher.js';
+import type { TransportSocket } from '../connection.js';
+import { TERMINATE_GRACE_MS } from '../../transport/terminate-grace.js';
+import type { BatchNode, FrameBatcher, FrameSink } from '../../transport/frame-batcher.js';
 import { HEARTBEAT_FRAME, OPEN_FRAME, closeFrame, messageFrame, quote, type Framing } from './sockjs-framing.js';
 import type { SessionListeners } from './ws-transport.js';
 

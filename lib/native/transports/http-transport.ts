@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import querystring from 'node:querystring';
 import type { Logger } from '../../logger.js';
-import type { FrameBatcher } from './frame-batcher.js';
+import type { FrameBatcher } from '../../transport/frame-batcher.js';
 import { guarded } from './guarded.js';
 import { HttpSession, Receiver } from './http-session.js';
 import { EVENTSOURCE_FRAMING, XHR_FRAMING } from './sockjs-framing.js';

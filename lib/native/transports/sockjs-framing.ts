@@ -1,7 +1,7 @@
-/**
- * SockJS framing, byte for byte as the `sockjs` package writes it, and WebSocket frames built
- * once so that the same bytes can go to many sockets.
- */
+import type { BatchFraming, BatchNode } from '../../transport/frame-batcher.js';
+import { webSocketTextFrame } from '../../transport/websocket-frame.js';
+
+/** SockJS framing, byte for byte as the `sockjs` package writes it. */
 
 /** Sent once when a session opens. */
 export const OPEN_FRAME = 'o';
@@ -31,28 +31,6 @@ export function closeFrame(code: number, reason: string): string {
   return `c${JSON.stringify([code, reason])}`;
 }
 
-/**
- * A complete server-to-client WebSocket text frame (FIN, opcode 1, unmasked): servers never
- * mask, so one frame serves every socket.
- */
-export function webSocketTextFrame(payload: string): Buffer {
-  const length = Buffer.byteLength(payload);
-  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headerLength + length);
-  frame[0] = 0x81;
-  if (length < 126) {
-    frame[1] = length;
-  } else if (length < 65536) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  frame.write(payload, headerLength, 'utf8');
-  return frame;
-}
-
 /** What a SockJS client sends over WebSocket: a JSON array of strings, or one JSON value. */
 export function parseIncoming(payload: string): unknown[] | undefined {
   let parsed: unknown;
@@ -69,15 +47,21 @@ export function parseIncoming(payload: string): unknown[] | undefined {
  * How one transport puts a SockJS frame (`a[...]`, `h`, `c[...]`) on its wire. One object per
  * transport: a batch's bytes are built once per framing and shared by its sockets.
  */
-export interface Framing {
+export interface Framing extends BatchFraming {
+  /** One SockJS frame's bytes. */
   encode(frame: string): Buffer;
 }
 
+/** A transport's framing from how it puts one SockJS frame on its wire; a batch is one `a[...]` frame. */
+function sockjsFraming(encode: (frame: string) => Buffer): Framing {
+  return { encode, bytesOf: (batch: BatchNode) => encode(messageFrame(batch.messages().map(quote))) };
+}
+
 /** WebSocket: one text frame per SockJS frame. */
-export const WEBSOCKET_FRAMING: Framing = { encode: webSocketTextFrame };
+export const WEBSOCKET_FRAMING: Framing = sockjsFraming(webSocketTextFrame);
 
 /** xhr-streaming and xhr-polling: one line per SockJS frame. */
-export const XHR_FRAMING: Framing = { encode: (frame) => Buffer.from(`${frame}\n`) };
+export const XHR_FRAMING: Framing = sockjsFraming((frame) => Buffer.from(`${frame}\n`));
 
 // What sockjs escapes in an EventSource `data:` line (its `escape_selected(payload, '\r\n\x00')`,
 // which escapes `%` too): sockjs-client runs `decodeURI` on every event.
@@ -85,6 +69,4 @@ const EVENTSOURCE_ESCAPES: Readonly<Record<string, string>> = { '%': '%25', '\r'
 const EVENTSOURCE_ESCAPABLE = /[%\r\n\x00]/g;
 
 /** EventSource: one `data:` event per SockJS frame. */
-export const EVENTSOURCE_FRAMING: Framing = {
-  encode: (frame) => Buffer.from(`data: ${frame.replace(EVENTSOURCE_ESCAPABLE, (char) => EVENTSOURCE_ESCAPES[char]!)}\r\n\r\n`),
-};
+export const EVENTSOURCE_FRAMING: Framing = sockjsFraming((frame) => Buffer.from(`data: ${frame.replace(EVENTSOURCE_ESCAPABLE, (char) => EVENTSOURCE_ESCAPES[char]!)}\r\n\r\n`));

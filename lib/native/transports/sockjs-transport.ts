@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import type sockjs from 'sockjs';
-import { TERMINATE_GRACE_MS, type TransportSocket } from '../connection.js';
+import type { TransportSocket } from '../connection.js';
+import { TERMINATE_GRACE_MS } from '../../transport/terminate-grace.js';
 
 /**
  * The parts of `sockjs` 0.3's session objects that measure unflushed output. They are not public

@@ -2,12 +2,14 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { TERMINATE_GRACE_MS, type TransportSocket } from '../connection.js';
+import type { TransportSocket } from '../connection.js';
+import { TERMINATE_GRACE_MS } from '../../transport/terminate-grace.js';
 import type { Logger } from '../../logger.js';
 import { escapeRegExp } from '../../util/regexp.js';
-import type { BatchNode, FrameBatcher, FrameSink } from './frame-batcher.js';
+import type { BatchNode, FrameBatcher, FrameSink } from '../../transport/frame-batcher.js';
 import { guarded } from './guarded.js';
-import { HEARTBEAT_FRAME, OPEN_FRAME, WEBSOCKET_FRAMING, closeFrame, parseIncoming, webSocketTextFrame } from './sockjs-framing.js';
+import { HEARTBEAT_FRAME, OPEN_FRAME, WEBSOCKET_FRAMING, closeFrame, parseIncoming } from './sockjs-framing.js';
+import { webSocketTextFrame } from '../../transport/websocket-frame.js';
 
 /** What the WebSocket transport needs. */
 export interface WsTransportOptions {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { FrameBatcher, MAX_BATCH_BYTES, type BatchNode, type FrameSink } from '../../../lib/native/transports/frame-batcher.js';
+import { FrameBatcher, MAX_BATCH_BYTES, type BatchNode, type FrameSink } from '../../../lib/transport/frame-batcher.js';
 import { EVENTSOURCE_FRAMING, WEBSOCKET_FRAMING, XHR_FRAMING, type Framing } from '../../../lib/native/transports/sockjs-framing.js';
 
 class Sink implements FrameSink {

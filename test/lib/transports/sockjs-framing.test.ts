@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { expect } from 'chai';
-import { closeFrame, messageFrame, parseIncoming, quote, webSocketTextFrame } from '../../../lib/native/transports/sockjs-framing.js';
+import { closeFrame, messageFrame, parseIncoming, quote } from '../../../lib/native/transports/sockjs-framing.js';
+import { webSocketTextFrame } from '../../../lib/transport/websocket-frame.js';
 
 // The sockjs package's own quoting, to prove the framing is byte for byte the same.
 const sockjsUtils = createRequire(import.meta.url)('sockjs/lib/utils.js') as { quote(text: string): string };

@@ -1,4 +1,12 @@
-import { messageFrame, quote, type Framing } from './sockjs-framing.js';
+/**
+ * How one kind of socket puts a batch of messages on its wire (SockJS: one `a[...]` frame in the
+ * transport's framing; Pusher: one WebSocket frame per message). One object per kind of socket:
+ * a batch's bytes are built once per framing and shared by every socket of that kind due it.
+ */
+export interface BatchFraming {
+  /** The bytes of every message of `batch`, oldest first. */
+  bytesOf(batch: BatchNode): Buffer;
+}
 
 /** Something that takes batches of messages as whole frames. */
 export interface FrameSink {
@@ -12,15 +20,14 @@ export interface FrameSink {
 
 /**
  * One sequence of messages, as a path in a per-flush trie: every sink that is due the same
- * messages in the same order ends on the same node, so their `a[...]` frame is built once, and
- * its bytes once per framing, and the same bytes are written to each of them.
+ * messages in the same order ends on the same node, so their bytes are built once per framing,
+ * and the same bytes are written to each of them.
  */
 export class BatchNode {
-  private framed: string | undefined;
-  private framing: Framing | undefined;
+  private framing: BatchFraming | undefined;
   private bytes: Buffer | undefined;
   /** Bytes of other framings (rare: only while sockets of several transports get one batch). */
-  private otherBytes: Map<Framing, Buffer> | undefined;
+  private otherBytes: Map<BatchFraming, Buffer> | undefined;
   private onlyChildText: string | undefined;
   private onlyChild: BatchNode | undefined;
   private children: Map<string, BatchNode> | undefined;
@@ -54,22 +61,12 @@ export class BatchNode {
     return texts.reverse();
   }
 
-  /** `a[...]` of every message on the path, built once. */
-  sockjsFrame(): string {
-    if (this.framed === undefined) {
-      const quoted: string[] = [];
-      for (let node: BatchNode | undefined = this; node?.parent; node = node.parent) quoted.push(quote(node.text));
-      this.framed = messageFrame(quoted.reverse());
-    }
-    return this.framed;
-  }
-
-  /** The frame's bytes in `framing`, built once per framing. */
-  frame(framing: Framing): Buffer {
+  /** The batch's bytes in `framing`, built once per framing. */
+  frame(framing: BatchFraming): Buffer {
     if (framing === this.framing) return this.bytes!;
     const known = this.otherBytes?.get(framing);
     if (known) return known;
-    const bytes = framing.encode(this.sockjsFrame());
+    const bytes = framing.bytesOf(this);
     if (this.framing === undefined) {
       this.framing = framing;
       this.bytes = bytes;
@@ -97,7 +94,7 @@ const REAL_TIMERS: BatchTimers = { setImmediate: setImmediate.bind(globalThis), 
 export const MAX_BATCH_BYTES = 16 * 1024;
 
 /**
- * Coalesces the messages due to each sink into one SockJS `a[...]` frame. With no delay, the
+ * Coalesces the messages due to each sink into one write (in the sink's framing). With no delay, the
  * messages of one turn of the event loop go together, written once the turn's I/O callbacks have
  * run (setImmediate): no latency is added. With `delayMs`, a flush happens at most `delayMs`
  * after the first message queued since the last one (Centrifugo's write delay): each socket gets
