@@ -7,7 +7,9 @@ import { attachPusherFallbacks, PUSHER_SOCKJS_PREFIX } from './sockjs-fallback.j
 import type { PusherSessionDeps } from './session.js';
 import { PusherSocketIds } from './socket-id.js';
 import { SubscriptionCounts } from './subscription-counts.js';
-import { attachPusherWs, isOpen, messageText } from './ws-endpoint.js';
+import { attachPusherWs, messageText } from './ws-endpoint.js';
+import { PusherWsSocket } from './ws-socket.js';
+import { FrameBatcher } from '../transport/frame-batcher.js';
 
 /** Seconds of silence after which a client pings (sent in the handshake; Pusher recommends 120). */
 export const DEFAULT_ACTIVITY_TIMEOUT = 120;
@@ -55,6 +57,9 @@ export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
   const sessions = new Set<PusherSession>();
   const sessionDeps: PusherSessionDeps = { ...deps, counts: deps.counts ?? new SubscriptionCounts(deps.channels, deps.webhooks) };
   const ids = new PusherSocketIds();
+  // One per front end: every Pusher WebSocket's frames of a turn are batched together, so a batch
+  // due to many sockets is built once.
+  const batcher = new FrameBatcher();
   const activityTimeout = deps.activityTimeout ?? DEFAULT_ACTIVITY_TIMEOUT;
   /** Open sessions per app id, for the apps' `maxConnections`. */
   const perApp = new Map<string, number>();
@@ -96,15 +101,8 @@ export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
         httpServer,
         maxPayload: deps.maxPayload,
         logger: deps.logger,
-        onSocket: (ws, key, query) => {
-          const opened = open(key, query, {
-            name: 'websocket',
-            send: (text) => {
-              if (isOpen(ws)) ws.send(text);
-            },
-            close: (code, reason) => ws.close(code, reason),
-            ping: () => ws.ping(),
-          });
+        onSocket: (ws, socket, key, query) => {
+          const opened = open(key, query, new PusherWsSocket(ws, socket, batcher));
           if (!(opened instanceof PusherSession)) return opened;
           ws.on('message', (data, isBinary) => {
             const text = messageText(data, isBinary);

@@ -32,6 +32,8 @@ export const PUSHER_CLOSES = {
   NO_PROTOCOL: { code: 4008, reason: 'No protocol version supplied' },
   UNAUTHORIZED: { code: 4009, reason: 'Connection is unauthorized' },
   OVER_CAPACITY: { code: 4100, reason: 'Over capacity' },
+  /** A client that does not read what it is sent (`limits.maxBufferedBytes`): it reconnects after a pause. */
+  SLOW_CONSUMER: { code: 4100, reason: 'Slow consumer: the client is not reading fast enough' },
   SERVER_RESTARTING: { code: 4200, reason: 'Server is restarting: reconnect' },
   PONG_NOT_RECEIVED: { code: 4201, reason: 'Pong reply not received' },
   INACTIVE: { code: 4202, reason: 'Closed after inactivity' },

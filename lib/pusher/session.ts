@@ -58,6 +58,8 @@ export interface PusherSessionDeps {
   webhooks?: PusherWebhooks;
   /** Subscription counts of the apps that opt in (absent: none are sent). */
   counts?: SubscriptionCounts;
+  /** Bytes that may wait unsent for one client (`limits.maxBufferedBytes`); past it the client is cut off (4100). Default: no bound. */
+  maxBufferedBytes?: number;
 }
 
 /** What a session writes to: a WebSocket, or a SockJS connection of the HTTP fallbacks. */
@@ -68,6 +70,10 @@ export interface PusherTransport {
   close(code: number, reason: string): void;
   /** A transport-level ping (WebSocket), sent beside `pusher:ping`. */
   ping?(): void;
+  /** Bytes written to it that its client has not taken yet (absent: the transport bounds itself). */
+  bufferedBytes?(): number;
+  /** Drops what is queued, sends `lastFrame`, closes, and cuts the socket if the client does not answer in time. */
+  terminate?(code: number, reason: string, lastFrame: string): void;
 }
 
 /** Client events one connection may send per second (Pusher's limit). */
@@ -105,6 +111,8 @@ export class PusherSession implements Subscriber<PusherFrame> {
   private pending = 0;
   private readonly closeListeners: Array<() => void> = [];
   private signinTimer: NodeJS.Timeout | undefined;
+  /** Cut off as a slow consumer: nothing more is sent while the transport closes. */
+  private closing = false;
 
   constructor(
     readonly id: string,
@@ -230,8 +238,36 @@ export class PusherSession implements Subscriber<PusherFrame> {
     this.send(frame);
   }
 
+  /**
+   * Bytes that may still be sent before the client is cut off as a slow consumer: a replay that
+   * does not fit is not worth sending.
+   */
+  bufferRoom(): number {
+    if (!this.isOpen || this.closing) return 0;
+    return (this.deps.maxBufferedBytes ?? Number.POSITIVE_INFINITY) - (this.transport.bufferedBytes?.() ?? 0);
+  }
+
   private send(text: string): void {
-    if (this.isOpen) this.transport.send(text);
+    if (!this.isOpen || this.closing) return;
+    const buffered = this.transport.bufferedBytes?.() ?? 0;
+    if (buffered > 0 && buffered + text.length > (this.deps.maxBufferedBytes ?? Number.POSITIVE_INFINITY)) {
+      this.cutOffSlowConsumer(buffered);
+      return;
+    }
+    this.transport.send(text);
+  }
+
+  /**
+   * Drops a client that does not read, with what it was not sent: one stalled client never holds
+   * more than its buffer bound, and never delays the others.
+   */
+  private cutOffSlowConsumer(buffered: number): void {
+    this.deps.logger.warn('slow consumer cut off', { socketId: this.id, transport: this.protocol, bufferedBytes: buffered });
+    const { code, reason } = PUSHER_CLOSES.SLOW_CONSUMER;
+    // Nothing more is sent; the transport's close event ends the session.
+    this.closing = true;
+    if (this.transport.terminate) this.transport.terminate(code, reason, encodePusherError(reason, code));
+    else this.transport.close(code, reason);
   }
 
   private async handle(text: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '../logger.js';
@@ -17,7 +18,7 @@ export interface PusherWsOptions {
    * Called for each upgraded socket with its key and query: returns the refusal to send (a
    * `pusher:error` then the close), or undefined once it has taken the socket.
    */
-  onSocket(ws: WebSocket, key: string, query: URLSearchParams, req: IncomingMessage): PusherClose | undefined;
+  onSocket(ws: WebSocket, socket: Socket, key: string, query: URLSearchParams, req: IncomingMessage): PusherClose | undefined;
 }
 
 /**
@@ -52,7 +53,7 @@ export function attachPusherWs(options: PusherWsOptions): () => void {
           logger.debug('pusher websocket error', { error: error.message });
           if ((error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') ws.terminate();
         });
-        const refusal = options.onSocket(ws, key, query, req);
+        const refusal = options.onSocket(ws, socket as Socket, key, query, req);
         if (refusal) {
           ws.send(JSON.stringify({ event: 'pusher:error', data: { message: refusal.reason, code: refusal.code } }));
           ws.close(refusal.code, refusal.reason);

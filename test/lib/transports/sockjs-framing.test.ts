@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import { closeFrame, messageFrame, parseIncoming, quote } from '../../../lib/native/transports/sockjs-framing.js';
-import { webSocketTextFrame } from '../../../lib/transport/websocket-frame.js';
 
 // The sockjs package's own quoting, to prove the framing is byte for byte the same.
 const sockjsUtils = createRequire(import.meta.url)('sockjs/lib/utils.js') as { quote(text: string): string };
@@ -24,20 +23,6 @@ describe('sockjs framing', () => {
     expect(closeFrame(1001, 'Server shutting down')).to.equal('c[1001,"Server shutting down"]');
   });
 
-  it('builds unmasked final text frames with 7-bit, 16-bit and 64-bit lengths', () => {
-    for (const length of [0, 1, 125, 126, 65535, 65536, 70000]) {
-      const frame = webSocketTextFrame('x'.repeat(length));
-      expect(frame[0]).to.equal(0x81);
-      const len7 = frame[1]! & 0x7f;
-      expect(frame[1]! & 0x80, 'unmasked').to.equal(0);
-      const [headerLength, decoded] =
-        len7 === 126 ? [4, frame.readUInt16BE(2)] : len7 === 127 ? [10, Number(frame.readBigUInt64BE(2))] : [2, len7];
-      expect(decoded).to.equal(length);
-      expect(frame.length).to.equal(headerLength + length);
-    }
-    const utf8 = webSocketTextFrame('é');
-    expect([...utf8]).to.deep.equal([0x81, 2, 0xc3, 0xa9]);
-  });
 
   it('reads a JSON array of messages, a single JSON value, and refuses what is not JSON', () => {
     expect(parseIncoming('["a","b"]')).to.deep.equal(['a', 'b']);
