@@ -204,7 +204,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     accepting: () => (triggers.isDraining ? SHUTDOWN_CLOSE : undefined),
   }).catch(abandon);
   const pusher = createPusherFrontEnd({ apps, channels, broker, history, retention, logger, maxPresenceDataBytes: limits.maxPresenceDataBytes, maxBufferedBytes: limits.maxBufferedBytes, maxPayload: limits.maxFrameBytes, maxConnections: limits.maxConnections, webhooks: webhooks.webhooks });
-  const pusherApi = createPusherHttpApi({ apps, channels, nodes, presence, replays, logger, gate: triggers });
+  const pusherApi = createPusherHttpApi({ apps, channels, nodes, presence, replays, history, retention, logger, gate: triggers });
   httpServer.on('request', createRouter([...native.routes, ...pusher.routes, ...pusherApi, ...ops.routes], logger));
   const endpoint = native.attach(httpServer);
   pusher.attach(httpServer);

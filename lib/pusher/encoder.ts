@@ -13,14 +13,23 @@ export const TERMINATE_FRAME = Symbol('terminate');
 export type PusherFrame = string | typeof TERMINATE_FRAME;
 
 /**
- * A channel event's `data` as JSON text: Pusher data is a string, relayed as the API was given
- * it; a native trigger's JSON data becomes its JSON text (byte for byte for a RawJson).
+ * A channel event's `data` as Pusher clients get it, a string: Pusher data is a string, relayed
+ * as the API was given it; a native trigger's JSON data becomes its JSON text (byte for byte for
+ * a RawJson). A RawJson of a JSON string is that string: a store that keeps JSON text (Redis
+ * history) gives a Pusher event's data back so, and a native trigger's string is the same
+ * string whether its body was kept raw or not.
  */
-export function eventDataJson(data: unknown): string | undefined {
+export function pusherEventData(data: unknown): string | undefined {
   if (data === undefined) return undefined;
-  if (typeof data === 'string') return JSON.stringify(data);
-  if (data instanceof RawJson) return JSON.stringify(data.text);
-  return JSON.stringify(JSON.stringify(data));
+  if (typeof data === 'string') return data;
+  if (data instanceof RawJson) return data.text.startsWith('"') ? (JSON.parse(data.text) as string) : data.text;
+  return JSON.stringify(data);
+}
+
+/** A channel event's `data` as JSON text: the JSON string of {@link pusherEventData}. */
+export function eventDataJson(data: unknown): string | undefined {
+  const text = pusherEventData(data);
+  return text === undefined ? undefined : JSON.stringify(text);
 }
 
 /** The Pusher user id of a presence member (a native member without one: its member id). */

@@ -7,10 +7,10 @@ import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
 import type { WebhookEvent } from '../webhooks/webhook-event.js';
 import type { SubscriptionCounts } from './subscription-counts.js';
-import { channelKey } from '../apps/namespace.js';
 import type { SubscribeOutcome, Subscriber, Subscription } from '../channels/subscriber.js';
 import { isPushyError } from '../errors.js';
 import { TokenBucket } from '../token-bucket.js';
+import { readCachedEvent, type CachedEvent } from './cache.js';
 import { PUSHER_CHANNEL_POLICY } from './channel-policy.js';
 import { PUSHER_ENCODER, TERMINATE_FRAME, eventDataJson, memberUserId, memberUserInfo, type PusherFrame } from './encoder.js';
 import { encodeObjectDataFrame, encodePusherError, encodeRawDataFrame, encodeStringDataFrame, encodeSubscriptionError } from './frames.js';
@@ -393,14 +393,9 @@ export class PusherSession implements Subscriber<PusherFrame> {
 
   /** A `cache-` channel's last triggered event, or `pusher:cache_miss`. */
   private async sendCached(channel: string): Promise<void> {
-    const { history, retention } = this.deps;
-    let last: { event: string; data: unknown } | undefined;
+    let last: CachedEvent | undefined;
     try {
-      const position = await history.read(channelKey(this.app, channel), retention.resolve(channel));
-      if (position.offset > 0) {
-        const read = await history.read(channelKey(this.app, channel), retention.resolve(channel), { since: position.offset - 1, epoch: position.epoch });
-        last = read.events.at(-1);
-      }
+      last = await readCachedEvent(this.deps, this.app, channel);
     } catch (error) {
       this.deps.logger.debug('cache channel: history unavailable', { channel, error });
     }

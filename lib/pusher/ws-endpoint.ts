@@ -85,8 +85,3 @@ export function messageText(data: RawData, isBinary: boolean): string | undefine
   const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
   return bytes.toString();
 }
-
-/** True while `ws` can take frames. */
-export function isOpen(ws: WebSocket): boolean {
-  return ws.readyState === WebSocket.OPEN;
-}

@@ -92,6 +92,9 @@ describe('e2e: the docs/pusher-http-api.md examples work against a real server',
     expect(last.channels).to.deep.equal({ channels: { 'presence-shop': { user_count: 2 } } });
     expect(last.orders).to.deep.equal({ occupied: true, subscription_count: 1 });
     expect(last.users.users).to.have.length(2);
+    expect(last.prices.occupied).to.equal(false);
+    expect(last.prices.cache.data).to.equal('{"eur":1}');
+    expect(last.prices.cache.ttl).to.be.within(295, 300);
     expect((await orders.next('sale', () => true, 5000, since)).data).to.equal('{"percent":10}');
     await orders.next('order-paid', () => true, 5000, since);
   });

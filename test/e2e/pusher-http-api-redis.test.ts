@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { signChannel } from '../../lib/signing.js';
 import { TestClient } from '../helpers/client.js';
+import { RawPusherClient } from '../helpers/pusher-raw.js';
 import { eventually } from '../helpers/http.js';
 import { pusherSdk, type ApiApp } from '../helpers/pusher-api.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
@@ -20,6 +21,7 @@ describe('e2e: Pusher HTTP API on a Redis cluster', function () {
   let a: RedisTestNode;
   let b: RedisTestNode;
   const clients: TestClient[] = [];
+  const raws: RawPusherClient[] = [];
 
   before(async function () {
     requireService(this, 'redis-server', REDIS_AVAILABLE);
@@ -31,6 +33,7 @@ describe('e2e: Pusher HTTP API on a Redis cluster', function () {
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
+    for (const raw of raws) raw.close();
     await Promise.all([a?.close(), b?.close()]);
     await redis?.stop();
   });
@@ -75,5 +78,23 @@ describe('e2e: Pusher HTTP API on a Redis cluster', function () {
     expect((await there.subscribe('relay')).event).to.equal('pushy:subscription-success');
     await pusherSdk(a.url, DEFAULT).trigger('relay', 'hop', '{"n":12345678901234567890}');
     expect((await there.next('hop')).data).to.equal('{"n":12345678901234567890}');
+  });
+
+  it("answers info=cache from either node with the event triggered through one, as a Pusher subscriber gets it", async () => {
+    const data = '{"eur":12345678901234567890}';
+    const sdk = pusherSdk(a.url, DEFAULT);
+    expect(await (await sdk.get({ path: '/channels/cache-shared', params: { info: 'cache' } })).json()).to.deep.equal({ occupied: false });
+    await sdk.trigger('cache-shared', 'price', data);
+    for (const node of [a, b]) {
+      const answer = (await (await pusherSdk(node.url, DEFAULT).get({ path: '/channels/cache-shared', params: { info: 'cache' } })).json()) as { cache: { data: string; ttl: number } };
+      expect(answer.cache.data).to.equal(data);
+      expect(answer.cache.ttl).to.be.within(299, 300);
+    }
+    // The cached event a Pusher socket of the other node gets on subscribe: the same string.
+    const { client: wire } = await RawPusherClient.connect(b.url, DEFAULT.key);
+    raws.push(wire);
+    wire.send({ event: 'pusher:subscribe', data: { channel: 'cache-shared' } });
+    await wire.next('pusher_internal:subscription_succeeded', 'cache-shared');
+    expect((await wire.next('price', 'cache-shared')).data).to.equal(data);
   });
 });

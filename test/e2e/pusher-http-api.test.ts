@@ -159,6 +159,40 @@ describe('e2e: Pusher HTTP API', function () {
       expect(await sdkStatus(sdk.get({ path: '/channels/one-channel', params: { info: 'bogus' } }))).to.equal(400);
     });
 
+    it("answers info=cache with a cache channel's last event data and its ttl, none before one or once expired", async () => {
+      // Only Date is faked: history ages its events by it, and the SDK signs with it (the server's clock too).
+      const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+      try {
+        const sdk = pusherSdk(srv.url, DEFAULT);
+        const info = async (channel: string, attributes: string): Promise<unknown> => (await sdk.get({ path: `/channels/${channel}`, params: { info: attributes } })).json();
+        expect(await info('cache-prices', 'cache')).to.deep.equal({ occupied: false });
+        await sdk.trigger('cache-prices', 'price', '{"eur":1}');
+        const data = '{"eur":12345678901234567890}';
+        await sdk.trigger('cache-prices', 'price', data);
+        // history.ttl (default 300 s) is the cache's time to live.
+        expect(await info('cache-prices', 'cache')).to.deep.equal({ occupied: false, cache: { data, ttl: 300 } });
+        clock.tick(100_500);
+        expect(await info('cache-prices', 'cache')).to.deep.equal({ occupied: false, cache: { data, ttl: 200 } });
+        // With the other attributes, on a subscribed presence cache channel; an object the SDK encoded.
+        await join('presence-cache-room', 'ann');
+        await sdk.trigger('presence-cache-room', 'state', { n: 1 });
+        expect(await info('presence-cache-room', 'user_count,subscription_count,cache')).to.deep.equal({
+          occupied: true,
+          user_count: 1,
+          subscription_count: 1,
+          cache: { data: '{"n":1}', ttl: 300 },
+        });
+        clock.tick(200_000);
+        expect(await info('cache-prices', 'cache')).to.deep.equal({ occupied: false });
+        // Without info=cache no cache attribute; each app its own cache.
+        expect(await info('presence-cache-room', 'subscription_count')).to.deep.equal({ occupied: true, subscription_count: 1 });
+        expect(await (await pusherSdk(srv.url, SHOP).get({ path: '/channels/presence-cache-room', params: { info: 'cache' } })).json()).to.deep.equal({ occupied: false });
+        expect(await sdkStatus(sdk.get({ path: '/channels/private-prices', params: { info: 'cache' } }))).to.equal(400);
+      } finally {
+        clock.restore();
+      }
+    });
+
     it('lists the users of a presence channel, each once; other channels are 400', async () => {
       await join('presence-users', 'carl');
       await join('presence-users', 'dana');

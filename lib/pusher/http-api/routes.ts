@@ -9,6 +9,8 @@ import type { SignatureReplayStore } from '../../signing/replay-store.js';
 import type { App } from '../../apps/app.js';
 import type { VerifiedRequest } from '../../signing/http-request-signature.js';
 import { checkJsonDepth } from '../../util/json-depth.js';
+import { readCachedEvent, type CacheSource } from '../cache.js';
+import { pusherEventData } from '../encoder.js';
 import { pusherChannelKind, isPusherChannelName } from '../protocol.js';
 import { findApiApp, onceApi, verifyApiRequest, type ApiApps } from './authenticate.js';
 import type { ChannelCounts } from './channel-counts.js';
@@ -21,6 +23,8 @@ export interface PusherApiDeps {
   apps: ApiApps;
   channels: ChannelManager;
   counts: ChannelCounts;
+  /** Where a `cache-` channel's last event is read from (`info=cache`), as its subscribers get it. */
+  cache: CacheSource;
   /** Signatures already used, refused when sent again (the server's `replays`). */
   replays: SignatureReplayStore;
   logger: Logger;
@@ -163,15 +167,18 @@ export function pusherApiRoutes(deps: PusherApiDeps): Route[] {
       const info = parseInfo(verified.params.info, ['user_count', 'subscription_count', 'cache']);
       if (info.includes('user_count') && kind.access !== 'presence') throw new PushyError('BAD_REQUEST', 'info=user_count is only for presence channels');
       if (info.includes('cache') && !kind.cache) throw new PushyError('BAD_REQUEST', 'info=cache is only for cache channels');
-      const [subscriptions, users] = await Promise.all([
+      const [subscriptions, users, cached] = await Promise.all([
         deps.counts.subscriptions(app.id),
         kind.access === 'presence' ? deps.counts.userCounts(app.id, [channel]) : undefined,
+        info.includes('cache') ? readCachedEvent(deps.cache, app.id, channel, now()) : undefined,
       ]);
       const subscriptionCount = subscriptions.get(channel) ?? 0;
       const userCount = users?.[0] ?? 0;
       const answer: Record<string, unknown> = { occupied: subscriptionCount > 0 || userCount > 0 };
       if (info.includes('user_count')) answer.user_count = userCount;
       if (info.includes('subscription_count')) answer.subscription_count = subscriptionCount;
+      // As Pusher answers: the cached event's data string and its seconds left; no `cache` while nothing is cached.
+      if (cached) answer.cache = { data: pusherEventData(cached.data) ?? '', ttl: cached.ttl };
       sendJson(ctx.res, 200, answer);
     },
   };
