@@ -5,30 +5,7 @@ import { EVENTS, NATIVE_ENCODER, encodeFrame, subscriptionSuccess, type FrameId 
 import { CLOSES, errorBody, type ErrorBody, type PushyError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { countError, type TrafficCounters } from '../stats/traffic.js';
-
-/**
- * The socket underneath a connection, whatever serves it (the `sockjs` package today). Kept
- * this small so that another transport can be slotted in without touching the rest.
- */
-export interface TransportSocket {
-  /** SockJS transport name, e.g. `websocket`, `xhr-streaming`. */
-  readonly protocol: string;
-  readonly remoteAddress: string;
-  readonly headers: Record<string, string | string[] | undefined>;
-  /** Sends one already-encoded JSON text as a SockJS message. */
-  write(text: string): void;
-  close(code: number, reason: string): void;
-  /**
-   * Bytes written that the transport has not flushed to the network yet (socket buffer, or
-   * messages a polling session keeps until the client's next request).
-   */
-  bufferedBytes(): number;
-  /**
-   * Closes with a close frame, then drops the underlying socket soon even if the client never
-   * takes that frame (a client that stopped reading would otherwise pin its buffer).
-   */
-  terminate(code: number, reason: string): void;
-}
+import type { TransportSocket } from '../transport/transport-socket.js';
 
 /** Options of a {@link Connection}. */
 export interface ConnectionOptions {

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import sockjs from 'sockjs';
 import type { Logger } from '../logger.js';
+import { adaptSockjsConnection } from '../transport/sockjs-connection.js';
 import type { PusherClose } from './protocol.js';
 import type { PusherSession, PusherTransport } from './session.js';
 
@@ -45,10 +46,17 @@ export function attachPusherFallbacks(options: PusherFallbackOptions): sockjs.Se
       } catch {
         key = '';
       }
+      const socket = adaptSockjsConnection(conn);
       const opened = options.open(key, new URLSearchParams(mark === -1 ? '' : target.slice(mark + 1)), {
         name: conn.protocol,
-        send: (text) => conn.write(text),
-        close: (code, reason) => conn.close(String(code), reason),
+        send: (text) => socket.write(text),
+        close: (code, reason) => socket.close(code, reason),
+        bufferedBytes: () => socket.bufferedBytes(),
+        // sockjs cannot take back what it queued: the error goes after it, then the close.
+        terminate: (code, reason, lastFrame) => {
+          socket.write(lastFrame);
+          socket.terminate(code, reason);
+        },
       });
       if (!('receive' in opened)) {
         conn.write(JSON.stringify({ event: 'pusher:error', data: { message: opened.reason, code: opened.code } }));

@@ -5,6 +5,7 @@ import { PUSHER_CLOSES } from '../../lib/pusher/protocol.js';
 import { nextEvent, pusherApps, pusherClient, subscribed, PUSHER_APP, type Pusher } from '../helpers/pusher.js';
 import { RawPusherClient } from '../helpers/pusher-raw.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { openStream, rawRequest } from '../helpers/xhr-session.js';
 
 /** The Pusher WebSocket's write path: frames of one turn batched per socket, slow consumers cut off. */
 describe('Pusher endpoint: fan-out', function () {
@@ -79,5 +80,27 @@ describe('Pusher endpoint: fan-out', function () {
     // It reads what the kernel still held, then the close if it came before the grace period ran out, else the cut.
     expect(closed.code).to.be.oneOf([PUSHER_CLOSES.SLOW_CONSUMER.code, 1006]);
     expect(stalled.frames.filter((frame) => frame.event === 'chunk').length).to.be.below(1000);
+  });
+
+  it('cuts off an xhr_streaming fallback client that stops reading, while another subscriber gets every event', async () => {
+    const base = `/pusher/app/${PUSHER_APP.key}/123/stream${Date.now()}`;
+    const stream = await openStream(server.url, `${base}/xhr_streaming?protocol=7&client=js&version=8.4.0`);
+    await stream.seen('connection_established');
+    const subscribe = JSON.stringify([JSON.stringify({ event: 'pusher:subscribe', data: { channel: 'stream' } })]);
+    expect((await rawRequest(`${server.url}${base}/xhr_send`, { body: subscribe, headers: { 'content-type': 'text/plain' } })).status).to.equal(204);
+    await stream.seen('subscription_succeeded');
+    stream.socket.pause();
+    const normal = pusherClient(server);
+    clients.push(normal);
+    await subscribed(normal, 'stream');
+    const done = new Promise<void>((resolve) => normal.channel('stream').bind('chunk', (data: { n: number }) => data.n === 299 && resolve()));
+    const pad = 'z'.repeat(20_000);
+    for (let n = 0; n < 300; n += 1) {
+      await publish('stream', 'chunk', JSON.stringify({ n, pad }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await done;
+    expect(log.some((line) => line.includes('slow consumer cut off') && line.includes('pusher-xhr-streaming'))).to.equal(true);
+    stream.socket.destroy();
   });
 });

@@ -8,6 +8,7 @@ import { spawnServer, type ServerProcess } from '../helpers/process-server.js';
 import { RawWsClient } from '../helpers/raw-ws.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { trigger } from '../helpers/trigger.js';
+import { openStream } from '../helpers/xhr-session.js';
 
 /**
  * Peak resident memory a server process may gain over its idle size while 50 MB of events go to
@@ -121,30 +122,6 @@ describe('e2e: slow consumers', function () {
     });
   });
 });
-
-/** A raw xhr-streaming request whose response socket the test can pause. */
-function openStream(baseUrl: string, path: string): Promise<{ socket: Socket; seen(text: string): Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, baseUrl), { method: 'POST' }, (res) => {
-      let text = '';
-      const waiters: Array<{ text: string; resolve: () => void }> = [];
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        text += chunk;
-        for (const w of waiters.filter((w) => text.includes(w.text))) w.resolve();
-      });
-      res.on('error', () => {
-        // the test destroys the socket at the end
-      });
-      resolve({
-        socket: res.socket,
-        seen: (wanted) => (text.includes(wanted) ? Promise.resolve() : new Promise((done) => waiters.push({ text: wanted, resolve: done }))),
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function post(baseUrl: string, path: string, body = ''): Promise<string> {
   return new Promise((resolve, reject) => {

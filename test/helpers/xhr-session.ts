@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { Frame } from './client.js';
@@ -104,4 +105,28 @@ export class XhrSession {
       this.closeFrame = JSON.parse(text.slice(1)) as [number, string];
     }
   }
+}
+
+/** A raw xhr-streaming request whose response socket the test can pause. */
+export function openStream(baseUrl: string, path: string): Promise<{ socket: Socket; seen(text: string): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, baseUrl), { method: 'POST' }, (res) => {
+      let text = '';
+      const waiters: Array<{ text: string; resolve: () => void }> = [];
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+        for (const w of waiters.filter((w) => text.includes(w.text))) w.resolve();
+      });
+      res.on('error', () => {
+        // the test destroys the socket at the end
+      });
+      resolve({
+        socket: res.socket,
+        seen: (wanted) => (text.includes(wanted) ? Promise.resolve() : new Promise((done) => waiters.push({ text: wanted, resolve: done }))),
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

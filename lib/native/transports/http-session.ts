@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { TransportSocket } from '../connection.js';
+import type { TransportSocket } from '../../transport/transport-socket.js';
 import { TERMINATE_GRACE_MS } from '../../transport/terminate-grace.js';
 import type { BatchNode, FrameBatcher, FrameSink } from '../../transport/frame-batcher.js';
 import { HEARTBEAT_FRAME, OPEN_FRAME, closeFrame, messageFrame, quote, type Framing } from './sockjs-framing.js';

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { TransportSocket } from '../connection.js';
+import type { TransportSocket } from '../../transport/transport-socket.js';
 import { TERMINATE_GRACE_MS } from '../../transport/terminate-grace.js';
 import type { Logger } from '../../logger.js';
 import { escapeRegExp } from '../../util/regexp.js';

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import type sockjs from 'sockjs';
-import type { TransportSocket } from '../connection.js';
-import { TERMINATE_GRACE_MS } from '../../transport/terminate-grace.js';
+import type { TransportSocket } from './transport-socket.js';
+import { TERMINATE_GRACE_MS } from './terminate-grace.js';
 
 /**
  * The parts of `sockjs` 0.3's session objects that measure unflushed output. They are not public
