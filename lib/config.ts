@@ -287,7 +287,7 @@ const schema = {
     maxQueuedFrames: { doc: 'Client frames waiting to be handled per connection; more are refused with pushy:error 429.', format: 'nat', default: 100, env: 'PUSHY_MAX_QUEUED_FRAMES' },
     maxFrameBytes: { doc: 'Largest client frame, in bytes (UTF-8; more: pushy:error 413).', format: 'nat', default: 16384, env: 'PUSHY_MAX_FRAME_BYTES' },
     maxBufferedBytes: {
-      doc: 'Bytes sent to a connection that its transport has not flushed yet; past it the client is a slow consumer and is closed with code 4009.',
+      doc: 'Bytes sent to a connection that its transport has not flushed yet; past it the client is a slow consumer and is closed with code 4009 (Pusher protocol: 4100).',
       format: 'nat',
       default: 1048576,
       env: 'PUSHY_MAX_BUFFERED_BYTES',
