@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connected, type Pusher, pusherApps, pusherClient, PUSHER_APP } from '../helpers/pusher.js';
+import { connected, type Pusher, pusherApps, pusherClient, pusherSdk, PUSHER_APP } from '../helpers/pusher.js';
 import { RawPusherClient } from '../helpers/pusher-raw.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { metric, scrape } from '../helpers/metrics.js';
@@ -147,6 +147,29 @@ describe('Pusher endpoint: HTTP fallbacks', function () {
       });
       expect(data).to.deep.equal({ via: 'http' });
       expect((await server.server.channels.members('presence-fallback', PUSHER_APP.id)).map((member) => member.id)).to.deep.equal(['x1']);
+    });
+
+    it(`pusher-js over ${transport} gets the server's close code: 4009 (terminated) and no reconnect`, async () => {
+      const client = pusherClient(server, { transports: [transport], userData: { id: `t-${transport}` } });
+      clients.push(client);
+      await connected(client);
+      const states: string[] = [];
+      client.connection.bind('state_change', (change: { current: string }) => states.push(change.current));
+      const errors: unknown[] = [];
+      client.connection.bind('error', (error: unknown) => errors.push(error));
+      client.signin();
+      const sdk = pusherSdk(server);
+      // Until the sign-in is in place, there is no signed-in socket to close.
+      for (let attempt = 0; !states.includes('disconnected') && attempt < 50; attempt += 1) {
+        expect((await sdk.terminateUserConnections(`t-${transport}`)).status).to.equal(200);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(states).to.include('disconnected');
+      expect(JSON.stringify(errors)).to.contain('4009');
+      // 4000-4099: pusher-js must not come back.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(states).to.not.include('connecting');
+      expect(client.connection.state).to.equal('disconnected');
     });
   }
 });
