@@ -17,8 +17,8 @@ import { findExecutable, requireService } from '../helpers/services.js';
 
 const run = promisify(execFile);
 
-/** The README's code blocks, in order; each is run below. */
-const README_SNIPPETS = ['quickstart-start', 'quickstart-page', 'quickstart-trigger', 'quickstart-config', 'quickstart-config-start', 'tests'];
+/** The README's code blocks, in order; each is run below or, for the Pusher section, in readme-pusher.test.ts. */
+const README_SNIPPETS = ['quickstart-start', 'quickstart-page', 'quickstart-trigger', 'quickstart-config', 'quickstart-config-start', 'tests', 'pusher-config', 'pusher-env', 'pusher-echo', 'pusher-js'];
 
 /** What the quick start shows: Pushy on its default port. */
 const SHOWN_URL = 'http://localhost:8123';
