@@ -6,7 +6,6 @@ import { PusherSession, type PusherTransport } from './session.js';
 import { attachPusherFallbacks, PUSHER_SOCKJS_PREFIX } from './sockjs-fallback.js';
 import type { PusherSessionDeps } from './session.js';
 import { PusherSocketIds } from './socket-id.js';
-import { SubscriptionCounts } from './subscription-counts.js';
 import { attachPusherWs, isOpen, messageText } from './ws-endpoint.js';
 
 /** Seconds of silence after which a client pings (sent in the handshake; Pusher recommends 120). */
@@ -53,7 +52,7 @@ function checkProtocol(value: string | null): PusherClose | undefined {
 /** Builds the Pusher front end on the channel core. */
 export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
   const sessions = new Set<PusherSession>();
-  const sessionDeps: PusherSessionDeps = { ...deps, counts: deps.counts ?? new SubscriptionCounts(deps.channels, deps.webhooks) };
+  const sessionDeps: PusherSessionDeps = deps;
   const ids = new PusherSocketIds();
   const activityTimeout = deps.activityTimeout ?? DEFAULT_ACTIVITY_TIMEOUT;
   /** Open sessions per app id, for the apps' `maxConnections`. */
