@@ -1,27 +1,45 @@
 import { expect } from 'chai';
+import { TestClient } from '../helpers/client.js';
 import { nextEvent, pusherClient, subscribed, PUSHER_APP, type Pusher } from '../helpers/pusher.js';
 import { NodeProcess } from '../helpers/node-process.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
 import { requireService } from '../helpers/services.js';
+import { waitUntil } from '../helpers/wait.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const HEARTBEAT_INTERVAL = 200;
 const NODE_TIMEOUT = 1500;
+/** How soon a count must be right after a subscribe or unsubscribe anywhere (the issue asks for about a second). */
+const COUNT_WITHIN_MS = 1500;
+
+/** The `pusher:subscription_count` values a pusher-js client got on a channel, and a wait for the latest to be `n`. */
+function countsSeen(client: Pusher, channel: string): { values: number[]; until(n: number, withinMs?: number): Promise<void> } {
+  const values: number[] = [];
+  client.subscribe(channel).bind('pusher:subscription_count', (data: { subscription_count: number }) => values.push(data.subscription_count));
+  return {
+    values,
+    until: (n, withinMs = COUNT_WITHIN_MS) => waitUntil(() => values.at(-1) === n, withinMs, `subscription_count ${n} on ${channel} (got ${JSON.stringify(values)})`),
+  };
+}
 
 describe('Pusher endpoint: two nodes on Redis (real processes)', function () {
   this.timeout(30_000);
   let redis: RedisServer;
   let nodes: NodeProcess[] = [];
+  let receiver: WebhookReceiver;
+  let config: Record<string, unknown>;
   const clients: Pusher[] = [];
 
   before(async function () {
     requireService(this, 'redis-server', REDIS_AVAILABLE);
     redis = await RedisServer.create();
-    const config = {
+    receiver = await WebhookReceiver.start();
+    config = {
       port: 0,
       host: '127.0.0.1',
       secretKey: 'pusher-cluster-secret',
       logLevel: 'warn',
-      apps: [{ ...PUSHER_APP, enableClientEvents: true }],
+      apps: [{ ...PUSHER_APP, enableClientEvents: true, enableSubscriptionCount: true, webhooks: [{ url: receiver.url(), events: ['subscription_count'] }] }],
       adapter: {
         type: 'redis',
         url: redis.url,
@@ -39,6 +57,7 @@ describe('Pusher endpoint: two nodes on Redis (real processes)', function () {
     for (const client of clients) client.disconnect();
     await Promise.all(nodes.filter((node) => node.alive).map((node) => node.kill('SIGTERM')));
     await redis?.destroy();
+    await receiver?.close();
   });
 
   it('agrees on presence across nodes, carries client events between them, and removes a SIGKILLed node\'s members', async () => {
@@ -63,5 +82,42 @@ describe('Pusher endpoint: two nodes on Redis (real processes)', function () {
     expect((await nodes[1]!.kill('SIGKILL')).signal).to.equal('SIGKILL');
     expect((await removed).data).to.deep.equal({ id: 'b', info: { at: 1 } });
     expect(a.channel('presence-cluster')).to.have.nested.property('members.count', 1);
+  });
+
+  it("sends every Pusher subscriber on every node the cluster's subscription_count (native subscribers counted, never told), in the webhook too, and drops a SIGKILLed node's", async () => {
+    // The presence test above killed node-1: this one brings a node of its own to kill.
+    const other = await NodeProcess.start('node-2', config);
+    nodes.push(other);
+    const a = pusherClient(nodes[0]!);
+    clients.push(a);
+    const atA = countsSeen(a, 'counted');
+    await subscribed(a, 'counted');
+    await atA.until(1);
+    const b = pusherClient(other);
+    clients.push(b);
+    const atB = countsSeen(b, 'counted');
+    await subscribed(b, 'counted');
+    await Promise.all([atA.until(2), atB.until(2)]);
+
+    const native = await TestClient.connect(other.url, 'websocket', `/pushy/app/${PUSHER_APP.key}/socket`);
+    expect((await native.subscribe('counted')).event).to.equal('pushy:subscription-success');
+    await Promise.all([atA.until(3), atB.until(3)]);
+    await native.close();
+    await Promise.all([atA.until(2), atB.until(2)]);
+    expect(native.texts.filter((text) => /subscription.count/.test(text))).to.deep.equal([]);
+
+    b.unsubscribe('counted');
+    await atA.until(1);
+    // One webhook per change, each with the cluster's total at that change (a node's own count never reached 3).
+    await receiver.waitFor(() => receiver.delivered().some((event) => event.channel === 'counted' && event.subscription_count === 3), 5000, 'subscription_count 3');
+    expect(receiver.delivered().filter((event) => event.channel === 'counted').every((event) => event.name === 'subscription_count')).to.equal(true);
+
+    const c = pusherClient(other);
+    clients.push(c);
+    await subscribed(c, 'counted');
+    await atA.until(2);
+    expect((await other.kill('SIGKILL')).signal).to.equal('SIGKILL');
+    // Dead once its deadline passes (nodeTimeout after its last heartbeat), then dropped on a living node's next beat.
+    await atA.until(1, NODE_TIMEOUT + 4 * HEARTBEAT_INTERVAL + COUNT_WITHIN_MS);
   });
 });
