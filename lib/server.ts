@@ -289,9 +289,12 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     httpServer.closeAllConnections();
     await stopped;
     await ops.close();
-    // The counts' last writes (this node's subscribers gone) and announcements, while the broker is up.
-    await subscriptionCounts.close();
+    // The counts' last writes (this node's subscribers gone), then the store takes what is left of
+    // this node's counts out and the new totals are announced, while the broker is up and before
+    // presence takes the node out of the node list (after which nobody would reap them).
+    await subscriptionCounts.drain();
     await counts.close();
+    await subscriptionCounts.close();
     // Presence first: a shared store announces this node's leaving members through the broker.
     await presence.close();
     // Removals still waiting are settled and queued, and the queue handed over, while Redis is up.

@@ -58,11 +58,11 @@ return put(node, ARGV[4], tonumber(ARGV[5]))
 `);
 
 /**
- * Drops dead nodes' counts. ARGV: prefix, nodeIds... Returns {channel, total, version, ...} for
- * each channel whose total changed; a second reaper of the same node finds nothing, so each is
- * reported once.
+ * Drops nodes' counts: dead ones (reaping), or this one leaving. ARGV: prefix, nodeIds...
+ * Returns {channel, total, version, ...} for each channel whose total changed; a second reaper of
+ * the same node finds nothing, so each is reported once.
  */
-export const reapCountsScript = new RedisScript(`${PRELUDE}
+export const dropCountsScript = new RedisScript(`${PRELUDE}
 local changed = {}
 for i = 2, #ARGV do
   local set = P .. 'node:' .. ARGV[i] .. ':counted'

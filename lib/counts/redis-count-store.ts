@@ -1,5 +1,5 @@
 import { livenessFor, type Beat, type LivenessDeps, type RedisNodeLiveness } from '../nodes/node-liveness.js';
-import { reapCountsScript, restoreCountsScript, setCountScript } from './redis-count-scripts.js';
+import { dropCountsScript, restoreCountsScript, setCountScript } from './redis-count-scripts.js';
 import type { ChannelTotal, SubscriberCountStore } from './subscriber-count-store.js';
 
 /** What a {@link RedisSubscriberCountStore} needs: its Redis, the node id, and the node's liveness (or what it needs to run its own). */
@@ -21,6 +21,8 @@ export class RedisSubscriberCountStore implements SubscriberCountStore {
   private removers: Array<() => void> = [];
   private dirty = false;
   private closed = false;
+  /** The last beat's work, so that closing waits for a restore under way (it would put counts back after the cleanup). */
+  private beating: Promise<void> | undefined;
 
   constructor(private readonly deps: RedisSubscriberCountStoreDeps) {
     ({ liveness: this.liveness, owned: this.ownsLiveness } = livenessFor(deps, 'subscriber count store'));
@@ -30,7 +32,7 @@ export class RedisSubscriberCountStore implements SubscriberCountStore {
   start(): void {
     if (this.removers.length > 0 || this.closed) return;
     this.removers.push(this.deps.connection.onReady(() => (this.dirty = true)));
-    this.removers.push(this.liveness.onBeat((beat) => this.onBeat(beat)));
+    this.removers.push(this.liveness.onBeat((beat) => (this.beating = this.onBeat(beat))));
     if (this.ownsLiveness) this.liveness.start();
   }
 
@@ -49,12 +51,25 @@ export class RedisSubscriberCountStore implements SubscriberCountStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** Stops following the heartbeat. This node's counts went to 0 one by one as its subscribers left; any left over are reaped with the node. */
+  /**
+   * Stops following the heartbeat and takes this node's counts that are left out of Redis,
+   * reporting the new totals to the listeners: the presence store takes the node out of the node
+   * list when it leaves, so nobody would reap them. With Redis away they stay, and are reaped
+   * with the node.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const remove of this.removers.splice(0)) remove();
     if (this.ownsLiveness) await this.liveness.close();
+    await this.beating?.catch(() => undefined);
+    if (this.local.size > 0 && this.deps.connection.isUp) {
+      try {
+        this.report(totalsOf(await this.deps.connection.run('subscriber counts cleanup', (redis) => dropCountsScript.run(redis, [this.prefix(), this.deps.nodeId]))));
+      } catch (error) {
+        this.deps.logger.warn('subscriber counts cleanup failed; other nodes will reap this node', { error });
+      }
+    }
     this.listeners.clear();
     this.local.clear();
   }
@@ -63,7 +78,7 @@ export class RedisSubscriberCountStore implements SubscriberCountStore {
     if (this.closed) return;
     const { connection, nodeId, logger } = this.deps;
     if (dead.length > 0) {
-      const reaped = totalsOf(await connection.run('subscriber counts reap', (redis) => reapCountsScript.run(redis, [this.prefix(), ...dead])));
+      const reaped = totalsOf(await connection.run('subscriber counts reap', (redis) => dropCountsScript.run(redis, [this.prefix(), ...dead])));
       if (reaped.length > 0) {
         logger.info('subscriber counts: dead nodes dropped', { nodes: dead, channels: reaped.length });
         this.report(reaped);
@@ -83,6 +98,7 @@ export class RedisSubscriberCountStore implements SubscriberCountStore {
       }
     }
   }
+
 
   private report(totals: ChannelTotal[]): void {
     for (const listener of this.listeners) listener(totals);

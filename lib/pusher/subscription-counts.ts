@@ -62,11 +62,21 @@ export class SubscriptionCounts implements ChannelHooks {
     this.track(this.write(app, channel, key, count, entry));
   }
 
-  /** Stops following changes and waits for the writes and announcements under way. */
+  /**
+   * Stops following subscribes and unsubscribes and waits for the writes under way; totals the
+   * store still reports (its own close takes this node's counts out) are announced until
+   * {@link close}. Shutdown: drain, close the store, close.
+   */
+  async drain(): Promise<void> {
+    this.closed = true;
+    await this.settled();
+  }
+
+  /** Stops announcing anything and waits for what is under way. */
   async close(): Promise<void> {
     this.closed = true;
     this.removeListener?.();
-    while (this.running.size > 0) await Promise.all([...this.running]);
+    await this.settled();
   }
 
   /** True for a channel whose counts are shown: a non-presence, non-user channel of an app that opted in. */
@@ -106,7 +116,13 @@ export class SubscriptionCounts implements ChannelHooks {
   }
 
   private track(work: Promise<void>): void {
-    this.running.add(work);
-    void work.finally(() => this.running.delete(work));
+    const tracked: Promise<void> = work
+      .catch((error: unknown) => this.deps.logger.error('subscription count failed', { error }))
+      .finally(() => this.running.delete(tracked));
+    this.running.add(tracked);
+  }
+
+  private async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
   }
 }

@@ -55,6 +55,18 @@ describe('RedisSubscriberCountStore', () => {
     expect((await c.set(channel, 2)).total).to.equal(3);
   });
 
+  it("takes its counts out when it closes (the node leaves the node list with presence, so nobody would reap them), and reports the totals", async () => {
+    const [leaving, staying] = [await node(), await node()];
+    const channel = freshCountChannel();
+    await leaving.set(channel, 2);
+    await staying.set(channel, 1);
+    const reported: ChannelTotal[] = [];
+    leaving.onChanged((totals) => reported.push(...totals.filter((total) => total.channel === channel)));
+    await leaving.close();
+    expect(reported.map((total) => total.total)).to.deep.equal([1]);
+    expect((await staying.set(channel, 1)).total).to.equal(1);
+  });
+
   it("puts this node's counts back after Redis lost them, and reports the totals", async () => {
     const a = await node();
     const channel = freshCountChannel();
