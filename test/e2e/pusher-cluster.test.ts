@@ -1,26 +1,13 @@
 import { expect } from 'chai';
 import { TestClient } from '../helpers/client.js';
-import { nextEvent, pusherClient, subscribed, PUSHER_APP, type Pusher } from '../helpers/pusher.js';
+import { countsSeen, nextEvent, pusherClient, subscribed, COUNT_WITHIN_MS, PUSHER_APP, type Pusher } from '../helpers/pusher.js';
 import { NodeProcess } from '../helpers/node-process.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
 import { requireService } from '../helpers/services.js';
-import { waitUntil } from '../helpers/wait.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const HEARTBEAT_INTERVAL = 200;
 const NODE_TIMEOUT = 1500;
-/** How soon a count must be right after a subscribe or unsubscribe anywhere (the issue asks for about a second). */
-const COUNT_WITHIN_MS = 1500;
-
-/** The `pusher:subscription_count` values a pusher-js client got on a channel, and a wait for the latest to be `n`. */
-function countsSeen(client: Pusher, channel: string): { values: number[]; until(n: number, withinMs?: number): Promise<void> } {
-  const values: number[] = [];
-  client.subscribe(channel).bind('pusher:subscription_count', (data: { subscription_count: number }) => values.push(data.subscription_count));
-  return {
-    values,
-    until: (n, withinMs = COUNT_WITHIN_MS) => waitUntil(() => values.at(-1) === n, withinMs, `subscription_count ${n} on ${channel} (got ${JSON.stringify(values)})`),
-  };
-}
 
 describe('Pusher endpoint: two nodes on Redis (real processes)', function () {
   this.timeout(30_000);
