@@ -13,6 +13,8 @@ import type { Logger } from './logger.js';
 import { RedisNodeLiveness } from './nodes/node-liveness.js';
 import { MemoryNodeRegistry, type NodeRegistry } from './nodes/node-registry.js';
 import { MemoryOccupancyStore, type OccupancyStore } from './occupancy/occupancy-store.js';
+import { MemorySubscriberCountStore, type SubscriberCountStore } from './counts/subscriber-count-store.js';
+import { RedisSubscriberCountStore } from './counts/redis-count-store.js';
 import { RedisOccupancyStore } from './occupancy/redis-occupancy-store.js';
 import { RedisNodeRegistry } from './nodes/redis-node-registry.js';
 import { MemoryPresenceStore, type PresenceStore } from './presence/presence-store.js';
@@ -44,6 +46,8 @@ export interface Adapter {
   occupancy: OccupancyStore;
   /** Places on exclusive channels (`channels` rules), cluster-wide on Redis. */
   exclusive: ExclusiveChannelStore;
+  /** Every node's subscribers per channel (`pusher_internal:subscription_count`), cluster-wide on Redis. */
+  counts: SubscriberCountStore;
   /** The Redis clients every Redis part shares (absent in memory), for tools and tests that look inside. */
   redis?: RedisConnection;
   /** Releases what the adapter itself holds (the heartbeat, the Redis clients); call after the server closed. */
@@ -73,6 +77,7 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
       idempotency: memoryIdempotency(config),
       replays: memoryReplays(config),
       occupancy: new MemoryOccupancyStore(),
+      counts: new MemorySubscriberCountStore(),
       close: async () => {},
     };
   }
@@ -93,6 +98,7 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
   const shared = { connection: redis, nodeId, logger, liveness, ...timing };
   const presence = new RedisPresenceStore(shared);
   const occupancy = new RedisOccupancyStore(shared);
+  const counts = new RedisSubscriberCountStore(shared);
   const exclusive = new RedisExclusiveChannelStore({ connection: redis, nodeId });
   // The places of a node found dead go back, as its presence members do.
   liveness.onBeat(async (beat) => {
@@ -109,6 +115,7 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
     replays: new RedisReplayStore({ connection: redis }),
     occupancy,
     exclusive,
+    counts,
     redis,
     close: async () => {
       await liveness.close();
@@ -117,6 +124,7 @@ export async function createAdapter(config: PushyConfig, logger: Logger): Promis
   };
   presence.start();
   occupancy.start();
+  counts.start();
   liveness.start();
   logger.info('redis adapter', { nodeId, redis: redis.address, keyPrefix: adapter.keyPrefix });
   if (!(await redis.waitUntilReady(STARTUP_WAIT_MS))) {

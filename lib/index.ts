@@ -15,13 +15,14 @@ export { signRequest, verifyRequest, requestSigningText, type BodyDigest, type S
 export { PushyError, ListenError, ERRORS, CLOSES, type ErrorName, type CloseInfo } from './errors.js';
 export type { CommandHandler, CommandContext } from './native/command-registry.js';
 export type { LegacyCommand } from './native/legacy-command.js';
-export type { Broker, BrokerMessage, ChannelEventMessage, PresenceMessage } from './broker/broker.js';
+export type { Broker, BrokerMessage, ChannelEventMessage, PresenceMessage, SubscriptionCountMessage } from './broker/broker.js';
 export { MemoryBroker } from './broker/memory-broker.js';
 export { RedisBroker, type RedisBrokerDeps } from './broker/redis-broker.js';
 export { createAdapter, type Adapter } from './adapter.js';
 export { RedisConnection, type RedisConnectionOptions } from './redis/redis-connection.js';
 export { MemoryPresenceStore, type PresenceStore, type PresenceChange, type Member } from './presence/presence-store.js';
 export { RedisPresenceStore, type RedisPresenceStoreDeps } from './presence/redis-presence-store.js';
+export { MemorySubscriberCountStore, type SubscriberCountStore, type ChannelTotal } from './counts/subscriber-count-store.js';
 export type { HistoryStore, HistoryEvent, HistoryQuery, HistoryRead, StreamPosition } from './history/history-store.js';
 export { MemoryHistoryStore, type MemoryHistoryOptions } from './history/memory-history-store.js';
 export { RedisHistoryStore, type RedisHistoryStoreDeps } from './history/redis-history-store.js';

@@ -33,6 +33,9 @@ import { AppDirectory } from './apps/app-directory.js';
 import { openAppStore } from './apps/open-app-store.js';
 import { AppCounters } from './stats/app-counters.js';
 import { createPusherFrontEnd } from './pusher/front-end.js';
+import { SubscriptionCounts } from './pusher/subscription-counts.js';
+import { MemorySubscriberCountStore, type SubscriberCountStore } from './counts/subscriber-count-store.js';
+import { combineHooks } from './channels/channel-hooks.js';
 import { guardSockjsBodies } from './native/transports/sockjs-bodies.js';
 import { MemoryOccupancyStore, type OccupancyStore } from './occupancy/occupancy-store.js';
 import type { RedisConnection } from './redis/redis-connection.js';
@@ -62,6 +65,8 @@ export interface PushyServerOptions {
   nodes?: NodeRegistry;
   /** Which channels have subscribers anywhere, for webhooks (default: in memory, this node alone). */
   occupancy?: OccupancyStore;
+  /** Every node's subscribers per channel, for `pusher_internal:subscription_count` (default: in memory, this node alone). */
+  counts?: SubscriberCountStore;
   /** The Redis adapter's connection: webhooks then queue in Redis, shared by the cluster. */
   redis?: RedisConnection;
   /**
@@ -147,6 +152,9 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
   const appCounters = new AppCounters();
   const occupancy = options.occupancy ?? new MemoryOccupancyStore();
   const webhooks = createServerWebhooks({ config, apps, logger, occupancy, redis: options.redis && { connection: options.redis, nodeId: broker.nodeId } });
+  const counts = options.counts ?? new MemorySubscriberCountStore();
+  // Follows the channel core's subscriber counts, so native subscribes change the count too.
+  const subscriptionCounts = new SubscriptionCounts({ apps, store: counts, broker, logger, webhooks: webhooks.webhooks });
   const channels = new ChannelManager({
     broker,
     presence,
@@ -160,7 +168,7 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     // An app's own limits override the global ones; its refusals are counted per app.
     appLimits: (app) => apps.get(app)?.limits,
     onLimitRefusal: (app, name) => appCounters.refusal(app, name),
-    hooks: webhooks.sources,
+    hooks: combineHooks(webhooks.sources, subscriptionCounts),
   });
   // Health, metrics and admin; they read the SockJS and Pusher connections (attached below) when asked.
   const connections = (): ReadonlySet<ConnectionInfo> => (pusher.sessions.size === 0 ? endpoint.connections : new Set<ConnectionInfo>([...endpoint.connections, ...pusher.sessions]));
@@ -281,6 +289,12 @@ export async function createServer(options: PushyServerOptions): Promise<PushySe
     httpServer.closeAllConnections();
     await stopped;
     await ops.close();
+    // The counts' last writes (this node's subscribers gone), then the store takes what is left of
+    // this node's counts out and the new totals are announced, while the broker is up and before
+    // presence takes the node out of the node list (after which nobody would reap them).
+    await subscriptionCounts.drain();
+    await counts.close();
+    await subscriptionCounts.close();
     // Presence first: a shared store announces this node's leaving members through the broker.
     await presence.close();
     // Removals still waiting are settled and queued, and the queue handed over, while Redis is up.

@@ -8,6 +8,8 @@ import type { Logger } from './logger.js';
 import { RedisNodeLiveness } from './nodes/node-liveness.js';
 import { RedisNodeRegistry } from './nodes/redis-node-registry.js';
 import { RedisPresenceStore } from './presence/redis-presence-store.js';
+import { RedisSubscriberCountStore } from './counts/redis-count-store.js';
+import { ShardedSubscriberCountStore } from './shards/sharded-count-store.js';
 import { RedisConnection } from './redis/redis-connection.js';
 import { shardId } from './redis/redis-endpoints.js';
 import { CLUSTER_GROUPS, slotGroupTags } from './shards/cluster-slots.js';
@@ -25,6 +27,7 @@ interface ShardParts {
   liveness: RedisNodeLiveness;
   broker: RedisBroker;
   presence: RedisPresenceStore;
+  counts: RedisSubscriberCountStore;
   history: RedisHistoryStore;
   idempotency: RedisIdempotencyStore;
 }
@@ -94,8 +97,8 @@ export function createClusterAdapter(config: PushyConfig, logger: Logger, startu
 }
 
 /**
- * One heartbeat and one broker/presence/history/idempotency per shard, each channel routed to
- * its shard by the hash ring; the node list on the first shard. Each shard keeps its own node
+ * One heartbeat and one broker/presence/subscriber counts/history/idempotency per shard, each
+ * channel routed to its shard by the hash ring; the node list on the first shard. Each shard keeps its own node
  * heartbeat, so that a dead node's presence members are reaped on every shard that holds some.
  */
 async function createOnShards(config: PushyConfig, logger: Logger, startupWaitMs: number, layout: ShardLayout): Promise<Adapter> {
@@ -109,6 +112,7 @@ async function createOnShards(config: PushyConfig, logger: Logger, startupWaitMs
       liveness,
       broker: new RedisBroker({ connection, logger, nodeId }),
       presence: new RedisPresenceStore({ connection, nodeId, logger, liveness, ...timing }),
+      counts: new RedisSubscriberCountStore({ connection, nodeId, logger, liveness, ...timing }),
       history: new RedisHistoryStore({ connection, logger, metaTtl: config.history.metaTtl }),
       idempotency: new RedisIdempotencyStore({ connection }),
     };
@@ -130,6 +134,7 @@ async function createOnShards(config: PushyConfig, logger: Logger, startupWaitMs
     replays: new RedisReplayStore({ connection: layout.replays }),
     occupancy,
     exclusive,
+    counts: new ShardedSubscriberCountStore(route((shard) => shard.counts)),
     redis: first.connection,
     close: async () => {
       await Promise.all(shards.map((shard) => shard.liveness.close()));
@@ -138,6 +143,7 @@ async function createOnShards(config: PushyConfig, logger: Logger, startupWaitMs
   };
   for (const shard of shards) {
     shard.presence.start();
+    shard.counts.start();
     shard.liveness.start();
   }
   occupancy.start();

@@ -19,7 +19,7 @@ export const LAYERS = [
   { name: 'operations', paths: ['lib/ops/', 'lib/admin/', 'lib/metrics/', 'lib/webhooks/', 'lib/meta/'] },
   { name: 'http', paths: ['lib/http/', 'lib/triggers/', 'lib/transport/'] },
   { name: 'channel core', paths: ['lib/channels/', 'lib/wildcards/', 'lib/channel-rules/', 'lib/tokens/'] },
-  { name: 'stores and broker', paths: ['lib/broker/', 'lib/occupancy/', 'lib/history/', 'lib/presence/', 'lib/nodes/', 'lib/redis/', 'lib/shards/', 'lib/ipc/', 'lib/signing.ts', 'lib/signing/'] },
+  { name: 'stores and broker', paths: ['lib/broker/', 'lib/occupancy/', 'lib/counts/', 'lib/history/', 'lib/presence/', 'lib/nodes/', 'lib/redis/', 'lib/shards/', 'lib/ipc/', 'lib/signing.ts', 'lib/signing/'] },
   { name: 'config', paths: ['lib/config.ts', 'lib/config-warnings.ts'] },
   { name: 'apps', paths: ['lib/apps/'] },
   { name: 'base', paths: ['lib/errors.ts', 'lib/logger.ts', 'lib/token-bucket.ts', 'lib/raw-json.ts', 'lib/stats/', 'lib/util/', 'lib/network/', 'lib/feed/', 'lib/channel-rules/channel-rule.ts', 'lib/redis/redis-endpoints.ts', 'client/backoff.ts'] },

@@ -136,7 +136,7 @@ const settingsShape = {
   enabled: z.boolean().optional(),
   enableClientEvents: z.boolean().optional(),
   enableUserAuthentication: z.boolean().optional(),
-  /** Pusher clients get `pusher_internal:subscription_count` on their non-presence channels (this node's count). */
+  /** Pusher clients get `pusher_internal:subscription_count` on their non-presence channels (the cluster's count). */
   enableSubscriptionCount: z.boolean().optional(),
   /** Most open connections of this app on one node; absent: only the node's `limits.maxConnections`. */
   maxConnections: count.optional(),

@@ -39,8 +39,23 @@ export interface PresenceMessage {
   excludeSocketId?: string;
 }
 
+/**
+ * A channel's subscriber count across the cluster changed (apps with `enableSubscriptionCount`):
+ * a front end that shows counts encodes it, the others let it pass unseen.
+ */
+export interface SubscriptionCountMessage {
+  type: 'subscription-count';
+  /** The app (namespace) of the channel; absent: the default app. */
+  app?: string;
+  channel: string;
+  /** Subscribers of the channel on every node. */
+  count: number;
+  /** Orders one channel's counts (a later total has a higher one): a node drops a count older than the last it delivered. */
+  version: number;
+}
+
 /** Everything that travels between nodes. */
-export type BrokerMessage = ChannelEventMessage | PresenceMessage;
+export type BrokerMessage = ChannelEventMessage | PresenceMessage | SubscriptionCountMessage;
 
 /** Called on every node for every message on a channel it subscribed to. */
 export type BrokerMessageHandler = (message: BrokerMessage) => void;

@@ -2,13 +2,14 @@ import { z } from 'zod';
 import { DEFAULT_APP } from '../apps/namespace.js';
 import type { Member } from '../presence/presence-store.js';
 import { RawJson, storedJson } from '../raw-json.js';
-import type { BrokerMessage, PresenceMessage } from './broker.js';
+import type { BrokerMessage, PresenceMessage, SubscriptionCountMessage } from './broker.js';
 
 /*
  * How broker messages travel between nodes (Redis pub/sub): JSON in the shape nodes of every
  * version read, so that nodes of two versions can run side by side during a rolling upgrade. A
  * presence change goes as the event earlier versions published for it (`pushy:presence-add` or
- * `pushy:presence-quit`, data `{member}`), and the default app's messages carry no `app`.
+ * `pushy:presence-quit`, data `{member}`), a subscription count as `pushy:subscription-count`
+ * (data `{count, version}`), and the default app's messages carry no `app`.
  */
 
 /** The event names presence changes travel under. */
@@ -39,11 +40,19 @@ const RAW_DATA = ',"raw":true,"data":';
 
 const presenceDataSchema = z.object({ member: z.record(z.string(), z.unknown()) });
 
+/** The event a subscription count travels under. */
+const COUNT_EVENT = 'pushy:subscription-count';
+const countDataSchema = z.object({ count: z.number().int().nonnegative(), version: z.number().nonnegative() });
+
 /** The JSON text of a message for the other nodes. */
 export function encodeNodeMessage(message: BrokerMessage): string {
   if (message.type === 'presence') {
     const { app, channel, event, member, excludeSocketId } = message;
     return JSON.stringify({ type: 'event', app: app === DEFAULT_APP ? undefined : app, channel, event: PRESENCE_EVENTS[event], data: { member }, excludeSocketId });
+  }
+  if (message.type === 'subscription-count') {
+    const { app, channel, count, version } = message;
+    return JSON.stringify({ type: 'event', app: app === DEFAULT_APP ? undefined : app, channel, event: COUNT_EVENT, data: { count, version } });
   }
   if (message.data instanceof RawJson) {
     // Data held as a RawJson is spliced in as its text, last: a node of an earlier version reads
@@ -70,6 +79,7 @@ export function decodeNodeMessage(text: string): BrokerMessage | undefined {
     message.data = storedJson(text.slice(text.indexOf(RAW_DATA) + RAW_DATA.length, -1));
     message.raw = undefined;
   }
+  if (message.event === COUNT_EVENT) return countMessage(message.app, message.channel, message.data);
   const change = PRESENCE_CHANGES.get(message.event);
   if (change === undefined) return message;
   const data = presenceDataSchema.safeParse(message.data);
@@ -78,4 +88,13 @@ export function decodeNodeMessage(text: string): BrokerMessage | undefined {
   if (message.app !== undefined) presence.app = message.app;
   if (message.excludeSocketId !== undefined) presence.excludeSocketId = message.excludeSocketId;
   return presence;
+}
+
+/** A subscription count from its wire event, or undefined when its data is not one. */
+function countMessage(app: string | undefined, channel: string, data: unknown): SubscriptionCountMessage | undefined {
+  const parsed = countDataSchema.safeParse(data);
+  if (!parsed.success) return undefined;
+  const count: SubscriptionCountMessage = { type: 'subscription-count', channel, count: parsed.data.count, version: parsed.data.version };
+  if (app !== undefined) count.app = app;
+  return count;
 }

@@ -17,4 +17,21 @@ export interface ChannelHooks {
   memberAdded?(app: string, channel: string, member: Member): void;
   /** A member's last connection anywhere left (or a dead node's member was reaped), reported on one node. */
   memberRemoved?(app: string, channel: string, member: Member): void;
+  /**
+   * This node's subscribers of the channel are `count` now (a subscribe's once the broker
+   * carries the channel here, an unsubscribe's at once). Several changes may be told with the
+   * same count: the number is what counts.
+   */
+  subscribersChanged?(app: string, channel: string, count: number): void;
+}
+
+/** Hooks that tell every one of `all` each moment, in the order given. */
+export function combineHooks(...all: ChannelHooks[]): ChannelHooks {
+  return {
+    channelOpened: (app, channel) => all.forEach((hooks) => hooks.channelOpened?.(app, channel)),
+    channelClosed: (app, channel) => all.forEach((hooks) => hooks.channelClosed?.(app, channel)),
+    memberAdded: (app, channel, member) => all.forEach((hooks) => hooks.memberAdded?.(app, channel, member)),
+    memberRemoved: (app, channel, member) => all.forEach((hooks) => hooks.memberRemoved?.(app, channel, member)),
+    subscribersChanged: (app, channel, count) => all.forEach((hooks) => hooks.subscribersChanged?.(app, channel, count)),
+  };
 }

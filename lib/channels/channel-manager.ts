@@ -72,6 +72,8 @@ interface LocalChannel {
   readonly subscribers: Map<string, LocalSubscriber>;
   /** Settles once the broker delivers this channel's messages to this node. */
   readonly brokerReady: Promise<void>;
+  /** Version of the last subscription count delivered here: an older one, overtaken on the way, is dropped. */
+  countVersion: number;
 }
 
 /** One local subscriber on a channel. */
@@ -345,17 +347,26 @@ export class ChannelManager {
   private deliver(message: BrokerMessage): void {
     const channel = this.channels.get(channelKey(message.app, message.channel));
     if (!channel) return;
+    let exclude: string | undefined;
+    if (message.type === 'subscription-count') {
+      // Counts of one channel come from several nodes, so they may cross on the way: the newest wins.
+      if (message.version <= channel.countVersion) return;
+      channel.countVersion = message.version;
+    } else exclude = message.excludeSocketId;
     const offset = message.type === 'event' ? message.offset : undefined;
     const epoch = message.type === 'event' ? message.epoch : undefined;
     const frames = new FrameCache(message);
     let recipients = 0;
     for (const local of channel.subscribers.values()) {
       const { subscriber } = local;
-      if (subscriber.id === message.excludeSocketId) continue;
+      if (subscriber.id === exclude) continue;
+      const frame = frames.for(subscriber.encoder);
+      // A front end that does not show this kind of message (the native one, counts) has no frame.
+      if (frame === undefined) continue;
       if (local.held) {
-        local.held.push({ offset, epoch, frame: frames.for(subscriber.encoder) });
+        local.held.push({ offset, epoch, frame });
       } else if (!isBelowFloor(local.floor, offset, epoch)) {
-        subscriber.deliver(frames.for(subscriber.encoder));
+        subscriber.deliver(frame);
         recipients += 1;
       }
     }
@@ -412,7 +423,7 @@ export class ChannelManager {
     const key = channelKey(app, name);
     let channel = this.channels.get(key);
     if (!channel) {
-      channel = { app, name, kind: channelKind(name), subscribers: new Map(), brokerReady: this.deps.broker.subscribe(key) };
+      channel = { app, name, kind: channelKind(name), subscribers: new Map(), brokerReady: this.deps.broker.subscribe(key), countVersion: 0 };
       this.channels.set(key, channel);
       this.deps.hooks?.channelOpened?.(app, name);
     }
@@ -420,12 +431,15 @@ export class ChannelManager {
     // Every subscriber waits for the broker subscription, not only the first: its history read
     // must come after it, or an event published in between would be in neither.
     await channel.brokerReady;
+    // Told once the broker carries the channel here, so that the new count reaches this node too.
+    this.deps.hooks?.subscribersChanged?.(app, name, this.localSubscriberCount(name, app));
   }
 
   private async removeLocalSubscriber(subscriber: Subscriber, key: string): Promise<void> {
     const channel = this.channels.get(key);
     if (!channel) return;
-    channel.subscribers.delete(subscriber.id);
+    if (!channel.subscribers.delete(subscriber.id)) return;
+    this.deps.hooks?.subscribersChanged?.(channel.app, channel.name, channel.subscribers.size);
     if (channel.subscribers.size > 0) return;
     this.channels.delete(key);
     this.deps.hooks?.channelClosed?.(channel.app, channel.name);

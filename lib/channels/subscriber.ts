@@ -13,7 +13,8 @@ export type ChannelMessage = BrokerMessage;
  * them gets it, so a second front end costs one more encoding per message, not one per socket.
  */
 export interface FrameEncoder<F> {
-  encode(message: ChannelMessage): F;
+  /** The message's frame; undefined when this front end does not show such messages (its subscribers skip it). */
+  encode(message: ChannelMessage): F | undefined;
 }
 
 /** What a subscriber remembers about one of its subscriptions (kept by the channel core). */

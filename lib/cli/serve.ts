@@ -50,10 +50,10 @@ interface Running {
 /** One process: the adapter's stores and broker, one server. */
 async function startSingle(config: PushyConfig, logger: Logger): Promise<Running> {
   const adapter = await createAdapter(config, logger);
-  const { broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive } = adapter;
+  const { broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive, counts } = adapter;
   let server: PushyServer | undefined;
   try {
-    server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive });
+    server = await createServer({ config, logger, broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive, counts });
     for (const failure of server.commandsReport.failed) {
       logger.error(`custom command not loaded: ${failure.file}`, { error: failure.error });
     }

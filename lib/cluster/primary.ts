@@ -8,6 +8,7 @@ import { ExclusiveHost } from '../channel-rules/ipc-exclusive-host.js';
 import { BrokerHub } from '../ipc/broker-hub.js';
 import { childLink, type Link } from '../ipc/link.js';
 import { OccupancyHost } from '../ipc/occupancy-host.js';
+import { CountHost } from '../ipc/count-host.js';
 import { PresenceHost } from '../ipc/presence-host.js';
 import { RpcHost, type RpcHandler } from '../ipc/rpc.js';
 import { storeHandlers, type SharedStores } from '../ipc/store-host.js';
@@ -72,6 +73,7 @@ export class ClusterPrimary {
   private readonly hub: BrokerHub | undefined;
   private readonly presence: PresenceHost | undefined;
   private readonly occupancy: OccupancyHost | undefined;
+  private readonly counts: CountHost | undefined;
   private readonly exclusive: ExclusiveHost | undefined;
   private readonly stores: SharedStores | undefined;
   private readonly deathsInARow = new Map<number, number>();
@@ -96,12 +98,14 @@ export class ClusterPrimary {
       this.hub = new BrokerHub((worker) => this.links.get(worker));
       this.presence = new PresenceHost(new MemoryPresenceStore(), () => this.links);
       this.occupancy = new OccupancyHost(() => this.links);
+      this.counts = new CountHost(() => this.links);
       this.exclusive = new ExclusiveHost();
       this.stores = { history: memoryHistory(this.config), idempotency: memoryIdempotency(this.config), replays: memoryReplays(this.config) };
       const handlers: Record<string, RpcHandler> = {
         ...this.hub.handlers(),
         ...this.presence.handlers(),
         ...this.occupancy.handlers(),
+        ...this.counts.handlers(),
         ...this.exclusive.handlers(),
         ...storeHandlers(this.stores),
       };
@@ -229,6 +233,7 @@ export class ClusterPrimary {
     this.hub?.dropWorker(worker.index);
     await this.presence?.dropWorker(worker.index);
     await this.occupancy?.dropWorker(worker.index);
+    this.counts?.dropWorker(worker.index);
     await this.exclusive?.dropWorker(worker.index);
     if (this.stopping || !worker.ready) return;
     // Deaths in a row (a worker that lived a minute starts the count again) space the restarts out.

@@ -7,6 +7,7 @@ import { workerCount, type PushyConfig } from '../config.js';
 import { IpcExclusiveChannelStore } from '../channel-rules/ipc-exclusive-channel-store.js';
 import { IpcBroker } from '../ipc/ipc-broker.js';
 import { IpcOccupancyStore } from '../ipc/ipc-occupancy-store.js';
+import { IpcSubscriberCountStore } from '../ipc/ipc-count-store.js';
 import { IpcPresenceStore } from '../ipc/ipc-presence-store.js';
 import { IpcHistoryStore, IpcIdempotencyStore, IpcReplayStore } from '../ipc/ipc-stores.js';
 import type { ClusterMessage, Link } from '../ipc/link.js';
@@ -36,6 +37,7 @@ async function sharedParts(config: PushyConfig, logger: Logger, link: Link, rpc:
     idempotency: new IpcIdempotencyStore(rpc),
     replays: new IpcReplayStore(rpc),
     occupancy: new IpcOccupancyStore(link, rpc),
+    counts: new IpcSubscriberCountStore(link, rpc),
     exclusive: new IpcExclusiveChannelStore(rpc, broker.nodeId),
     close: async () => {},
   };

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import type { ChannelTotal } from '../counts/subscriber-count-store.js';
 
 /**
  * The messages between the primary and its workers (over the IPC channel of `fork`). Workers
@@ -27,7 +28,9 @@ export type ClusterMessage =
   /** Primary -> worker: a presence change the worker is to announce (a dead worker's member left). */
   | { kind: 'presence-change'; change: unknown }
   /** Primary -> worker: channels a dead worker left empty, for the worker to report (webhooks). */
-  | { kind: 'occupancy-reaped'; channels: string[] };
+  | { kind: 'occupancy-reaped'; channels: string[] }
+  /** Primary -> worker: channels' subscriber totals after a worker died, for the worker to announce. */
+  | { kind: 'counts-changed'; totals: ChannelTotal[] };
 
 /** One end of the pipe between the primary and a worker. */
 export interface Link {

@@ -77,11 +77,12 @@ function spliceFrame(event: string, channel: string | undefined, data: string, o
 /**
  * The native front end's encoding of the channel core's messages: a channel event is a frame
  * named after it (with its offset); a presence change is `pushy:presence-add` or
- * `pushy:presence-quit` with `{member}`.
+ * `pushy:presence-quit` with `{member}`; a subscription count (a Pusher feature) is no frame.
  */
 export const NATIVE_ENCODER: FrameEncoder<string> = {
-  encode(message: ChannelMessage): string {
+  encode(message: ChannelMessage): string | undefined {
     if (message.type === 'event') return encodeFrame(message.event, message.channel, message.data, message.offset, message.memberId);
+    if (message.type === 'subscription-count') return undefined;
     const event = message.event === 'member-added' ? EVENTS.presenceAdd : EVENTS.presenceQuit;
     return encodeFrame(event, message.channel, { member: message.member });
   },

@@ -47,7 +47,8 @@ export function memberUserInfo(member: Member): unknown {
 
 /**
  * The Pusher front end's one encoder: the channel core calls it once per message for every
- * Pusher socket of the channel on this node, and each gets the same text.
+ * Pusher socket of the channel on this node, and each gets the same text. A subscription count
+ * becomes `pusher_internal:subscription_count` (only apps with `enableSubscriptionCount` publish one).
  */
 export const PUSHER_ENCODER: FrameEncoder<PusherFrame> = {
   encode(message: ChannelMessage): PusherFrame {
@@ -56,6 +57,9 @@ export const PUSHER_ENCODER: FrameEncoder<PusherFrame> = {
       return message.event === 'member-added'
         ? encodeStringDataFrame('pusher_internal:member_added', { user_id, user_info: memberUserInfo(message.member) }, message.channel)
         : encodeStringDataFrame('pusher_internal:member_removed', { user_id }, message.channel);
+    }
+    if (message.type === 'subscription-count') {
+      return encodeStringDataFrame('pusher_internal:subscription_count', { subscription_count: message.count }, message.channel);
     }
     if (message.event === TERMINATE_EVENT) return TERMINATE_FRAME;
     const extra = message.userId === undefined ? undefined : `,"user_id":${JSON.stringify(message.userId)}`;

@@ -6,7 +6,6 @@ import { PusherSession, type PusherTransport } from './session.js';
 import { attachPusherFallbacks, PUSHER_SOCKJS_PREFIX } from './sockjs-fallback.js';
 import type { PusherSessionDeps } from './session.js';
 import { PusherSocketIds } from './socket-id.js';
-import { SubscriptionCounts } from './subscription-counts.js';
 import { attachPusherWs, messageText } from './ws-endpoint.js';
 import { PusherWsSocket } from './ws-socket.js';
 import { FrameBatcher } from '../transport/frame-batcher.js';
@@ -55,7 +54,6 @@ function checkProtocol(value: string | null): PusherClose | undefined {
 /** Builds the Pusher front end on the channel core. */
 export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
   const sessions = new Set<PusherSession>();
-  const sessionDeps: PusherSessionDeps = { ...deps, counts: deps.counts ?? new SubscriptionCounts(deps.channels, deps.webhooks) };
   const ids = new PusherSocketIds();
   // One per front end: every Pusher WebSocket's frames of a turn are batched together, so a batch
   // due to many sockets is built once.
@@ -78,7 +76,7 @@ export function createPusherFrontEnd(deps: PusherFrontEndDeps): PusherFrontEnd {
     if (sessions.size >= deps.maxConnections) return PUSHER_CLOSES.OVER_CAPACITY;
     const ofApp = perApp.get(app.id) ?? 0;
     if (app.maxConnections !== undefined && ofApp >= app.maxConnections) return PUSHER_CLOSES.OVER_CONNECTION_QUOTA;
-    const session = new PusherSession(ids.next(), app, transport, sessionDeps);
+    const session = new PusherSession(ids.next(), app, transport, deps);
     sessions.add(session);
     perApp.set(app.id, ofApp + 1);
     session.onClose(() => {

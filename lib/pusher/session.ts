@@ -6,7 +6,6 @@ import type { HistoryStore } from '../history/history-store.js';
 import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
 import type { WebhookEvent } from '../webhooks/webhook-event.js';
-import type { SubscriptionCounts } from './subscription-counts.js';
 import type { SubscribeOutcome, Subscriber, Subscription } from '../channels/subscriber.js';
 import { isPushyError } from '../errors.js';
 import { TokenBucket } from '../token-bucket.js';
@@ -56,8 +55,6 @@ export interface PusherSessionDeps {
   /** Largest `channel_data` of a presence subscribe, in bytes. */
   maxPresenceDataBytes: number;
   webhooks?: PusherWebhooks;
-  /** Subscription counts of the apps that opt in (absent: none are sent). */
-  counts?: SubscriptionCounts;
   /** Bytes that may wait unsent for one client (`limits.maxBufferedBytes`); past it the client is cut off (4100). Default: no bound. */
   maxBufferedBytes?: number;
 }
@@ -105,8 +102,6 @@ export class PusherSession implements Subscriber<PusherFrame> {
   private readonly clientEvents = new TokenBucket(CLIENT_EVENTS_PER_SECOND, CLIENT_EVENTS_PER_SECOND);
   /** Channels whose subscription the client did not ask for (the signed-in user's own): no success frame. */
   private readonly silent = new Set<string>();
-  /** Channels whose subscription counts this session takes part in. */
-  private readonly counted = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private pending = 0;
   private readonly closeListeners: Array<() => void> = [];
@@ -207,10 +202,7 @@ export class PusherSession implements Subscriber<PusherFrame> {
     if (!this.isOpen) return;
     this.isOpen = false;
     clearTimeout(this.signinTimer);
-    const counted = [...this.counted];
-    void this.deps.channels.removeSubscriber(this).then(() => {
-      for (const channel of counted) this.deps.counts?.left(this, channel);
-    });
+    void this.deps.channels.removeSubscriber(this);
     for (const listener of this.closeListeners) listener();
   }
 
@@ -354,10 +346,6 @@ export class PusherSession implements Subscriber<PusherFrame> {
     }
     if (!this.subscriptions.has(channel)) return;
     if (kind.cache) await this.sendCached(channel);
-    if (kind.access !== 'presence' && this.deps.counts && this.current.enableSubscriptionCount) {
-      this.counted.add(channel);
-      this.deps.counts.joined(this, channel);
-    }
   }
 
   /** The presence data of a verified presence subscribe; undefined (and the error sent) otherwise. */
@@ -414,7 +402,6 @@ export class PusherSession implements Subscriber<PusherFrame> {
     // The user's own channel stays: it carries terminations.
     if (pusherChannelKind(channel).access === 'user' || !this.subscriptions.has(channel)) return;
     await this.deps.channels.unsubscribe(this, channel).catch(() => undefined);
-    if (this.counted.delete(channel)) this.deps.counts?.left(this, channel);
   }
 
   private async signin(data: unknown): Promise<void> {

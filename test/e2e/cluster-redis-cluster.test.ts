@@ -19,8 +19,8 @@ describeThreeNodes('a 3-primary Redis Cluster (adapter.redis.cluster)', {
     for (const [part, group] of groupOf.entries()) expect(await set.nodeOfSlot(tags[group]!)).to.equal(part);
     return {
       redis: { cluster: set.addresses },
-      channelOn: (part, prefix) => {
-        for (let i = 0; ; i += 1) if (ring.shardOf(channelKey(undefined, `${prefix}-${i}`)) === groupOf[part]) return `${prefix}-${i}`;
+      channelOn: (part, prefix, app) => {
+        for (let i = 0; ; i += 1) if (ring.shardOf(channelKey(app, `${prefix}-${i}`)) === groupOf[part]) return `${prefix}-${i}`;
       },
     };
   },

@@ -18,8 +18,8 @@ describeThreeNodes(
       const ring = new HashRing(set.urls.map(shardId));
       return {
         redis: { shards: set.urls },
-        channelOn: (shard, prefix) => {
-          for (let i = 0; ; i += 1) if (ring.shardOf(channelKey(undefined, `${prefix}-${i}`)) === shard) return `${prefix}-${i}`;
+        channelOn: (shard, prefix, app) => {
+          for (let i = 0; ; i += 1) if (ring.shardOf(channelKey(app, `${prefix}-${i}`)) === shard) return `${prefix}-${i}`;
         },
       };
     },

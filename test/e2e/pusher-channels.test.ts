@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { connected, nextEvent, pusherApps, pusherClient, pusherSdk, subscribed, PUSHER_APP, type Pusher } from '../helpers/pusher.js';
 import { RawPusherClient } from '../helpers/pusher-raw.js';
+import { TestClient } from '../helpers/client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { pusherAuth } from '../../lib/pusher/signatures.js';
 
@@ -84,7 +85,7 @@ describe('Pusher endpoint: channels, client events, users', function () {
     expect(await server.server.channels.members('presence-room', PUSHER_APP.id)).to.have.length(1);
   });
 
-  it('sends pusher_internal:subscription_count on subscribe and unsubscribe (this node\'s count)', async () => {
+  it('sends pusher_internal:subscription_count on subscribe and unsubscribe, native subscribers counted but never told', async () => {
     const a = client();
     a.subscribe('counted');
     const first = nextEvent(a, 'counted', 'pusher:subscription_count');
@@ -97,6 +98,25 @@ describe('Pusher endpoint: channels, client events, users', function () {
     const third = nextEvent(a, 'counted', 'pusher:subscription_count');
     b.unsubscribe('counted');
     expect((await third).data).to.deep.equal({ subscription_count: 1 });
+    const withNative = nextEvent(a, 'counted', 'pusher:subscription_count');
+    const native = await TestClient.connect(server.url, 'websocket', `/pushy/app/${PUSHER_APP.key}/socket`);
+    expect((await native.subscribe('counted')).event).to.equal('pushy:subscription-success');
+    expect((await withNative).data).to.deep.equal({ subscription_count: 2 });
+    const nativeGone = nextEvent(a, 'counted', 'pusher:subscription_count');
+    await native.close();
+    expect((await nativeGone).data).to.deep.equal({ subscription_count: 1 });
+    expect(native.texts.filter((text) => /subscription.count/.test(text))).to.deep.equal([]);
+  });
+
+  it('sends no subscription_count on presence channels', async () => {
+    const a = client({ user: { user_id: 'counted-user' } });
+    let counts = 0;
+    a.subscribe('presence-uncounted').bind('pusher:subscription_count', () => (counts += 1));
+    await subscribed(a, 'presence-uncounted');
+    // A public channel's count after it shows the presence one would have come first.
+    a.subscribe('counted-after');
+    await nextEvent(a, 'counted-after', 'pusher:subscription_count');
+    expect(counts).to.equal(0);
   });
 
   it('sends a cache channel its last triggered event, or pusher:cache_miss', async () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { signChannel } from '../../lib/signing.js';
 import { TestClient, type Frame } from '../helpers/client.js';
 import { NodeProcess } from '../helpers/node-process.js';
+import { countsSeen, pusherClient, COUNT_WITHIN_MS, PUSHER_APP, type Pusher } from '../helpers/pusher.js';
 import { REDIS_TOOLS_AVAILABLE } from '../helpers/redis-topologies.js';
 import { requireService } from '../helpers/services.js';
 import { trigger } from '../helpers/trigger.js';
@@ -16,8 +17,8 @@ const NODE_TIMEOUT = 1500;
 export interface Topology {
   /** The `adapter.redis` options that put a node on it. */
   redis: Record<string, unknown>;
-  /** A channel name starting with `prefix` that lives on the `part`-th (0, 1, 2) Redis server. */
-  channelOn(part: number, prefix: string): string;
+  /** A channel name starting with `prefix` that lives on the `part`-th (0, 1, 2) Redis server, for `app` (default: the default app). */
+  channelOn(part: number, prefix: string, app?: string): string;
 }
 
 /**
@@ -35,9 +36,12 @@ export function describeThreeNodes(
     let layout: Topology;
     let nodes: NodeProcess[] = [];
     const clients: TestClient[] = [];
+    const pushers: Pusher[] = [];
     let survivors: TestClient[] = [];
+    /** node-0's counts on the channels node-2's Pusher client stays on when node-2 is killed. */
+    let countsAtNode0: Array<ReturnType<typeof countsSeen>> = [];
 
-    const channelOn = (part: number, prefix: string): string => layout.channelOn(part, prefix);
+    const channelOn = (part: number, prefix: string, app?: string): string => layout.channelOn(part, prefix, app);
     const connect = async (node: NodeProcess): Promise<TestClient> => {
       const client = await TestClient.connect(node.url);
       clients.push(client);
@@ -61,6 +65,7 @@ export function describeThreeNodes(
         host: '127.0.0.1',
         secretKey: SECRET,
         logLevel: 'info',
+        apps: [{ ...PUSHER_APP, enableSubscriptionCount: true }],
         adapter: {
           type: 'redis',
           redis: layout.redis,
@@ -83,6 +88,7 @@ export function describeThreeNodes(
 
     after(async () => {
       await Promise.all(clients.map((client) => client.close()));
+      for (const client of pushers) client.disconnect();
       await Promise.all(nodes.map((node) => node.kill('SIGTERM')));
       await topology.stop();
     });
@@ -114,6 +120,18 @@ export function describeThreeNodes(
       }
     });
 
+    it("Pusher subscription counts are the cluster's on channels of every Redis server", async () => {
+      const channels = [0, 1, 2].map((shard) => channelOn(shard, 'counted', PUSHER_APP.id));
+      const [p0, p1, p2] = nodes.map((node) => pusherClient(node)) as [Pusher, Pusher, Pusher];
+      pushers.push(p0, p1, p2);
+      const seen = [p0, p1, p2].map((client) => channels.map((channel) => countsSeen(client, channel)));
+      await Promise.all(seen.flat().map((counts) => counts.until(3, 5000)));
+      // node-2's client leaves the first channel: the others hear 2 there (and stays on the rest until node-2 is killed).
+      p2.unsubscribe(channels[0]!);
+      await Promise.all([seen[0]![0]!.until(2), seen[1]![0]!.until(2)]);
+      countsAtNode0 = seen[0]!.slice(1);
+    });
+
     it('SIGKILL one node: its members leave the lists on every Redis server, with quit events', async () => {
       const rooms = [channelOn(0, 'presence-room'), channelOn(2, 'presence-room')];
       const [u0, u1] = survivors as [TestClient, TestClient];
@@ -126,6 +144,11 @@ export function describeThreeNodes(
         const fresh = await connect(nodes[1]!);
         expect(userIds((await joinPresence(fresh, room, 'late')).data.presence)).to.deep.equal(['late', 'u0', 'u1']);
       }
+    });
+
+    it("the SIGKILLed node's Pusher subscribers stop counting on every Redis server", async () => {
+      // Killed in the test before: its deadline passes nodeTimeout after its last heartbeat, then a living node drops its counts.
+      await Promise.all(countsAtNode0.map((counts) => counts.until(2, NODE_TIMEOUT + 4 * HEARTBEAT_INTERVAL + COUNT_WITHIN_MS)));
     });
 
     it('a client that reconnects to another node recovers the missed events with `since`, on every Redis server', async () => {

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { ExclusiveHost } from '../../lib/channel-rules/ipc-exclusive-host.js';
 import { BrokerHub } from '../../lib/ipc/broker-hub.js';
 import { OccupancyHost } from '../../lib/ipc/occupancy-host.js';
+import { CountHost } from '../../lib/ipc/count-host.js';
 import type { ClusterMessage, Link } from '../../lib/ipc/link.js';
 import { PresenceHost } from '../../lib/ipc/presence-host.js';
 import { RpcClient, RpcHost } from '../../lib/ipc/rpc.js';
@@ -59,6 +60,7 @@ export class LoopbackCluster {
   readonly presence = new MemoryPresenceStore();
   readonly presenceHost = new PresenceHost(this.presence, () => this.links);
   readonly occupancyHost = new OccupancyHost(() => this.links);
+  readonly countHost = new CountHost(() => this.links);
   readonly exclusiveHost = new ExclusiveHost();
   readonly stores: SharedStores = {
     history: new MemoryHistoryStore({ maxMemoryBytes: 10_000_000, metaTtl: 3600 }),
@@ -69,6 +71,7 @@ export class LoopbackCluster {
     ...this.hub.handlers(),
     ...this.presenceHost.handlers(),
     ...this.occupancyHost.handlers(),
+    ...this.countHost.handlers(),
     ...this.exclusiveHost.handlers(),
     ...storeHandlers(this.stores),
   });
@@ -92,6 +95,7 @@ export class LoopbackCluster {
     this.hub.dropWorker(index);
     await this.presenceHost.dropWorker(index);
     await this.occupancyHost.dropWorker(index);
+    this.countHost.dropWorker(index);
     await this.exclusiveHost.dropWorker(index);
   }
 }

@@ -2,6 +2,7 @@ import PusherModule from 'pusher-js';
 import type PusherClass from 'pusher-js/types/src/core/pusher.js';
 import PusherServer from 'pusher';
 import type { TestServer } from './server.js';
+import { waitUntil } from './wait.js';
 
 /** A pusher-js client. */
 export type Pusher = PusherClass.default;
@@ -97,6 +98,22 @@ export function subscribed(client: Pusher, channel: string): Promise<unknown> {
     subscription.bind('pusher:subscription_succeeded', (data: unknown) => resolve(data));
     subscription.bind('pusher:subscription_error', (error: unknown) => reject(Object.assign(new Error('subscription error'), { detail: error })));
   });
+}
+
+/** How soon a subscription count must be right after a subscribe or unsubscribe anywhere (the issue asks for about a second). */
+export const COUNT_WITHIN_MS = 1500;
+
+/**
+ * Subscribes `client` to `channel` and keeps the `pusher:subscription_count` values it gets,
+ * with a wait for the latest to be `n`.
+ */
+export function countsSeen(client: Pusher, channel: string): { values: number[]; until(n: number, withinMs?: number): Promise<void> } {
+  const values: number[] = [];
+  client.subscribe(channel).bind('pusher:subscription_count', (data: { subscription_count: number }) => values.push(data.subscription_count));
+  return {
+    values,
+    until: (n, withinMs = COUNT_WITHIN_MS) => waitUntil(() => values.at(-1) === n, withinMs, `subscription_count ${n} on ${channel} (got ${JSON.stringify(values)})`),
+  };
 }
 
 /** The next `event` on `channel`, with pusher-js's metadata. */

@@ -78,8 +78,8 @@ export async function startRedisNode(url: string, overrides: DeepPartial<PushyCo
   const all: DeepPartial<PushyConfig> = { ...overrides, adapter: adapterOverrides };
   const config = loadConfig({ env: {}, overrides: all });
   const adapter = await createAdapter(config, logger);
-  const { broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive } = adapter;
-  const server = await startServer(all, { broker, presence, nodes, logger, history, idempotency, replays, occupancy, redis, exclusive });
+  const { broker, presence, nodes, history, idempotency, replays, occupancy, redis, exclusive, counts } = adapter;
+  const server = await startServer(all, { broker, presence, nodes, logger, history, idempotency, replays, occupancy, redis, exclusive, counts });
   return {
     ...server,
     adapter,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Broker, BrokerMessage, ChannelEventMessage } from '../../lib/broker/broker.js';
+import type { Broker, BrokerMessage, ChannelEventMessage, SubscriptionCountMessage } from '../../lib/broker/broker.js';
 import { waitUntil } from '../helpers/wait.js';
 import { jsonText, RawJson } from '../../lib/raw-json.js';
 
@@ -16,13 +16,22 @@ export interface BrokerContractHarness {
   outage?: { begin(): Promise<void>; end(): Promise<void> };
 }
 
+/** Events and presence changes: the messages with an event name. */
+type Received = Exclude<BrokerMessage, SubscriptionCountMessage>;
+
 /** Messages a broker handed to its handlers, with a way to wait for one. */
 class Inbox {
-  readonly messages: BrokerMessage[] = [];
-  private waiters: Array<{ match: (m: BrokerMessage) => boolean; resolve: (m: BrokerMessage) => void }> = [];
+  readonly messages: Received[] = [];
+  /** Subscription counts, kept apart (they have no event name). */
+  readonly counts: SubscriptionCountMessage[] = [];
+  private waiters: Array<{ match: (m: Received) => boolean; resolve: (m: Received) => void }> = [];
 
   constructor(broker: Broker) {
     broker.onMessage((message) => {
+      if (message.type === 'subscription-count') {
+        this.counts.push(message);
+        return;
+      }
       this.messages.push(message);
       this.waiters = this.waiters.filter((w) => {
         if (!w.match(message)) return true;
@@ -32,7 +41,7 @@ class Inbox {
     });
   }
 
-  next(match: (m: BrokerMessage) => boolean, timeoutMs = 5000): Promise<BrokerMessage> {
+  next(match: (m: Received) => boolean, timeoutMs = 5000): Promise<Received> {
     const found = this.messages.find(match);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -47,7 +56,7 @@ class Inbox {
     });
   }
 
-  named(event: string): BrokerMessage[] {
+  named(event: string): Received[] {
     return this.messages.filter((m) => m.event === event);
   }
 }
@@ -59,7 +68,7 @@ function freshChannel(): string {
   return `contract-${process.pid}-${Date.now()}-${counter}`;
 }
 
-function event(channel: string, name: string, data: unknown = {}, excludeSocketId?: string): BrokerMessage {
+function event(channel: string, name: string, data: unknown = {}, excludeSocketId?: string): ChannelEventMessage {
   return excludeSocketId === undefined ? { type: 'event', channel, event: name, data } : { type: 'event', channel, event: name, data, excludeSocketId };
 }
 
@@ -136,6 +145,17 @@ export function describeBrokerContract(name: string, harness: BrokerContractHarn
       await broker.publish(event(channel, 'sentinel'));
       await inbox.next((m) => m.event === 'sentinel');
       expect(inbox.named('story')).to.have.length(1);
+    });
+
+    it('carries a subscription count with its app, channel, count and version', async () => {
+      const { broker, inbox } = await node();
+      const channel = freshChannel();
+      await broker.subscribe(`counted/${channel}`);
+      const count: SubscriptionCountMessage = { type: 'subscription-count', app: 'counted', channel, count: 3, version: 1733000000123456 };
+      expect(await broker.publish(count)).to.equal(1);
+      await broker.publish({ ...event(channel, 'sentinel'), app: 'counted' });
+      await inbox.next((m) => m.event === 'sentinel');
+      expect(inbox.counts).to.deep.equal([count]);
     });
 
     it('carries data given as JSON text (a RawJson) byte for byte, with the other fields', async () => {

@@ -8,6 +8,9 @@ import { LoopbackCluster } from '../helpers/ipc-links.js';
 import { randomUUID } from 'node:crypto';
 import { IpcExclusiveChannelStore } from '../../lib/channel-rules/ipc-exclusive-channel-store.js';
 import { IpcOccupancyStore } from '../../lib/ipc/ipc-occupancy-store.js';
+import { IpcSubscriberCountStore } from '../../lib/ipc/ipc-count-store.js';
+import { describeCountStoreContract, freshCountChannel } from './count-store-contract.js';
+import type { ChannelTotal } from '../../lib/counts/subscriber-count-store.js';
 import { describeExclusiveChannelContract } from './channel-rules/exclusive-channel-contract.js';
 import { describeOccupancyContract, freshOccupancyName } from './occupancy-contract.js';
 import { describeBrokerContract } from './broker-contract.js';
@@ -57,6 +60,39 @@ describe('cluster (workers over IPC)', () => {
   describeOccupancyContract('workers over IPC', async () => {
     const { link, rpc } = cluster.worker();
     return new IpcOccupancyStore(link, rpc);
+  });
+
+  describeCountStoreContract(
+    'workers over IPC',
+    async () => {
+      const { link, rpc } = cluster.worker();
+      return new IpcSubscriberCountStore(link, rpc);
+    },
+    { shared: true },
+  );
+
+  it("sums subscriber counts over every worker; a dead worker's are dropped and the totals reported by one live worker", async () => {
+    const machine = new LoopbackCluster();
+    const [one, two, three] = [machine.worker(), machine.worker(), machine.worker()];
+    const [a, b, c] = [one, two, three].map(({ link, rpc }) => new IpcSubscriberCountStore(link, rpc)) as [IpcSubscriberCountStore, IpcSubscriberCountStore, IpcSubscriberCountStore];
+    const reports: ChannelTotal[][] = [];
+    const reported = new Promise<void>((resolve) => {
+      for (const store of [b, c])
+        store.onChanged((totals) => {
+          reports.push(totals);
+          resolve();
+        });
+    });
+    const channel = freshCountChannel();
+    await a.set(channel, 2);
+    const before = await b.set(channel, 1);
+    expect(before.total).to.equal(3);
+    await machine.kill(one.index);
+    await reported;
+    expect(reports).to.have.length(1);
+    expect(reports[0]!.map(({ channel: name, total }) => ({ channel: name, total }))).to.deep.equal([{ channel, total: 1 }]);
+    expect(reports[0]![0]!.version).to.be.greaterThan(before.version);
+    expect((await c.set(channel, 1)).total).to.equal(2);
   });
 
   describeExclusiveChannelContract('workers over IPC', async () => {

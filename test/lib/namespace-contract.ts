@@ -66,7 +66,9 @@ class Recorder implements Subscriber<ChannelMessage> {
   }
 
   events(): string[] {
-    return this.received.map((m) => (m.type === 'event' ? `${m.event}:${JSON.stringify(m.data)}` : `${m.event}:${String(m.member.name)}`));
+    return this.received.map((m) =>
+      m.type === 'event' ? `${m.event}:${JSON.stringify(m.data)}` : m.type === 'presence' ? `${m.event}:${String(m.member.name)}` : `${m.type}:${m.count}`,
+    );
   }
 }
 

@@ -34,7 +34,7 @@ describe('RedisBroker', () => {
       const connection = await connections.connect(log.logger);
       const broker = new RedisBroker({ connection, logger: log.logger });
       const received: string[] = [];
-      broker.onMessage((m) => received.push(m.event));
+      broker.onMessage((m) => received.push(m.type === 'subscription-count' ? m.type : m.event));
       await broker.subscribe('outage-kept');
       await broker.subscribe('outage-dropped');
 
@@ -86,6 +86,7 @@ describe('RedisBroker', () => {
       const received: string[] = [];
       const good = new Promise<void>((resolve) =>
         broker.onMessage((m) => {
+          if (m.type === 'subscription-count') return;
           received.push(m.event);
           if (m.event === 'good') resolve();
         }),

@@ -11,6 +11,7 @@ import { describeTopologyContracts } from './adapter-contracts.js';
 import { RedisWebhookQueue } from '../../../lib/webhooks/redis-webhook-queue.js';
 import { describeWebhookQueueContract } from '../webhooks/webhook-queue-contract.js';
 import { describeOccupancyContract } from '../occupancy-contract.js';
+import { describeCountStoreContract } from '../count-store-contract.js';
 import { describeExclusiveChannelContract } from '../channel-rules/exclusive-channel-contract.js';
 
 const KEY_PREFIX = `pushy-cluster-${process.pid}:`;
@@ -41,7 +42,7 @@ describe('the Redis adapter on a 3-primary Redis Cluster', function () {
   });
   afterEach(async () => {
     for (const adapter of adapters.splice(0)) {
-      await Promise.all([adapter.broker.close(), adapter.presence.close(), adapter.nodes.close(), adapter.history.close(), adapter.idempotency.close(), adapter.replays.close(), adapter.occupancy.close(), adapter.exclusive.close()]);
+      await Promise.all([adapter.broker.close(), adapter.presence.close(), adapter.nodes.close(), adapter.history.close(), adapter.idempotency.close(), adapter.replays.close(), adapter.occupancy.close(), adapter.exclusive.close(), adapter.counts.close()]);
       await adapter.close();
     }
   });
@@ -61,6 +62,8 @@ describe('the Redis adapter on a 3-primary Redis Cluster', function () {
     },
   });
   describeOccupancyContract('redis cluster', async () => (await node()).occupancy);
+  // Per channel, on the channel's shard (each shard reaps its dead nodes' counts, as presence does).
+  describeCountStoreContract('redis cluster', async () => (await node()).counts, { shared: true });
   describeExclusiveChannelContract('redis cluster', async () => {
     const adapter = await node();
     return { store: adapter.exclusive, nodeId: adapter.broker.nodeId };

@@ -14,6 +14,7 @@ import { describeTopologyContracts } from './adapter-contracts.js';
 import { RedisWebhookQueue } from '../../../lib/webhooks/redis-webhook-queue.js';
 import { describeWebhookQueueContract } from '../webhooks/webhook-queue-contract.js';
 import { describeOccupancyContract } from '../occupancy-contract.js';
+import { describeCountStoreContract } from '../count-store-contract.js';
 import { describeExclusiveChannelContract } from '../channel-rules/exclusive-channel-contract.js';
 
 const KEY_PREFIX = `pushy-shards-${process.pid}:`;
@@ -46,7 +47,7 @@ describe('the Redis adapter on three independent shards', () => {
   });
   afterEach(async () => {
     for (const adapter of adapters.splice(0)) {
-      await Promise.all([adapter.broker.close(), adapter.presence.close(), adapter.nodes.close(), adapter.history.close(), adapter.idempotency.close(), adapter.replays.close(), adapter.occupancy.close(), adapter.exclusive.close()]);
+      await Promise.all([adapter.broker.close(), adapter.presence.close(), adapter.nodes.close(), adapter.history.close(), adapter.idempotency.close(), adapter.replays.close(), adapter.occupancy.close(), adapter.exclusive.close(), adapter.counts.close()]);
       await adapter.close();
     }
     await Promise.all(raws.splice(0).map((raw) => raw.close()));
@@ -65,6 +66,8 @@ describe('the Redis adapter on three independent shards', () => {
     },
   });
   describeOccupancyContract('3 redis shards', async () => (await node()).occupancy);
+  // Per channel, on the channel's shard (each shard reaps its dead nodes' counts, as presence does).
+  describeCountStoreContract('3 redis shards', async () => (await node()).counts, { shared: true });
   describeExclusiveChannelContract('3 redis shards', async () => {
     const adapter = await node();
     return { store: adapter.exclusive, nodeId: adapter.broker.nodeId };
