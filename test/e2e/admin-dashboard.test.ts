@@ -253,7 +253,16 @@ describe('e2e: admin dashboard in Chromium', function () {
         expect(nodesTable.scroll, 'the nodes table needs no sideways scrolling').to.be.at.most(nodesTable.box);
         if (width === 420) {
           // Stacked: every cell on its own line, named by its column.
-          expect(await page.locator('#nodes tbody tr.self td[data-label="Connections"]').evaluate((td: any) => (globalThis as any).getComputedStyle(td).display)).to.equal('flex');
+          // Read in one step in the page: the table is redrawn on every refresh, and a cell found
+          // before a redraw is detached (no computed style) by the time it is read.
+          await page.waitForFunction(
+            () => {
+              const td = (globalThis as any).document.querySelector('#nodes tbody tr.self td[data-label="Connections"]');
+              return td !== null && (globalThis as any).getComputedStyle(td).display === 'flex';
+            },
+            undefined,
+            { timeout: 5000 },
+          );
         }
 
         for (const [id, series] of [['chart-connections', 'connections'], ['chart-events', 'events']] as const) {
