@@ -5,11 +5,14 @@ import { MemoryReplayStore } from '../../lib/signing/replay-store.js';
 import { SignaturePolicy, type SignedRequest } from '../../lib/signing/signature-policy.js';
 
 describe('SignaturePolicy.once', () => {
-  const now = Math.floor(Date.now() / 1000);
+  // Taken per test, not when the file loads: the suite runs for minutes, longer than the
+  // timestamp tolerance, and an old timestamp is not remembered as a replay.
+  let now: number;
   const v3 = (signature: string, timestamp = now): SignedRequest => ({ form: 'v3', rawBody: true, timestamp, signature });
   let replays: MemoryReplayStore;
   let policy: SignaturePolicy;
   beforeEach(() => {
+    now = Math.floor(Date.now() / 1000);
     replays = new MemoryReplayStore({ maxKeys: 2 });
     policy = new SignaturePolicy({ secretKey: 'k', timestampTolerance: 600, legacy: true, replays, logger: silentLogger });
   });
