@@ -10,6 +10,7 @@ import type { TrafficCounters } from '../stats/traffic.js';
 import { DEFAULT_CHANNEL_POLICY, RESERVED_EVENT_PREFIX, channelKind, type ChannelKind, type ChannelPolicy } from './channel-policy.js';
 import type { ChannelHooks } from './channel-hooks.js';
 import { FrameCache } from './frame-cache.js';
+import { isInternalChannel } from './internal-channels.js';
 import type { SubscribeOutcome, Subscriber } from './subscriber.js';
 
 /** Room kept for a subscription-success frame besides its member list, when a replay is sized. */
@@ -106,8 +107,9 @@ export class ChannelManager {
     deps.presence.onChange?.((change) => {
       const { app, channel } = parseChannelKey(change.channel);
       const event = change.kind === 'add' ? 'member-added' : 'member-removed';
-      if (change.kind === 'add') this.deps.hooks?.memberAdded?.(app, channel, change.member);
-      else this.deps.hooks?.memberRemoved?.(app, channel, change.member);
+      const hooks = this.hooksOf(channel);
+      if (change.kind === 'add') hooks?.memberAdded?.(app, channel, change.member);
+      else hooks?.memberRemoved?.(app, channel, change.member);
       void this.announce({ type: 'presence', app, channel, event, member: change.member }, 'could not publish a presence change');
     });
   }
@@ -124,7 +126,9 @@ export class ChannelManager {
     }
     const appLimits = this.deps.appLimits?.(subscriber.app);
     const maxChannels = appLimits?.maxChannelsPerConnection ?? this.deps.maxChannelsPerConnection;
-    if (subscriber.subscriptions.size >= maxChannels) {
+    // The server's own channels are not the client's: they neither count nor are counted.
+    const internal = isInternalChannel(channel);
+    if (!internal && subscriber.subscriptions.size >= maxChannels && clientSubscriptions(subscriber) >= maxChannels) {
       this.deps.onLimitRefusal?.(subscriber.app, 'TOO_MANY_SUBSCRIPTIONS');
       throw new PushyError('TOO_MANY_SUBSCRIPTIONS');
     }
@@ -157,14 +161,14 @@ export class ChannelManager {
         }
         members = joined.members;
         const maxMembers = appLimits?.maxPresenceMembers ?? this.deps.maxPresenceMembers ?? Number.POSITIVE_INFINITY;
-        if (joined.first && joined.members.length > maxMembers) {
+        if (joined.first && !internal && joined.members.length > maxMembers) {
           // Joining first and checking after keeps the limit under concurrent joins: every join
           // that overshoots undoes itself (below) before anyone is told about it.
           await this.deps.presence.leave(key, memberKey, subscriber.id);
           this.deps.onLimitRefusal?.(app, 'PRESENCE_CHANNEL_FULL');
           throw new PushyError('PRESENCE_CHANNEL_FULL', `Presence channel is full (${maxMembers} members)`);
         }
-        if (joined.first) this.deps.hooks?.memberAdded?.(app, channel, member);
+        if (joined.first) this.hooksOf(channel)?.memberAdded?.(app, channel, member);
         if (!stillSubscribed()) {
           // The subscriber went away (or unsubscribed) while we were joining: undo the join.
           await this.leavePresence(app, channel, memberKey, subscriber.id);
@@ -310,7 +314,7 @@ export class ChannelManager {
   localSubscriberCounts(app = DEFAULT_APP): Map<string, number> {
     const counts = new Map<string, number>();
     for (const channel of this.channels.values()) {
-      if (channel.app === app && channel.subscribers.size > 0) counts.set(channel.name, channel.subscribers.size);
+      if (channel.app === app && channel.subscribers.size > 0 && !isInternalChannel(channel.name)) counts.set(channel.name, channel.subscribers.size);
     }
     return counts;
   }
@@ -321,14 +325,14 @@ export class ChannelManager {
    */
   localSubscriberCountsByKey(): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const [key, channel] of this.channels) if (channel.subscribers.size > 0) counts.set(key, channel.subscribers.size);
+    for (const [key, channel] of this.channels) if (channel.subscribers.size > 0 && !isInternalChannel(channel.name)) counts.set(key, channel.subscribers.size);
     return counts;
   }
 
   /** Names of an app's channels with local subscribers. */
   channelNames(app = DEFAULT_APP): string[] {
     const names: string[] = [];
-    for (const channel of this.channels.values()) if (channel.app === app) names.push(channel.name);
+    for (const channel of this.channels.values()) if (channel.app === app && !isInternalChannel(channel.name)) names.push(channel.name);
     return names;
   }
 
@@ -425,34 +429,47 @@ export class ChannelManager {
     if (!channel) {
       channel = { app, name, kind: channelKind(name), subscribers: new Map(), brokerReady: this.deps.broker.subscribe(key), countVersion: 0 };
       this.channels.set(key, channel);
-      this.deps.hooks?.channelOpened?.(app, name);
+      this.hooksOf(name)?.channelOpened?.(app, name);
     }
     channel.subscribers.set(local.subscriber.id, local);
     // Every subscriber waits for the broker subscription, not only the first: its history read
     // must come after it, or an event published in between would be in neither.
     await channel.brokerReady;
     // Told once the broker carries the channel here, so that the new count reaches this node too.
-    this.deps.hooks?.subscribersChanged?.(app, name, this.localSubscriberCount(name, app));
+    this.hooksOf(name)?.subscribersChanged?.(app, name, this.localSubscriberCount(name, app));
   }
 
   private async removeLocalSubscriber(subscriber: Subscriber, key: string): Promise<void> {
     const channel = this.channels.get(key);
     if (!channel) return;
     if (!channel.subscribers.delete(subscriber.id)) return;
-    this.deps.hooks?.subscribersChanged?.(channel.app, channel.name, channel.subscribers.size);
+    const hooks = this.hooksOf(channel.name);
+    hooks?.subscribersChanged?.(channel.app, channel.name, channel.subscribers.size);
     if (channel.subscribers.size > 0) return;
     this.channels.delete(key);
-    this.deps.hooks?.channelClosed?.(channel.app, channel.name);
+    hooks?.channelClosed?.(channel.app, channel.name);
     await this.deps.broker.unsubscribe(key);
+  }
+
+  /** The hooks told about a channel's moments: none for the server's own channels (no webhooks, no counts). */
+  private hooksOf(channel: string): ChannelHooks | undefined {
+    return isInternalChannel(channel) ? undefined : this.deps.hooks;
   }
 
   private async leavePresence(app: string, channel: string, memberKey: string, subscriberId: string): Promise<void> {
     const left = await this.deps.presence.leave(channelKey(app, channel), memberKey, subscriberId);
     if (left.last && left.member) {
-      this.deps.hooks?.memberRemoved?.(app, channel, left.member);
+      this.hooksOf(channel)?.memberRemoved?.(app, channel, left.member);
       await this.deps.broker.publish({ type: 'presence', app, channel, event: 'member-removed', member: left.member });
     }
   }
+}
+
+/** The subscriptions a client asked for: the server's own channels left out. */
+function clientSubscriptions(subscriber: Subscriber): number {
+  let count = 0;
+  for (const channel of subscriber.subscriptions.keys()) if (!isInternalChannel(channel)) count += 1;
+  return count;
 }
 
 /** True for an event the subscriber already got through the replay, or that precedes its subscription. */

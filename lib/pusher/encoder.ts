@@ -2,6 +2,7 @@ import type { ChannelMessage, FrameEncoder } from '../channels/subscriber.js';
 import type { Member } from '../presence/presence-store.js';
 import { RawJson } from '../raw-json.js';
 import { encodeRawDataFrame, encodeStringDataFrame } from './frames.js';
+import { WATCHLIST_CHANNEL, WatchFrame } from './watchlist.js';
 
 /** Event that closes the receiving signed-in sockets of a user (`terminate_connections`), on every node. */
 export const TERMINATE_EVENT = 'pushy:terminate-user';
@@ -9,8 +10,8 @@ export const TERMINATE_EVENT = 'pushy:terminate-user';
 /** What the encoder makes of a terminate message: no frame, an order to close. */
 export const TERMINATE_FRAME = Symbol('terminate');
 
-/** A Pusher frame: JSON text, or the order to close the socket. */
-export type PusherFrame = string | typeof TERMINATE_FRAME;
+/** A Pusher frame: JSON text, the order to close the socket, or a watched user's change (sent only by sockets watching them). */
+export type PusherFrame = string | typeof TERMINATE_FRAME | WatchFrame;
 
 /**
  * A channel event's `data` as Pusher clients get it, a string: Pusher data is a string, relayed
@@ -48,12 +49,14 @@ export function memberUserInfo(member: Member): unknown {
 /**
  * The Pusher front end's one encoder: the channel core calls it once per message for every
  * Pusher socket of the channel on this node, and each gets the same text. A subscription count
- * becomes `pusher_internal:subscription_count` (only apps with `enableSubscriptionCount` publish one).
+ * becomes `pusher_internal:subscription_count` (only apps with `enableSubscriptionCount` publish one);
+ * a member change of the watchlist channel, a {@link WatchFrame}.
  */
 export const PUSHER_ENCODER: FrameEncoder<PusherFrame> = {
   encode(message: ChannelMessage): PusherFrame {
     if (message.type === 'presence') {
       const user_id = memberUserId(message.member);
+      if (message.channel === WATCHLIST_CHANNEL) return new WatchFrame(user_id, message.event === 'member-added' ? 'online' : 'offline');
       return message.event === 'member-added'
         ? encodeStringDataFrame('pusher_internal:member_added', { user_id, user_info: memberUserInfo(message.member) }, message.channel)
         : encodeStringDataFrame('pusher_internal:member_removed', { user_id }, message.channel);

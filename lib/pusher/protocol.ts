@@ -38,6 +38,8 @@ export const PUSHER_CLOSES = {
   PONG_NOT_RECEIVED: { code: 4201, reason: 'Pong reply not received' },
   INACTIVE: { code: 4202, reason: 'Closed after inactivity' },
   CLIENT_EVENT_REJECTED: { code: 4301, reason: 'Client event rejected: rate limit exceeded' },
+  /** Sent as `pusher:error` (the socket stays open, not signed in): the user data's watchlist is over 100 ids. */
+  WATCHLIST_TOO_LONG: { code: 4302, reason: 'Watchlist too long: at most 100 user ids' },
 } as const satisfies Record<string, { code: number; reason: string }>;
 
 /** One of {@link PUSHER_CLOSES}. */
@@ -107,5 +109,8 @@ export const pusherChannelDataSchema = z.object({
   user_info: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** Signin `user_data`: a non-empty string `id` (pusher-js `user.ts`). */
-export const pusherUserDataSchema = z.looseObject({ id: z.string().min(1).max(200) });
+/**
+ * Signin `user_data`: a non-empty string `id` (pusher-js `user.ts`), and optionally the
+ * `watchlist` of user ids to be told about (its length is checked apart: over 100 is 4302).
+ */
+export const pusherUserDataSchema = z.looseObject({ id: z.string().min(1).max(200), watchlist: z.array(z.string().min(1).max(200)).optional() });

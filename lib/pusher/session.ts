@@ -7,6 +7,8 @@ import type { RetentionPolicy } from '../history/retention.js';
 import type { Logger } from '../logger.js';
 import type { WebhookEvent } from '../webhooks/webhook-event.js';
 import type { SubscribeOutcome, Subscriber, Subscription } from '../channels/subscriber.js';
+import type { Member } from '../presence/presence-store.js';
+import { INTERNAL_CHANNEL_POLICY, isInternalChannel } from '../channels/internal-channels.js';
 import { isPushyError } from '../errors.js';
 import { TokenBucket } from '../token-bucket.js';
 import { readCachedEvent, type CachedEvent } from './cache.js';
@@ -26,6 +28,7 @@ import {
   type PusherClose,
 } from './protocol.js';
 import { authKeyOf, channelStringToSign, signinStringToSign, verifyPusherAuth } from './signatures.js';
+import { MAX_WATCHLIST_IDS, WATCHLIST_CHANNEL, WatchFrame, encodeWatchlistEvent } from './watchlist.js';
 
 /** What the Pusher front end needs of the apps: lookups by key, with rotation (an `AppDirectory` is one). */
 export interface PusherApps {
@@ -95,6 +98,8 @@ export class PusherSession implements Subscriber<PusherFrame> {
   isOpen = true;
   /** The user this socket signed in as. */
   userId: string | undefined;
+  /** The user ids its sign-in's `watchlist` named: their online and offline changes are sent to it. */
+  private watchlist: ReadonlySet<string> | undefined;
   /** Last time the client sent anything, ms epoch (the activity check reads it). */
   lastSeen = Date.now();
   /** When the server's ping went out unanswered, ms epoch. */
@@ -207,6 +212,10 @@ export class PusherSession implements Subscriber<PusherFrame> {
   }
 
   subscribed(channel: string, outcome: SubscribeOutcome): void {
+    if (channel === WATCHLIST_CHANNEL) {
+      this.sendWatchedOnline(outcome.presence ?? []);
+      return;
+    }
     if (this.silent.has(channel)) return;
     if (outcome.presence) {
       const ids: string[] = [];
@@ -227,7 +236,23 @@ export class PusherSession implements Subscriber<PusherFrame> {
       this.closeWith(PUSHER_CLOSES.UNAUTHORIZED);
       return;
     }
+    if (frame instanceof WatchFrame) {
+      // Every signed-in socket of the app gets each change: only those watching the user send it.
+      if (this.watchlist?.has(frame.userId)) this.send(frame.text);
+      return;
+    }
     this.send(frame);
+  }
+
+  /** Right after sign-in: one `online` event with the watched users online now (none: nothing). */
+  private sendWatchedOnline(members: readonly Member[]): void {
+    if (!this.watchlist) return;
+    const online = new Set<string>();
+    for (const member of members) {
+      const id = memberUserId(member);
+      if (this.watchlist.has(id)) online.add(id);
+    }
+    if (online.size > 0) this.send(encodeWatchlistEvent('online', [...online]));
   }
 
   /**
@@ -399,8 +424,8 @@ export class PusherSession implements Subscriber<PusherFrame> {
     const parsed = pusherUnsubscribeSchema.safeParse(data);
     if (!parsed.success) return;
     const { channel } = parsed.data;
-    // The user's own channel stays: it carries terminations.
-    if (pusherChannelKind(channel).access === 'user' || !this.subscriptions.has(channel)) return;
+    // The user's own channel stays: it carries terminations; the server's own channels are not the client's.
+    if (pusherChannelKind(channel).access === 'user' || isInternalChannel(channel) || !this.subscriptions.has(channel)) return;
     await this.deps.channels.unsubscribe(this, channel).catch(() => undefined);
   }
 
@@ -421,7 +446,16 @@ export class PusherSession implements Subscriber<PusherFrame> {
       this.closeWith(PUSHER_CLOSES.UNAUTHORIZED);
       return;
     }
-    if (this.userId === undefined) {
+    const watchlist = user.data.watchlist ?? [];
+    if (watchlist.length > MAX_WATCHLIST_IDS) {
+      // Refused, not closed: the socket goes on as it was (pusher-js reports the error and stays connected).
+      const { code, reason } = PUSHER_CLOSES.WATCHLIST_TOO_LONG;
+      this.send(encodePusherError(reason, code));
+      return;
+    }
+    this.watchlist = watchlist.length > 0 ? new Set(watchlist) : undefined;
+    const first = this.userId === undefined;
+    if (first) {
       this.userId = user.data.id;
       const channel = `${USER_CHANNEL_PREFIX}${this.userId}`;
       this.silent.add(channel);
@@ -430,6 +464,19 @@ export class PusherSession implements Subscriber<PusherFrame> {
       });
     }
     this.send(encodeObjectDataFrame('pusher:signin_success', { user_data: parsed.data.user_data }));
+    // After the success, so that the watched users online now come after it, then the changes.
+    if (first) await this.joinWatchlistPresence();
+  }
+
+  /**
+   * Joins the app's presence of signed-in users as this user: others watching it see it online;
+   * the outcome (in {@link subscribed}) tells this socket which of its watched users are.
+   */
+  private async joinWatchlistPresence(): Promise<void> {
+    if (this.userId === undefined) return;
+    await this.deps.channels.subscribe(this, WATCHLIST_CHANNEL, { id: this.userId }, { policy: INTERNAL_CHANNEL_POLICY }).catch((error: unknown) => {
+      this.deps.logger.warn('pusher: could not join the watchlist presence', { socketId: this.id, error });
+    });
   }
 
   private async clientEvent(event: string, channel: string | undefined, data: unknown): Promise<void> {

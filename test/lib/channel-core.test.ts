@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { decodeNodeMessage, encodeNodeMessage } from '../../lib/broker/node-wire.js';
 import { MemoryBroker } from '../../lib/broker/memory-broker.js';
 import { ChannelManager } from '../../lib/channels/channel-manager.js';
+import { INTERNAL_CHANNEL_POLICY, INTERNAL_CHANNEL_PREFIX } from '../../lib/channels/internal-channels.js';
 import type { ChannelMessage, FrameEncoder, SubscribeOutcome, Subscriber, Subscription } from '../../lib/channels/subscriber.js';
 import { MemoryHistoryStore } from '../../lib/history/memory-history-store.js';
 import { RetentionPolicy } from '../../lib/history/retention.js';
@@ -110,5 +111,44 @@ describe('node wire format (between nodes on Redis)', () => {
     for (const bad of [null, 'x', { type: 'event' }, { type: 'event', channel: 'c', event: 'pushy:presence-add', data: { member: 'nope' } }]) {
       expect(decodeNodeMessage(JSON.stringify(bad)), JSON.stringify(bad)).to.equal(undefined);
     }
+  });
+});
+
+describe('channel core: internal channels (the server\'s own)', () => {
+  it('tells no hooks of them, lists and counts them nowhere, and keeps them outside the channel limit and the member cap', async () => {
+    const history = new MemoryHistoryStore({ maxMemoryBytes: 1_000_000, metaTtl: 3600 });
+    const told: string[] = [];
+    const manager = new ChannelManager({
+      broker: new MemoryBroker(),
+      presence: new MemoryPresenceStore(),
+      history,
+      retention: new RetentionPolicy([], { size: 100, ttl: 300 }),
+      logger: silentLogger,
+      maxChannelsPerConnection: 1,
+      maxPresenceMembers: 1,
+      hooks: {
+        channelOpened: (_app, channel) => told.push(`opened ${channel}`),
+        channelClosed: (_app, channel) => told.push(`closed ${channel}`),
+        memberAdded: (_app, channel) => told.push(`added ${channel}`),
+        memberRemoved: (_app, channel) => told.push(`removed ${channel}`),
+        subscribersChanged: (_app, channel) => told.push(`count ${channel}`),
+      },
+    });
+    const internal = `${INTERNAL_CHANNEL_PREFIX}test`;
+    const encoder = new CountingEncoder('front');
+    const [a, b] = [new Recorder(encoder), new Recorder(encoder)];
+    await manager.subscribe(a, internal, { id: 'a' }, { policy: INTERNAL_CHANNEL_POLICY });
+    await manager.subscribe(b, internal, { id: 'b' }, { policy: INTERNAL_CHANNEL_POLICY });
+    // One client channel each still fits beside it.
+    await manager.subscribe(a, 'room');
+    expect(a.frames.map(({ message }) => message.type === 'presence' && `${message.event} ${String(message.member.id)}`)).to.deep.equal(['member-added b']);
+    expect(manager.channelNames()).to.deep.equal(['room']);
+    expect([...manager.localSubscriberCounts().keys()]).to.deep.equal(['room']);
+    expect([...manager.localSubscriberCountsByKey().keys()]).to.deep.equal(['room']);
+    await manager.unsubscribe(b, internal);
+    await manager.removeSubscriber(a);
+    expect(told.filter((moment) => moment.includes(internal))).to.deep.equal([]);
+    expect(told).to.include('opened room');
+    await history.close();
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { eventDataJson, pusherEventData } from '../../../lib/pusher/encoder.js';
+import { PUSHER_ENCODER, eventDataJson, pusherEventData } from '../../../lib/pusher/encoder.js';
+import { WATCHLIST_CHANNEL, WatchFrame } from '../../../lib/pusher/watchlist.js';
 import { RawJson } from '../../../lib/raw-json.js';
 
 describe('Pusher encoder: event data', () => {
@@ -16,5 +17,19 @@ describe('Pusher encoder: event data', () => {
     expect(pusherEventData(new RawJson(JSON.stringify(data)))).to.equal(data);
     expect(pusherEventData(new RawJson('"caf\\u00e9"'))).to.equal('caf\u00e9');
     expect(eventDataJson(new RawJson('"x"'))).to.equal('"x"');
+  });
+});
+
+describe('Pusher encoder: watchlist channel', () => {
+  const member = { id: 'u2', memberId: 'm1', subscribed: 0, idle: false as const };
+
+  it('makes a member change of the watchlist channel a WatchFrame with the watchlist event, and leaves other presence channels alone', () => {
+    const online = PUSHER_ENCODER.encode({ type: 'presence', app: 'a', channel: WATCHLIST_CHANNEL, event: 'member-added', member });
+    expect(online).to.be.instanceOf(WatchFrame);
+    expect((online as WatchFrame).userId).to.equal('u2');
+    expect((online as WatchFrame).text).to.equal('{"event":"pusher_internal:watchlist_events","data":"{\\"events\\":[{\\"name\\":\\"online\\",\\"user_ids\\":[\\"u2\\"]}]}"}');
+    const offline = PUSHER_ENCODER.encode({ type: 'presence', app: 'a', channel: WATCHLIST_CHANNEL, event: 'member-removed', member }) as WatchFrame;
+    expect(JSON.parse(JSON.parse(offline.text).data as string)).to.deep.equal({ events: [{ name: 'offline', user_ids: ['u2'] }] });
+    expect(PUSHER_ENCODER.encode({ type: 'presence', app: 'a', channel: 'presence-room', event: 'member-added', member })).to.be.a('string');
   });
 });
