@@ -138,6 +138,8 @@ const settingsShape = {
   enableUserAuthentication: z.boolean().optional(),
   /** Pusher clients get `pusher_internal:subscription_count` on their non-presence channels (the cluster's count). */
   enableSubscriptionCount: z.boolean().optional(),
+  /** Signed-in Pusher sockets are tracked online, and get `pusher_internal:watchlist_events` for their sign-in's `watchlist`. */
+  enableWatchlistEvents: z.boolean().optional(),
   /** Most open connections of this app on one node; absent: only the node's `limits.maxConnections`. */
   maxConnections: count.optional(),
   limits: appLimitsSchema.optional(),
@@ -204,6 +206,8 @@ export interface App {
   readonly enableUserAuthentication: boolean;
   /** Pusher subscription counts are sent (absent: not). */
   readonly enableSubscriptionCount?: boolean;
+  /** Pusher watchlist events are sent (absent: not; signed-in sockets are then not tracked online). */
+  readonly enableWatchlistEvents?: boolean;
   /** Most open connections of this app on one node; absent: only the node's limit. */
   readonly maxConnections?: number;
   readonly limits: Readonly<AppLimits>;
@@ -226,6 +230,7 @@ export function toApp(input: {
   enableClientEvents?: boolean;
   enableUserAuthentication?: boolean;
   enableSubscriptionCount?: boolean;
+  enableWatchlistEvents?: boolean;
   maxConnections?: number | null;
   limits?: Readonly<AppLimits>;
   webhooks?: readonly AppWebhook[];
@@ -244,6 +249,7 @@ export function toApp(input: {
   if (input.maxConnections !== undefined && input.maxConnections !== null) app.maxConnections = input.maxConnections;
   // Only when on, so that apps without it look as they did.
   if (input.enableSubscriptionCount === true) app.enableSubscriptionCount = true;
+  if (input.enableWatchlistEvents === true) app.enableWatchlistEvents = true;
   return app;
 }
 

@@ -446,7 +446,9 @@ export class PusherSession implements Subscriber<PusherFrame> {
       this.closeWith(PUSHER_CLOSES.UNAUTHORIZED);
       return;
     }
-    const watchlist = user.data.watchlist ?? [];
+    // Watchlists only for the apps that turn them on: tracking who is online costs every sign-in a presence join.
+    const watching = this.current.enableWatchlistEvents === true;
+    const watchlist = watching ? (user.data.watchlist ?? []) : [];
     if (watchlist.length > MAX_WATCHLIST_IDS) {
       // Refused, not closed: the socket goes on as it was (pusher-js reports the error and stays connected).
       const { code, reason } = PUSHER_CLOSES.WATCHLIST_TOO_LONG;
@@ -465,7 +467,7 @@ export class PusherSession implements Subscriber<PusherFrame> {
     }
     this.send(encodeObjectDataFrame('pusher:signin_success', { user_data: parsed.data.user_data }));
     // After the success, so that the watched users online now come after it, then the changes.
-    if (first) await this.joinWatchlistPresence();
+    if (first && watching) await this.joinWatchlistPresence();
   }
 
   /**

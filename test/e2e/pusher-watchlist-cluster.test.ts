@@ -22,7 +22,7 @@ describe('Pusher endpoint: watchlists across two nodes on Redis (real processes)
       host: '127.0.0.1',
       secretKey: 'pusher-watchlist-cluster-secret',
       logLevel: 'warn',
-      apps: [{ ...PUSHER_APP }],
+      apps: [{ ...PUSHER_APP, enableWatchlistEvents: true }],
       adapter: {
         type: 'redis',
         url: redis.url,

@@ -27,7 +27,7 @@ describe('Pusher endpoint: watchlist online and offline events', function () {
   before(async () => {
     receiver = await WebhookReceiver.start();
     // A presence cap of 1 and two channels per connection: the watchlist channel must be under neither.
-    const apps = pusherApps({ webhooks: [{ url: receiver.url() }] });
+    const apps = pusherApps({ enableWatchlistEvents: true, webhooks: [{ url: receiver.url() }] });
     server = await startServer({ ...apps, limits: { maxPresenceMembers: 1, maxChannelsPerConnection: 2 }, webhooks: { batchDelay: 10, removalDelay: 50 } } as never);
   });
   afterEach(async () => {
@@ -130,5 +130,33 @@ describe('Pusher endpoint: watchlist online and offline events', function () {
 
     await receiver.waitFor(() => receiver.delivered().some((event) => event.name === 'channel_occupied' && event.channel === 'news'));
     expect(receiver.delivered().filter((event) => String(event.channel).startsWith('#internal-'))).to.deep.equal([]);
+  });
+});
+
+describe('Pusher endpoint: watchlists of an app without enableWatchlistEvents', function () {
+  this.timeout(20_000);
+  let server: TestServer;
+  const clients: Pusher[] = [];
+
+  before(async () => {
+    server = await startServer(pusherApps() as never);
+  });
+  after(async () => {
+    for (const made of clients.splice(0)) made.disconnect();
+    await server.close();
+  });
+
+  it('tracks nobody online and sends no watchlist event (a long watchlist is not even read)', async () => {
+    const a = pusherClient(server, { userData: { id: 'a', watchlist: Array.from({ length: 101 }, (_, i) => `u${i}`) } });
+    const u2 = pusherClient(server, { userData: { id: 'u2' } });
+    clients.push(a, u2);
+    const seen = watchlistSeen(a);
+    await signedIn(a, 'a');
+    await signedIn(u2, 'u2');
+    // Both signed in: their user channels are in place, and neither joined the watchlist presence.
+    await waitUntil(() => server.server.channels.localSubscriberCount('#server-to-user-u2', PUSHER_APP.id) === 1, 5000, 'u2 signed in');
+    expect(server.server.channels.localSubscriberCount(WATCHLIST_CHANNEL, PUSHER_APP.id)).to.equal(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(seen.events).to.deep.equal([]);
   });
 });

@@ -26,7 +26,7 @@ interface KeyRow {
 }
 
 /** The settings kept in the `settings` jsonb column (everything but id, name, enabled and keys). */
-const SETTINGS_KEYS = ['enableClientEvents', 'enableUserAuthentication', 'enableSubscriptionCount', 'maxConnections', 'limits', 'webhooks'] as const;
+const SETTINGS_KEYS = ['enableClientEvents', 'enableUserAuthentication', 'enableSubscriptionCount', 'enableWatchlistEvents', 'maxConnections', 'limits', 'webhooks'] as const;
 
 /**
  * Reads every app, or the one with `id`; `lock` takes a row lock for the rest of the caller's
@@ -81,6 +81,7 @@ export function settingsOf(app: App): Record<string, unknown> {
   };
   if (app.maxConnections !== undefined) settings.maxConnections = app.maxConnections;
   if (app.enableSubscriptionCount) settings.enableSubscriptionCount = true;
+  if (app.enableWatchlistEvents) settings.enableWatchlistEvents = true;
   return settings;
 }
 
