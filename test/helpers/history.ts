@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import { signTrigger } from '../../lib/signing.js';
 
 /** What {@link historyUrl} needs. */
@@ -27,4 +28,17 @@ export function historyUrl(input: HistoryUrlInput): string {
 export async function getJson(url: string): Promise<{ status: number; body: any }> {
   const response = await fetch(url);
   return { status: response.status, body: await response.json() };
+}
+
+/**
+ * What a client recovering across a Redis failover must get, by the numbers its events carried:
+ * every acknowledged one (`published`), each event once, the acknowledged ones in the order they
+ * were sent. An event answered 503 may be missing, or land after a later one (its command was
+ * queued, not refused): 503 promises only "not known to be stored yet".
+ */
+export function expectRecoveredAcrossFailover(numbers: readonly number[], published: readonly number[]): void {
+  expect(numbers).to.include.members(published);
+  expect(new Set(numbers).size, 'each event once').to.equal(numbers.length);
+  const acknowledged = numbers.filter((number) => published.includes(number));
+  expect(acknowledged, 'acknowledged events in the order sent').to.deep.equal([...acknowledged].sort((x, y) => x - y));
 }

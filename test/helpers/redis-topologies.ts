@@ -1,9 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, RedisServer, waitForPort } from './redis.js';
+import { freePort, killProcess, RedisServer, spawnRedis } from './redis.js';
 import { findExecutable } from './services.js';
 
 const run = promisify(execFile);
@@ -48,29 +48,14 @@ export class RedisProcess {
   }
 
   private async spawn(): Promise<void> {
-    const child = spawn('redis-server', this.args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.dir });
-    this.child = child;
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    try {
-      await waitForPort(this.port, child, () => output);
-    } catch (error) {
-      await this.kill();
-      throw error;
-    }
+    this.child = await spawnRedis(this.port, this.args, this.dir);
   }
 
   /** SIGKILLs the process and waits for it to exit. */
   async kill(): Promise<void> {
     const child = this.child;
-    if (!child) return;
     this.child = undefined;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
+    if (child) await killProcess(child);
   }
 
   /** True until killed. */

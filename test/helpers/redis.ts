@@ -49,33 +49,14 @@ export class RedisServer {
   /** (Re)starts the process on this server's port. */
   async start(): Promise<void> {
     if (this.child) return;
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--loglevel', 'warning'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    this.child = child;
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    try {
-      await waitForPort(this.port, child, () => output);
-    } catch (error) {
-      await this.stop();
-      throw error;
-    }
+    this.child = await spawnRedis(this.port, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, '--loglevel', 'warning']);
   }
 
   /** Stops the process (SIGKILL: an abrupt outage) and waits for it to exit. */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child) return;
     this.child = undefined;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
+    if (child) await killProcess(child);
   }
 
   /** Stops the process and removes its working folder. */
@@ -105,5 +86,32 @@ function canConnect(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts `redis-server` with `args` (in `cwd`, when given) and resolves once it accepts
+ * connections on `port`; a server that does not come up is killed and its output thrown.
+ */
+export async function spawnRedis(port: number, args: string[], cwd?: string): Promise<ChildProcess> {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    await waitForPort(port, child, () => output);
+  } catch (error) {
+    await killProcess(child);
+    throw error;
+  }
+  return child;
+}
+
+/** SIGKILLs a child process (an abrupt failure) and waits for it to exit. */
+export async function killProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
   });
 }
