@@ -26,7 +26,7 @@ describe('bench harness (quick smoke run)', function () {
     });
     expect(stdout).to.include('| Burst fan-out deliveries/s');
     const results = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8'));
-    for (const name of ['pushy', 'pushy2', 'sockjs', 'ws', 'socketio']) {
+    for (const name of ['pushy', 'pushy2', 'pusher', 'sockjs', 'ws', 'socketio']) {
       const run = results.fanout[name];
       expect(run.burst.timedOut, `${name} burst`).to.equal(false);
       expect(run.burst.deliveries, `${name} burst`).to.equal(run.burst.expected);
