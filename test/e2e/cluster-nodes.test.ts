@@ -2,14 +2,12 @@ import { expect } from 'chai';
 import { signChannel } from '../../lib/signing.js';
 import { TestClient } from '../helpers/client.js';
 import { basicAuth, eventually, request, type HttpAnswer } from '../helpers/http.js';
-import { NodeProcess } from '../helpers/node-process.js';
+import { NodeProcess, testRedisAdapter, TEST_NODE_TIMEOUT as NODE_TIMEOUT } from '../helpers/node-process.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
 import { requireService } from '../helpers/services.js';
 
 const ADMIN = { username: 'ops', password: 'cluster admin password' };
 /** Short heartbeats and expiry so that a killed node leaves the list within seconds. */
-const HEARTBEAT_INTERVAL = 200;
-const NODE_TIMEOUT = 1500;
 
 /** One row of the node list, as the test compares it. */
 type Row = { nodeId: string; self: boolean; total: number; byTransport: Record<string, number>; subscriptions: number };
@@ -55,15 +53,7 @@ describe('e2e: admin node list on a Redis cluster', function () {
       secretKey: 'cluster-nodes-secret',
       logLevel: 'info',
       admin: ADMIN,
-      adapter: {
-        type: 'redis',
-        url: redis.url,
-        keyPrefix: `cluster-nodes-${process.pid}:`,
-        commandTimeout: 1000,
-        maxReconnectDelay: 200,
-        heartbeatInterval: HEARTBEAT_INTERVAL,
-        nodeTimeout: NODE_TIMEOUT,
-      },
+      adapter: testRedisAdapter(redis.url, `cluster-nodes-${process.pid}:`),
     };
     nodes = await Promise.all(['node-0', 'node-1', 'node-2'].map((name) => NodeProcess.start(name, config)));
     ids = await Promise.all(nodes.map(async (node) => (await admin(node, '/pushy/admin/api/stats')).body.node.nodeId as string));

@@ -1,15 +1,13 @@
 import { expect } from 'chai';
 import { signChannel } from '../../lib/signing.js';
 import { TestClient, type Frame } from '../helpers/client.js';
-import { NodeProcess } from '../helpers/node-process.js';
+import { NodeProcess, testRedisAdapter, TEST_HEARTBEAT_INTERVAL as HEARTBEAT_INTERVAL, TEST_NODE_TIMEOUT as NODE_TIMEOUT } from '../helpers/node-process.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
 import { requireService } from '../helpers/services.js';
 import { trigger } from '../helpers/trigger.js';
 
 const SECRET = 'cluster-secret';
 /** Short heartbeats so that a killed node is noticed within two seconds. */
-const HEARTBEAT_INTERVAL = 200;
-const NODE_TIMEOUT = 1500;
 
 /**
  * Three real `pushy-server` processes on one private redis-server: the scaling story end to
@@ -52,15 +50,7 @@ describe('e2e: three nodes on one Redis', function () {
       host: '127.0.0.1',
       secretKey: SECRET,
       logLevel: 'info',
-      adapter: {
-        type: 'redis',
-        url: redis.url,
-        keyPrefix: `cluster-${process.pid}:`,
-        commandTimeout: 1000,
-        maxReconnectDelay: 200,
-        heartbeatInterval: HEARTBEAT_INTERVAL,
-        nodeTimeout: NODE_TIMEOUT,
-      },
+      adapter: testRedisAdapter(redis.url, `cluster-${process.pid}:`),
       sockjs: { disconnectDelay: 1000 },
     };
     nodes = await Promise.all(['node-0', 'node-1', 'node-2'].map((name) => NodeProcess.start(name, config)));

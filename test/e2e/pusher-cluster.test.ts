@@ -1,13 +1,11 @@
 import { expect } from 'chai';
 import { TestClient } from '../helpers/client.js';
 import { countsSeen, nextEvent, pusherClient, subscribed, COUNT_WITHIN_MS, PUSHER_APP, type Pusher } from '../helpers/pusher.js';
-import { NodeProcess } from '../helpers/node-process.js';
+import { NodeProcess, testRedisAdapter, TEST_HEARTBEAT_INTERVAL as HEARTBEAT_INTERVAL, TEST_NODE_TIMEOUT as NODE_TIMEOUT } from '../helpers/node-process.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
 import { requireService } from '../helpers/services.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
-const HEARTBEAT_INTERVAL = 200;
-const NODE_TIMEOUT = 1500;
 
 describe('Pusher endpoint: two nodes on Redis (real processes)', function () {
   this.timeout(30_000);
@@ -27,15 +25,7 @@ describe('Pusher endpoint: two nodes on Redis (real processes)', function () {
       secretKey: 'pusher-cluster-secret',
       logLevel: 'warn',
       apps: [{ ...PUSHER_APP, enableClientEvents: true, enableSubscriptionCount: true, webhooks: [{ url: receiver.url(), events: ['subscription_count'] }] }],
-      adapter: {
-        type: 'redis',
-        url: redis.url,
-        keyPrefix: `pusher-cluster-${process.pid}:`,
-        commandTimeout: 1000,
-        maxReconnectDelay: 200,
-        heartbeatInterval: HEARTBEAT_INTERVAL,
-        nodeTimeout: NODE_TIMEOUT,
-      },
+      adapter: testRedisAdapter(redis.url, `pusher-cluster-${process.pid}:`),
     };
     nodes = await Promise.all(['node-0', 'node-1'].map((name) => NodeProcess.start(name, config)));
   });

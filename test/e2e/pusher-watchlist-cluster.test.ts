@@ -1,12 +1,10 @@
 import { expect } from 'chai';
 import { pusherClient, PUSHER_APP, type Pusher } from '../helpers/pusher.js';
 import { signedIn, watchlistSeen } from '../helpers/pusher-watchlist.js';
-import { NodeProcess } from '../helpers/node-process.js';
+import { NodeProcess, testRedisAdapter, TEST_NODE_TIMEOUT as NODE_TIMEOUT } from '../helpers/node-process.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
 import { requireService } from '../helpers/services.js';
 
-const HEARTBEAT_INTERVAL = 200;
-const NODE_TIMEOUT = 1500;
 
 describe('Pusher endpoint: watchlists across two nodes on Redis (real processes)', function () {
   this.timeout(30_000);
@@ -23,15 +21,7 @@ describe('Pusher endpoint: watchlists across two nodes on Redis (real processes)
       secretKey: 'pusher-watchlist-cluster-secret',
       logLevel: 'warn',
       apps: [{ ...PUSHER_APP, enableWatchlistEvents: true }],
-      adapter: {
-        type: 'redis',
-        url: redis.url,
-        keyPrefix: `pusher-watchlist-${process.pid}:`,
-        commandTimeout: 1000,
-        maxReconnectDelay: 200,
-        heartbeatInterval: HEARTBEAT_INTERVAL,
-        nodeTimeout: NODE_TIMEOUT,
-      },
+      adapter: testRedisAdapter(redis.url, `pusher-watchlist-${process.pid}:`),
     };
     nodes = await Promise.all(['node-0', 'node-1'].map((name) => NodeProcess.start(name, config)));
   });

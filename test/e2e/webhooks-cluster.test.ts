@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { DeepPartial, PushyConfig } from '../../lib/config.js';
 import { signChannel } from '../../lib/signing.js';
 import { TestClient } from '../helpers/client.js';
-import { NodeProcess } from '../helpers/node-process.js';
+import { NodeProcess, testRedisAdapter, TEST_HEARTBEAT_INTERVAL as HEARTBEAT_INTERVAL, TEST_NODE_TIMEOUT as NODE_TIMEOUT } from '../helpers/node-process.js';
 import { RedisServer, REDIS_AVAILABLE } from '../helpers/redis.js';
 import { startRedisNode, type RedisTestNode } from '../helpers/redis-node.js';
 import { TEST_SECRET } from '../helpers/server.js';
@@ -11,8 +11,6 @@ import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { pusherAccepts } from '../helpers/webhooks.js';
 
 /** Short heartbeats and expiry, so that a killed node is reaped within seconds. */
-const HEARTBEAT_INTERVAL = 200;
-const NODE_TIMEOUT = 1500;
 /** Long enough for a client to move to another node within it on a loaded machine. */
 const REMOVAL_DELAY = 1000;
 
@@ -139,7 +137,7 @@ describe('e2e: webhook events decided across nodes on Redis', function () {
       host: '127.0.0.1',
       logLevel: 'info',
       ...configFor(),
-      adapter: { type: 'redis', url: redis.url, keyPrefix, commandTimeout: 1000, maxReconnectDelay: 200, heartbeatInterval: HEARTBEAT_INTERVAL, nodeTimeout: NODE_TIMEOUT },
+      adapter: testRedisAdapter(redis.url, keyPrefix),
     });
     processes.push(doomedNode);
     const doomed = await connect(doomedNode.url);

@@ -3,6 +3,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runServer, type ServerProcess } from './process.js';
 
+/** Heartbeat of the test clusters' nodes, in ms. */
+export const TEST_HEARTBEAT_INTERVAL = 200;
+/** After this many ms without a heartbeat a test cluster's node is dead and purged. */
+export const TEST_NODE_TIMEOUT = 1500;
+
+/**
+ * The `adapter` section of a node process on a test's private Redis at `url`, its keys under
+ * `keyPrefix`: fast heartbeats and short timeouts, so that a killed node is noticed quickly.
+ */
+export function testRedisAdapter(url: string, keyPrefix: string): Record<string, unknown> {
+  return { type: 'redis', url, keyPrefix, commandTimeout: 1000, maxReconnectDelay: 200, heartbeatInterval: TEST_HEARTBEAT_INTERVAL, nodeTimeout: TEST_NODE_TIMEOUT };
+}
+
 /**
  * A cluster node: a real `node dist/pushy-server.js <config.json>` process (see runServer),
  * named for failure messages, whose log (stderr) a test can wait on line by line.
