@@ -436,7 +436,7 @@ export class ChannelManager {
     // must come after it, or an event published in between would be in neither.
     await channel.brokerReady;
     // Told once the broker carries the channel here, so that the new count reaches this node too.
-    this.hooksOf(name)?.subscribersChanged?.(app, name, this.localSubscriberCount(name, app));
+    this.hooksOf(name)?.subscribersChanged?.(app, name, channel.subscribers.size);
   }
 
   private async removeLocalSubscriber(subscriber: Subscriber, key: string): Promise<void> {

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import type { BatchFraming, BatchNode, FrameBatcher, FrameSink } from '../transport/frame-batcher.js';
 import { TERMINATE_GRACE_MS } from '../transport/terminate-grace.js';
-import { webSocketTextFrames } from '../transport/websocket-frame.js';
+import { webSocketTextFrame, webSocketTextFrames } from '../transport/websocket-frame.js';
 import type { PusherTransport } from './session.js';
 
 /** A batch of Pusher frames on a WebSocket: one text frame per Pusher frame, back to back. */
@@ -54,7 +54,7 @@ export class PusherWsSocket implements PusherTransport, FrameSink {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.batch = undefined;
     this.queuedBytes = 0;
-    this.socket.write(webSocketTextFrames([text]));
+    this.socket.write(webSocketTextFrame(text));
     this.ws.close(code, reason);
     this.closeTimer = setTimeout(() => this.ws.terminate(), TERMINATE_GRACE_MS);
     this.closeTimer.unref();
